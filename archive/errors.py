@@ -1,0 +1,31 @@
+"""Exceptions of the archive library; each message names the object it is about."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base class of every error raised by the archive library."""
+
+
+class ArchiveNotFound(ArchiveError):
+    """The archive file does not exist (raised when opening read-only)."""
+
+
+class ArchiveLocked(ArchiveError):
+    """Another process holds the archive's write lock for longer than the busy timeout."""
+
+
+class BadQuery(ArchiveError):
+    """A search query that SQLite FTS5 cannot parse."""
+
+
+class ExtractionError(ArchiveError):
+    """A page from which no article could be extracted."""
+
+
+class NotHtml(ExtractionError):
+    """The body is not an HTML document (binary, empty, or too large)."""
+
+
+class NoArticleText(ExtractionError):
+    """The page is HTML but holds no article text (a hub, gallery or error page)."""

@@ -1,0 +1,89 @@
+"""Reading the archive: one article with its copies, and totals."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+# Columns of a copy as `reprint show` lists them
+COPY_COLUMNS = (
+    "id",
+    "url",
+    "site",
+    "title",
+    "published",
+    "canonical_url",
+    "similarity",
+    "http_status",
+    "fetched_at",
+    "source",
+)
+
+
+class ArticleNotFound(LookupError):
+    """No article with that id."""
+
+
+def get_article(db: Database, article_id: int) -> dict[str, Any]:
+    """Return one article as a dict, with ``tags`` decoded and ``pages``: its copies,
+    the representative first.
+
+    :raises ArticleNotFound: no article has this id
+    """
+    row = db.execute("SELECT * FROM articles WHERE id = ?", [article_id]).fetchone()
+    if row is None:
+        raise ArticleNotFound(f"no article with id {article_id}")
+    columns = [d[0] for d in db.execute("SELECT * FROM articles LIMIT 0").description]
+    article = dict(zip(columns, row, strict=True))
+    article["tags"] = json.loads(article["tags"] or "[]")
+    pages = [
+        dict(zip(COPY_COLUMNS, copy, strict=True))
+        for copy in db.execute(
+            f"SELECT {', '.join(COPY_COLUMNS)} FROM pages WHERE article_id = ?"
+            " ORDER BY id = ? DESC, published, id",
+            [article_id, article["representative_page_id"]],
+        ).fetchall()
+    ]
+    article["pages"] = pages
+    return article
+
+
+def archive_totals(db: Database) -> dict[str, Any]:
+    """Counts of the archive: articles, pages, syndicated stories, sites, raw bytes, crawls."""
+
+    def one(sql: str) -> Any:
+        return db.execute(sql).fetchone()[0]
+
+    return {
+        "articles": one("SELECT count(*) FROM articles"),
+        "pages": one("SELECT count(*) FROM pages"),
+        "syndicated_articles": one("SELECT count(*) FROM articles WHERE copies > 1"),
+        "sites": one("SELECT count(DISTINCT site) FROM pages"),
+        "raw_bodies": one("SELECT count(*) FROM raw"),
+        "raw_bytes": one("SELECT coalesce(sum(size), 0) FROM raw"),
+        "raw_compressed_bytes": one("SELECT coalesce(sum(compressed_size), 0) FROM raw"),
+        "crawls": one("SELECT count(*) FROM crawls"),
+        "pages_per_site": dict(
+            db.execute(
+                "SELECT site, count(*) FROM pages GROUP BY site ORDER BY count(*) DESC, site"
+            ).fetchall()
+        ),
+        "recent_crawls": [
+            dict(zip(("id", "spider", "started", "finished", "status"), r, strict=True))
+            for r in db.execute(
+                "SELECT id, spider, started, finished, status FROM crawls ORDER BY id DESC LIMIT 5"
+            ).fetchall()
+        ],
+    }
+
+
+def most_copied(db: Database, limit: int = 10) -> list[dict[str, Any]]:
+    """The articles seen in the most places, most first."""
+    rows = db.execute(
+        "SELECT id, title, site, site_name, copies FROM articles ORDER BY copies DESC, id LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [dict(zip(("id", "title", "site", "site_name", "copies"), r, strict=True)) for r in rows]

@@ -1,0 +1,434 @@
+"""The `reprint` command: thin click commands over archive/ (and crawler/run for crawls).
+
+Scrapy is imported only by `crawl` and `demo`, so `search`, `show` and `stats` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from archive.db import open_archive
+from archive.errors import ArchiveError
+from archive.read import ArticleNotFound, archive_totals, get_article, most_copied
+from archive.search import HIGHLIGHT_END, HIGHLIGHT_START, search
+from archive.settings import SEARCH_DEFAULT_LIMIT
+
+if TYPE_CHECKING:
+    from crawler.run import SpiderOutcome
+    from crawler.sources import Source
+
+# Exit codes (click itself uses 2 for usage errors)
+EXIT_OK = 0
+EXIT_CRAWL_FAILED = 1  # a spider stopped before finishing (crash, shutdown, interrupted)
+EXIT_ARCHIVE_ERROR = 3  # the archive could not be opened or written (locked, missing)
+EXIT_NOTHING_FETCHED = 4  # every source failed: nothing could be downloaded
+
+DEFAULT_DB = "archive.db"
+DEMO_DB = "demo.db"
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _open(db_path: str, readonly: bool = True):
+    try:
+        return open_archive(db_path, readonly=readonly)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def db_option(default: str = DEFAULT_DB) -> Any:
+    return click.option(
+        "--db",
+        "db_path",
+        default=default,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="The archive (SQLite file).",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reprint")
+def cli() -> None:
+    """reprint: crawl syndicated entertainment news and keep one clean copy of each story,
+    with every place it was seen, in a searchable SQLite archive."""
+
+
+@cli.command()
+@click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False),
+    help="Sources file (default: sources.toml, unless ad-hoc sources are given).",
+)
+@click.option("--feed", multiple=True, help="Crawl this RSS/Atom feed (repeatable).")
+@click.option("--sitemap", multiple=True, help="Crawl this sitemap or robots.txt (repeatable).")
+@click.option("--site", multiple=True, help="Crawl this site from this page (repeatable).")
+@db_option()
+@click.option("--since", help="Sitemaps: only pages dated on/after this ISO date.")
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy/reprint setting (repeatable).",
+)
+@click.option(
+    "--stats-json",
+    type=click.Path(dir_okay=False),
+    help="Write each spider's final stats to this JSON file.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Live progress table (default: when stderr is a terminal).",
+)
+def crawl(
+    sources_path: str | None,
+    feed: tuple[str, ...],
+    sitemap: tuple[str, ...],
+    site: tuple[str, ...],
+    db_path: str,
+    since: str | None,
+    settings: tuple[str, ...],
+    stats_json: str | None,
+    verbose: bool,
+    progress: bool | None,
+) -> None:
+    """Crawl the configured sources into the archive.
+
+    Exit status: 0 done, 1 a spider did not finish, 3 archive error, 4 nothing could be
+    fetched.
+    """
+    from crawler.sources import SourcesError, adhoc_sources, load_sources
+
+    try:
+        chosen = adhoc_sources(feed, sitemap, site)
+        if sources_path or not chosen:
+            chosen = load_sources(sources_path or "sources.toml") + chosen
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    overrides = _parse_settings(settings)
+    outcomes = _run(
+        chosen,
+        db_path,
+        overrides,
+        since=since,
+        verbose=verbose,
+        progress=progress,
+        stats_json=stats_json,
+    )
+    sys.exit(_exit_code(outcomes))
+
+
+def _parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def _run(
+    sources: list[Source],
+    db_path: str,
+    overrides: dict[str, Any],
+    *,
+    since: str | None,
+    verbose: bool,
+    progress: bool | None,
+    stats_json: str | None,
+) -> list[SpiderOutcome]:
+    from crawler.run import run_crawl
+
+    if not sources:
+        raise click.ClickException(
+            "no sources to crawl: give --feed/--sitemap/--site or a "
+            "sources file with [[source]] entries"
+        )
+    try:  # fail early and clearly on an unusable archive, before any fetching
+        open_archive(db_path).close()
+    except ArchiveError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ARCHIVE_ERROR)
+    settings = {
+        "ARCHIVE_PATH": str(db_path),
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        "REPRINT_PROGRESS": sys.stderr.isatty() if progress is None else progress,
+        **overrides,
+    }
+    outcomes = run_crawl(sources, settings, since=since)
+    if stats_json:
+        Path(stats_json).write_text(
+            json.dumps(
+                {o.spider: {**o.stats, "finish_reason": o.reason} for o in outcomes},
+                default=str,
+                indent=2,
+            )
+        )
+    _print_summary(outcomes, db_path)
+    return outcomes
+
+
+def _exit_code(outcomes: list[SpiderOutcome]) -> int:
+    if any(not o.finished for o in outcomes):
+        return EXIT_CRAWL_FAILED
+    if outcomes and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes):
+        return EXIT_NOTHING_FETCHED
+    return EXIT_OK
+
+
+def _stat_sum(stats: dict[str, Any], prefix: str) -> int:
+    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+SUMMARY_ROWS: tuple[tuple[str, Any], ...] = (
+    ("responses", lambda s: s.get("downloader/response_count", 0)),
+    ("article pages fetched", lambda s: s.get("reprint/pages_fetched", 0)),
+    ("new articles", lambda s: s.get("reprint/articles_stored", 0)),
+    ("copies of stored articles", lambda s: s.get("reprint/copies_clustered", 0)),
+    ("unchanged pages", lambda s: s.get("reprint/pages_unchanged", 0)),
+    ("changed pages", lambda s: s.get("reprint/pages_changed", 0)),
+    ("not articles", lambda s: s.get("reprint/not_article", 0) + s.get("reprint/not_html", 0)),
+    ("duplicate URLs", lambda s: s.get("reprint/duplicate_urls", 0)),
+    ("errors", lambda s: _stat_sum(s, "reprint/errors/")),
+    ("skipped (robots, limits)", lambda s: _stat_sum(s, "reprint/skipped/")),
+)
+
+
+def _print_summary(outcomes: list[SpiderOutcome], db_path: str) -> None:
+    table = Table(title="crawl summary", title_justify="left")
+    table.add_column("")
+    for o in outcomes:
+        table.add_column(o.spider, justify="right")
+    table.add_row("finish", *(o.reason for o in outcomes))
+    for label, read in SUMMARY_ROWS:
+        table.add_row(label, *(str(read(o.stats)) for o in outcomes))
+    out.print(table)
+    problems: dict[str, int] = {}
+    for o in outcomes:
+        for key, value in o.stats.items():
+            if key.startswith(("reprint/errors/", "reprint/skipped/")) and isinstance(value, int):
+                problems[key.removeprefix("reprint/")] = problems.get(key, 0) + value
+    if problems:
+        out.print("problems: " + ", ".join(f"{k} {v}" for k, v in sorted(problems.items())))
+    db = _open(db_path)
+    totals = archive_totals(db)
+    db.close()
+    out.print(
+        f"archive {db_path}: {totals['articles']} articles "
+        f"({totals['syndicated_articles']} seen in more than one place) from "
+        f"{totals['pages']} pages on {totals['sites']} sites"
+    )
+
+
+def _highlight(snippet: str) -> Text:
+    text = Text()
+    rest = snippet
+    while HIGHLIGHT_START in rest:
+        before, _, after = rest.partition(HIGHLIGHT_START)
+        match, _, rest = after.partition(HIGHLIGHT_END)
+        text.append(before.replace("\n", " "))
+        text.append(match, style="bold yellow")
+    text.append(rest.replace("\n", " "))
+    return text
+
+
+@cli.command(name="search")
+@click.argument("query")
+@db_option()
+@click.option("--limit", default=SEARCH_DEFAULT_LIMIT, show_default=True, type=click.IntRange(1))
+@click.option("--site", help="Only articles from this site (host, e.g. glossmag.example).")
+@click.option("--since", help="Only articles published on/after this ISO date.")
+@click.option("--literal", is_flag=True, help="Search the words as typed (no FTS5 operators).")
+@click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
+def search_command(
+    query: str,
+    db_path: str,
+    limit: int,
+    site: str | None,
+    since: str | None,
+    literal: bool,
+    as_json: bool,
+) -> None:
+    """Full-text search of the articles (FTS5 syntax: words, "phrases", OR, NOT, prefix*)."""
+    db = _open(db_path)
+    try:
+        hits = search(db, query, limit=limit, site=site, since=since, literal=literal)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        out.print(f"no articles match {query!r}")
+        return
+    for hit in hits:
+        out.print(
+            Text.assemble(
+                (f"[{hit.id}] ", "dim"),
+                (hit.title or "(untitled)", "bold"),
+                f"  {hit.site} · {hit.published or '?'} · "
+                f"{hit.copies} cop{'y' if hit.copies == 1 else 'ies'}",
+            )
+        )
+        out.print(_highlight(hit.snippet))
+        out.print()
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@db_option()
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@click.option("--no-text", is_flag=True, help="Omit the article text.")
+def show(article_id: int, db_path: str, as_json: bool, no_text: bool) -> None:
+    """Show one article with every copy of it (the representative first)."""
+    db = _open(db_path)
+    try:
+        article = get_article(db, article_id)
+    except ArticleNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    if no_text:
+        article.pop("text")
+    if as_json:
+        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        return
+    out.print(Text(article["title"] or "(untitled)", style="bold"))
+    for label in ("author", "published", "site", "canonical_url", "language", "image"):
+        if article.get(label):
+            out.print(f"{label}: {article[label]}")
+    if article["tags"]:
+        out.print("tags: " + ", ".join(article["tags"]))
+    out.print(f"words: {article['word_count']}  copies: {article['copies']}")
+    if not no_text:
+        out.print()
+        out.print(article["text"])
+    table = Table(title="copies", title_justify="left")
+    for column in ("page", "site", "title", "similarity", "url"):
+        table.add_column(column)
+    for page in article["pages"]:
+        mark = "*" if page["id"] == article["representative_page_id"] else ""
+        table.add_row(
+            f"{page['id']}{mark}",
+            page["site"],
+            page["title"] or "",
+            f"{page['similarity'] or 0:.2f}",
+            page["url"],
+        )
+    out.print()
+    out.print(table)
+
+
+@cli.command()
+@db_option()
+@click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON.")
+def stats(db_path: str, as_json: bool) -> None:
+    """Totals of the archive: articles, copies, sites, storage, recent crawls."""
+    db = _open(db_path)
+    totals = archive_totals(db)
+    top = most_copied(db, limit=5)
+    db.close()
+    if as_json:
+        click.echo(json.dumps({**totals, "most_copied": top}, indent=2))
+        return
+    out.print(f"articles: {totals['articles']} ({totals['syndicated_articles']} syndicated)")
+    out.print(f"pages: {totals['pages']} on {totals['sites']} sites")
+    ratio = totals["raw_bytes"] / max(totals["raw_compressed_bytes"], 1)
+    out.print(
+        f"raw HTML: {totals['raw_bodies']} bodies, {totals['raw_bytes']:,} bytes "
+        f"stored in {totals['raw_compressed_bytes']:,} ({ratio:.1f}x)"
+    )
+    sites = Table(title="pages per site", title_justify="left")
+    sites.add_column("site")
+    sites.add_column("pages", justify="right")
+    for name, count in totals["pages_per_site"].items():
+        sites.add_row(name, str(count))
+    out.print(sites)
+    copied = Table(title="most copied stories", title_justify="left")
+    for column in ("id", "copies", "title"):
+        copied.add_column(column)
+    for row in top:
+        copied.add_row(str(row["id"]), str(row["copies"]), row["title"] or "")
+    out.print(copied)
+    crawls = Table(title="recent crawls", title_justify="left")
+    for column in ("id", "spider", "started", "finished", "status"):
+        crawls.add_column(column)
+    for row in totals["recent_crawls"]:
+        crawls.add_row(
+            *(str(row[c] or "") for c in ("id", "spider", "started", "finished", "status"))
+        )
+    out.print(crawls)
+
+
+@cli.command()
+@db_option(DEMO_DB)
+@click.option("--keep", is_flag=True, help="Keep an existing demo archive (crawl it again).")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+def demo(db_path: str, keep: bool, verbose: bool) -> None:
+    """Offline demo: serve the embedded fixture web on 127.0.0.1, crawl it, show the result."""
+    from crawler.demo import demo_sources, serve_demo_web
+
+    path = Path(db_path)
+    if not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with serve_demo_web() as web:
+        sources = demo_sources(web)
+        out.print(f"demo web: {', '.join(f'{n} {u}' for n, u in web.bases.items())}")
+        # the fixture web answers at once: no throttling or delay needed
+        # section pages link straight to the stories: one level of links is the whole site
+        overrides = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "REPRINT_SITE_DEPTH": 1}
+        outcomes = _run(
+            sources, db_path, overrides, since=None, verbose=verbose, progress=None, stats_json=None
+        )
+    db = _open(db_path)
+    table = Table(title="stories seen in more than one place", title_justify="left")
+    for column in ("id", "copies", "title", "original"):
+        table.add_column(column)
+    for row in most_copied(db, limit=20):
+        if row["copies"] > 1:
+            table.add_row(
+                str(row["id"]),
+                str(row["copies"]),
+                row["title"] or "",
+                row["site_name"] or row["site"],
+            )
+    out.print(table)
+    query = "season"
+    hits = search(db, query, limit=3)
+    db.close()
+    out.print(f"\nsample search: reprint search {query!r} --db {db_path}")
+    for hit in hits:
+        out.print(
+            Text.assemble(f"  [{hit.id}] ", (hit.title or "", "bold"), f" ({hit.copies} copies)")
+        )
+        out.print(Text("    ").append(_highlight(hit.snippet)))
+    sys.exit(_exit_code(outcomes))
+
+
+def main() -> None:
+    """Entry point for `python -m crawler.cli`."""
+    logging.captureWarnings(True)
+    cli()
+
+
+if __name__ == "__main__":
+    main()

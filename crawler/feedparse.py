@@ -1,0 +1,682 @@
+"""Parse RSS 2.0, RSS 1.0 (RDF) and Atom feeds into entries with absolute article URLs.
+
+Pure functions, no Scrapy: the feed spider, the tests and the sitemap parser share them.
+The XML is parsed by lxml with entity expansion, DTD loading and network access switched
+off, so a hostile feed can neither blow up memory (billion laughs) nor read local files or
+internal URLs (external entities). The XML helpers shared with ``crawler.sitemapparse``
+(``load_xml``, ``normalise_date``, ``http_url``) live here to keep one copy of the safety
+rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from html.entities import html5 as HTML5_ENTITIES
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from lxml.etree import _Element
+
+# Summaries are for listings and search snippets; the article text itself comes from the
+# page. Feeds that stuff whole articles into content:encoded would otherwise make every
+# item carry tens of kilobytes.
+SUMMARY_MAX_CHARS = 1000
+
+# HTML of a summary is cut to this many characters before tags are stripped: enough markup
+# to yield SUMMARY_MAX_CHARS of text even for image-heavy content:encoded, while bounding
+# the work per item on feeds with tens of thousands of items.
+SUMMARY_SOURCE_MAX_CHARS = 100_000
+
+# The XML declaration must be the very first thing in a document; looking further for an
+# encoding name would only find text.
+XML_DECLARATION_SNIFF_BYTES = 256
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ATOM03_NS = "http://purl.org/atom/ns#"
+ATOM_NAMESPACES = frozenset({ATOM_NS, ATOM03_NS})
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RSS10_NS = "http://purl.org/rss/1.0/"
+RSS090_NS = "http://my.netscape.com/rdf/simple/0.9/"
+# <item> of RSS 2.0 (no namespace), RSS 1.0 and RSS 0.90.
+_ITEM_TAGS = frozenset({"item", f"{{{RSS10_NS}}}item", f"{{{RSS090_NS}}}item"})
+DC_NS = "http://purl.org/dc/elements/1.1/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+# email.utils knows only the zone names of RFC 822 (UT, GMT and the US zones) and returns a
+# naive datetime for any other; these are the other names found in pubDate of British,
+# European, Australian and Japanese outlets. Ambiguous ones (IST, CST of China) are left out.
+EXTRA_ZONE_OFFSETS = {
+    "BST": "+0100",
+    "CET": "+0100",
+    "CEST": "+0200",
+    "EET": "+0200",
+    "EEST": "+0300",
+    "JST": "+0900",
+    "AEST": "+1000",
+    "AEDT": "+1100",
+}
+
+# Elements after which text of adjacent blocks must not run together ("One</p><p>Two").
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+# Their content is code or styling, never text meant for readers.
+SKIPPED_HTML_TAGS = frozenset({"script", "style", "template"})
+
+
+class FeedError(ValueError):
+    """A body that is not a usable feed; the message names the URL and the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed, pointing at an article page."""
+
+    url: str
+    title: str | None
+    published: str | None
+    author: str | None
+    tags: tuple[str, ...]
+    summary: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A parsed feed; ``recovered`` is True when malformed XML was parsed in recover mode."""
+
+    kind: str
+    title: str | None
+    entries: tuple[FeedEntry, ...]
+    recovered: bool
+
+
+def parse_feed(body: bytes, base_url: str) -> Feed:
+    """Parse an RSS 2.0, RSS 1.0 (RDF) or Atom feed.
+
+    :param body: the raw (already decompressed) bytes of the response; the encoding is
+        taken from the BOM or the XML declaration.
+    :param base_url: URL the feed was fetched from; relative links are resolved against
+        it (and against any ``xml:base`` in the document).
+    :raises FeedError: for an empty body, non-XML, XML that is not a feed, or malformed
+        XML from which no entry could be recovered.
+    """
+    root, recovered = load_xml(body, base_url, FeedError)
+    name = _local(root.tag)
+    if name == "rss" or (name == "RDF" and _ns(root.tag) == RDF_NS):
+        kind = "rss" if name == "rss" else "rdf"
+        channel = _child_named(root, "channel")
+        title = None
+        if channel is not None:
+            title = _plain(_first_child(channel, "title", _ns(channel.tag)), html=True)
+        entries = _rss_entries(_items(root), base_url)
+    elif name == "feed" and _ns(root.tag) in ATOM_NAMESPACES:
+        kind = "atom"
+        title = _atom_text(_first_child(root, "title", _ns(root.tag)))
+        entries = _atom_entries(root, base_url)
+    else:
+        raise FeedError(f"not a feed: <{name}> root at {base_url}")
+    if recovered and not entries:
+        raise FeedError(f"malformed feed with no usable entries at {base_url}")
+    return Feed(kind=kind, title=title, entries=entries, recovered=recovered)
+
+
+# --- XML helpers shared with crawler.sitemapparse -------------------------------------
+
+
+def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, bool]:
+    """Parse untrusted XML without expanding entities or touching the network.
+
+    A strict parse is tried first; when it fails the body is repaired (legacy bytes in
+    UTF-8, bare ampersands, named entities) and parsed again in lxml's recover mode.
+
+    :param body: raw bytes; encoding from BOM or XML declaration.
+    :param url: where the body came from, for error messages.
+    :param error: exception class to raise (``FeedError``, ``SitemapError``).
+    :returns: the root element and whether recover mode was needed.
+    :raises error: for an empty, gzip-compressed or non-XML body.
+    """
+    if not body or body.isspace():
+        raise error(f"empty body at {url}")
+    if body.startswith(b"\x1f\x8b"):
+        raise error(f"gzip-compressed body at {url}: gunzip it before parsing")
+    try:
+        return etree.fromstring(body, _safe_parser(recover=False)), False
+    except etree.XMLSyntaxError as exc:
+        strict_error = exc
+    try:
+        root = etree.fromstring(_repair(body), _safe_parser(recover=True))
+    except etree.XMLSyntaxError as exc:
+        raise error(f"not XML: {exc.msg} at {url}") from exc
+    if root is None:
+        raise error(f"not XML: {strict_error.msg} at {url}")
+    return root, True
+
+
+def normalise_date(text: str | None) -> str | None:
+    """Return a W3C/ISO 8601 or RFC 822 date as an ISO 8601 string, or None.
+
+    Offsets are kept as given; a date-only value stays date-only ("2024-05-14"); a time
+    without a known zone comes back without an offset.
+
+    :param text: the date as found in the document.
+    """
+    if text is None:
+        return None
+    value = " ".join(text.split())
+    if not value:
+        return None
+    parsed = _parse_w3c(value)
+    if parsed is None:
+        parsed = _parse_rfc822(value)
+    return None if parsed is None else parsed.isoformat()
+
+
+_URL_NOISE = re.compile(r"[\t\r\n]")
+
+
+def http_url(raw: str | None, base: str | None) -> str | None:
+    """Return ``raw`` as an absolute http(s) URL, or None when it cannot be one.
+
+    :param raw: the URL as found in the document, possibly relative.
+    :param base: URL to resolve a relative ``raw`` against; None to accept only absolute.
+    """
+    if raw is None:
+        return None
+    # Tabs and newlines inside a URL are dropped by browsers (WHATWG URL) and by urlsplit,
+    # but urljoin keeps them when there is no base; feeds wrap long links.
+    raw = _URL_NOISE.sub("", raw).strip()
+    if not raw:
+        return None
+    try:
+        url = urljoin(base, raw) if base else raw
+        parts = urlsplit(url)
+    except ValueError:
+        # urlsplit rejects malformed hosts such as "http://[::1"; such a link is unusable.
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _safe_parser(*, recover: bool) -> etree.XMLParser:
+    # A new parser per call: lxml parsers keep state and must not be shared across threads.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_pis=True,
+        remove_comments=True,
+        recover=recover,
+    )
+
+
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
+_UTF8_BOM = b"\xef\xbb\xbf"
+# surrogateescape turns each undecodable byte b into U+DC00+b; map those back to the
+# Windows-1252 character, the usual culprit when a "UTF-8" feed holds legacy bytes.
+_CP1252_FOR_ESCAPED = {
+    0xDC00 + byte: bytes([byte]).decode("cp1252", errors="replace") for byte in range(0x80, 0x100)
+}
+# Entity and character references, or a bare ampersand. After its first error libxml2's
+# recover mode drops every later &amp;/&lt; in text ("?a=1&amp;b=2" becomes "?a=1b=2")
+# and loses bare ampersands too, while numeric references survive; so before a recover
+# parse all of them are rewritten as numeric references.
+_REFERENCE = re.compile(rb"&(?:(#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)|([A-Za-z_][A-Za-z0-9._-]*);)?")
+
+
+def _repair(body: bytes) -> bytes:
+    """Fix the byte-level faults that recover mode handles badly; the rest is lxml's job."""
+    head = body.removeprefix(_UTF8_BOM)
+    if b"\x00" in head[:4]:
+        # UTF-16/32: byte-level regexes would corrupt it; lxml decodes it on its own.
+        return body
+    encoding = _DECLARED_ENCODING.match(head[:XML_DECLARATION_SNIFF_BYTES])
+    name = encoding.group(1).decode("ascii").lower() if encoding else "utf-8"
+    if name.startswith(("utf-16", "utf-32", "ucs")):
+        return body
+    if name in ("utf-8", "utf8"):
+        body = _fix_utf8(body)
+    return _numeric_references(body)
+
+
+def _fix_utf8(body: bytes) -> bytes:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", errors="surrogateescape").translate(_CP1252_FOR_ESCAPED)
+        return text.encode("utf-8")
+    return body
+
+
+def _numeric_reference(match: re.Match[bytes]) -> bytes:
+    if match.group(1):
+        return match.group(0)
+    if match.group(2) is None:
+        return b"&#38;"
+    # Predefined and HTML named entities from the fixed HTML table; feeds often use
+    # &eacute; or &nbsp; undeclared. Any other name (one the document declares itself)
+    # is kept and stays unexpanded.
+    text = HTML5_ENTITIES.get(match.group(2).decode("ascii") + ";")
+    if text is None:
+        return match.group(0)
+    return "".join(f"&#{ord(char)};" for char in text).encode("ascii")
+
+
+def _numeric_references(body: bytes) -> bytes:
+    # CDATA sections are copied unchanged: an ampersand there is literal text. A plain
+    # find() loop keeps this linear even when a CDATA section is never closed.
+    out = []
+    pos = 0
+    while True:
+        start = body.find(b"<![CDATA[", pos)
+        if start < 0:
+            out.append(_REFERENCE.sub(_numeric_reference, body[pos:]))
+            break
+        out.append(_REFERENCE.sub(_numeric_reference, body[pos:start]))
+        end = body.find(b"]]>", start)
+        if end < 0:
+            out.append(body[start:])
+            break
+        out.append(body[start : end + 3])
+        pos = end + 3
+    return b"".join(out)
+
+
+_W3C_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2}))?")
+# email.utils ignores "+02:00" (colon form) and returns a naive datetime for it.
+_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})$")
+# RFC 5322: "-0000" is UTC with the sender's zone unknown; email.utils makes it naive.
+_UNKNOWN_LOCAL_UTC = re.compile(r"-0000$")
+_TRAILING_ZONE = re.compile(r"\b([A-Z]{3,4})$")
+
+
+def _parse_w3c(value: str) -> datetime | date | None:
+    partial = _W3C_PARTIAL.fullmatch(value)
+    if partial:
+        # W3C datetime allows "YYYY" and "YYYY-MM"; the first day keeps them comparable.
+        year, month = int(partial.group(1)), int(partial.group(2) or 1)
+        return date(year, month, 1) if 1 <= month <= 12 else None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass  # not date-only; try a full date and time next
+    try:
+        # upper(): ISO 8601 allows lower-case "t" and "z", fromisoformat does not.
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        return None
+
+
+def _parse_rfc822(value: str) -> datetime | None:
+    value = _COLON_OFFSET.sub(r"\1\2", value)
+    value = _UNKNOWN_LOCAL_UTC.sub("+0000", value)
+    zone = _TRAILING_ZONE.search(value)
+    if zone and zone.group(1) in EXTRA_ZONE_OFFSETS:
+        value = value[: zone.start()] + EXTRA_ZONE_OFFSETS[zone.group(1)]
+    try:
+        return parsedate_to_datetime(value)
+    except ValueError:
+        return None
+
+
+# --- element helpers ------------------------------------------------------------------
+
+
+def _ns(tag: str) -> str | None:
+    return tag[1 : tag.index("}")] if tag[0] == "{" else None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _first_child(parent: _Element | None, name: str, ns: str | None) -> _Element | None:
+    if parent is None:
+        return None
+    tag = name if ns is None else f"{{{ns}}}{name}"
+    return parent.find(tag)
+
+
+def _child_named(parent: _Element, name: str) -> _Element | None:
+    """First child with local name ``name`` in any namespace."""
+    for child in parent:
+        if isinstance(child.tag, str) and _local(child.tag) == name:
+            return child
+    return None
+
+
+def _base_of(el: _Element, base_url: str) -> str:
+    """The base URL in force at ``el``: the document URL under every enclosing xml:base."""
+    base = base_url
+    for ancestor in reversed([el, *el.iterancestors()]):
+        base = _own_base(ancestor, base)
+    return base
+
+
+def _own_base(el: _Element, base: str) -> str:
+    """``base`` under the xml:base of ``el`` itself, if it has one."""
+    value = el.get(XML_BASE)
+    if not value or not value.strip():
+        return base
+    try:
+        return urljoin(base, value.strip())
+    except ValueError:
+        return base  # a malformed xml:base (bad IPv6 host) is ignored, as browsers do
+
+
+def _text(el: _Element | None, *, blocks: bool = False) -> str:
+    if el is None:
+        return ""
+    parts: list[str] = []
+    _collect_text(el, parts, blocks)
+    return "".join(parts)
+
+
+def _collect_text(el: _Element, parts: list[str], blocks: bool) -> None:
+    # Not itertext(): it returns unexpanded entity references as "&name;" text. Not XPath
+    # string(): libxml2 expands entity references there, which would undo the bomb guard.
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if child.tag is etree.Entity:
+            # Only the fixed HTML table, never the document's own definition: feeds often
+            # use &eacute; or &nbsp; without declaring them.
+            parts.append(HTML5_ENTITIES.get(f"{child.name};", ""))
+        elif isinstance(child.tag, str):
+            block = blocks and _local(child.tag) in BLOCK_TAGS
+            if block:
+                parts.append(" ")
+            _collect_text(child, parts, blocks)
+            if block:
+                parts.append(" ")
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _collapse(text: str) -> str | None:
+    return " ".join(text.split()) or None
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in SKIPPED_HTML_TAGS:
+            self._skipping += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED_HTML_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str | None:
+    """Return the readable text of an HTML fragment, whitespace collapsed, or None.
+
+    :param html: markup such as an RSS description; may be plain text.
+    """
+    if "<" not in html and "&" not in html:
+        return _collapse(html)
+    extractor = _TextExtractor()
+    extractor.feed(html[:SUMMARY_SOURCE_MAX_CHARS])
+    extractor.close()
+    return _collapse("".join(extractor.parts))
+
+
+def _truncate(text: str | None, limit: int = SUMMARY_MAX_CHARS) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    # Break at a word when one ends in the last fifth, so a summary doesn't stop mid-word.
+    space = cut.rfind(" ")
+    if space > limit * 4 // 5:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def _plain(el: _Element | None, *, html: bool) -> str | None:
+    if el is None:
+        return None
+    text = _text(el)
+    return html_to_text(text) if html else _collapse(text)
+
+
+def _add_unique(values: list[str], value: str | None) -> None:
+    if value and value not in values:
+        values.append(value)
+
+
+# --- RSS 2.0 and RSS 1.0 ----------------------------------------------------------------
+
+_EMAIL_WITH_NAME = re.compile(r"\S+@\S+\s*\((.+)\)")
+
+
+def _items(root: _Element) -> Iterator[_Element]:
+    # Searched at any depth, not just under <channel>: RSS 1.0 and 0.90 make items
+    # siblings of the channel, and recover mode nests every item after an unclosed tag
+    # inside the broken one.
+    tags = set(_ITEM_TAGS)
+    ns = _ns(root.tag)
+    if ns is not None and ns != RDF_NS:
+        # Old RSS 2.0 feeds declare a default namespace (http://backend.userland.com/rss2).
+        tags.add(f"{{{ns}}}item")
+    return root.iter(*tags)
+
+
+def _rss_entries(items: Iterable[_Element], base_url: str) -> tuple[FeedEntry, ...]:
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for item in items:
+        entry = _rss_entry(item, _base_of(item, base_url))
+        if entry is not None and entry.url not in seen:
+            seen.add(entry.url)
+            entries.append(entry)
+    return tuple(entries)
+
+
+def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
+    # Core elements share the item's namespace: none for RSS 2.0, the RSS 1.0 or 0.90
+    # namespace for RDF feeds. Matching on it keeps <media:title> from posing as <title>.
+    core = _ns(item.tag)
+    title = link = guid = atom_link = description = content = None
+    dates: dict[str, str] = {}
+    authors: list[str] = []
+    creators: list[str] = []
+    tags: list[str] = []
+    for child in item:
+        if not isinstance(child.tag, str):
+            continue
+        ns, name = _ns(child.tag), _local(child.tag)
+        if ns == core:
+            if name == "title" and title is None:
+                title = _plain(child, html=True)
+            elif name == "link" and link is None:
+                link = http_url(_text(child), _own_base(child, base))
+            elif name == "guid" and guid is None:
+                if (child.get("isPermaLink") or "true").strip().lower() != "false":
+                    # A guid is only a link when absolute; "12345" is an identifier.
+                    guid = http_url(_text(child), None)
+            elif name == "description" and description is None:
+                description = _text(child)
+            elif name == "pubDate":
+                dates.setdefault("pubDate", _text(child))
+            elif name == "author":
+                _add_unique(authors, _rss_author(_text(child)))
+            elif name == "category":
+                _add_unique(tags, _collapse(_text(child)))
+        elif ns == DC_NS:
+            if name == "creator":
+                _add_unique(creators, _collapse(_text(child)))
+            elif name == "date":
+                dates.setdefault("dc", _text(child))
+            elif name == "subject":
+                _add_unique(tags, _collapse(_text(child)))
+        elif ns == CONTENT_NS and name == "encoded" and content is None:
+            content = _text(child)
+        elif ns in ATOM_NAMESPACES:
+            if name == "link" and atom_link is None and _is_alternate(child):
+                atom_link = http_url(child.get("href"), _own_base(child, base))
+            elif name in ("published", "updated"):
+                dates.setdefault(name, _text(child))
+    url = link or guid or atom_link or http_url(item.get(f"{{{RDF_NS}}}about"), None)
+    if url is None:
+        return None
+    published = None
+    for key in ("pubDate", "dc", "published", "updated"):
+        published = normalise_date(dates.get(key))
+        if published:
+            break
+    summary_html = description if description and description.strip() else content
+    return FeedEntry(
+        url=url,
+        title=title,
+        published=published,
+        # dc:creator holds a name; RSS <author> is meant to be an e-mail address.
+        author=", ".join(creators or authors) or None,
+        tags=tuple(tags),
+        summary=_truncate(html_to_text(summary_html)) if summary_html else None,
+    )
+
+
+def _rss_author(text: str) -> str | None:
+    text = " ".join(text.split())
+    named = _EMAIL_WITH_NAME.fullmatch(text)
+    return named.group(1).strip() if named else text or None
+
+
+# --- Atom -----------------------------------------------------------------------------
+
+_ALTERNATE_RELS = frozenset({"alternate", "http://www.iana.org/assignments/relation/alternate"})
+_HTML_LINK_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def _is_alternate(link: _Element) -> bool:
+    return (link.get("rel") or "alternate").strip().lower() in _ALTERNATE_RELS
+
+
+def _atom_text(el: _Element | None) -> str | None:
+    """Text of an Atom text construct (type text, html or xhtml; Atom 0.3 mode=escaped)."""
+    if el is None:
+        return None
+    kind = (el.get("type") or "text").strip().lower()
+    if kind in ("xhtml", "application/xhtml+xml"):
+        return _collapse(_text(el, blocks=True))
+    if kind in ("html", "text/html") or el.get("mode") == "escaped":
+        return html_to_text(_text(el))
+    return _collapse(_text(el))
+
+
+def _atom_names(parent: _Element, ns: str) -> list[str]:
+    names: list[str] = []
+    for author in parent.iterchildren(f"{{{ns}}}author"):
+        _add_unique(names, _collapse(_text(_first_child(author, "name", ns))))
+    return names
+
+
+def _atom_entries(feed: _Element, base_url: str) -> tuple[FeedEntry, ...]:
+    ns = _ns(feed.tag) or ATOM_NS  # parse_feed only passes Atom-namespaced roots
+    # RFC 4287 4.2.1: an entry without <author> inherits the feed's.
+    feed_authors = _atom_names(feed, ns)
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    # At any depth, for the same reason as RSS items (see _items).
+    for entry_el in feed.iter(f"{{{ns}}}entry"):
+        entry = _atom_entry(entry_el, ns, _base_of(entry_el, base_url), feed_authors)
+        if entry is not None and entry.url not in seen:
+            seen.add(entry.url)
+            entries.append(entry)
+    return tuple(entries)
+
+
+def _atom_entry(entry: _Element, ns: str, base: str, feed_authors: list[str]) -> FeedEntry | None:
+    url = None
+    fallback = None
+    for link in entry.iterchildren(f"{{{ns}}}link"):
+        if not _is_alternate(link):
+            continue
+        href = http_url(link.get("href"), _own_base(link, base))
+        link_type = (link.get("type") or "text/html").strip().lower()
+        if href and link_type in _HTML_LINK_TYPES:
+            url = href
+            break
+        fallback = fallback or href
+    url = url or fallback
+    if url is None:
+        return None
+    published = None
+    # published/updated are Atom 1.0; issued/created/modified are Atom 0.3.
+    for name in ("published", "updated", "issued", "created", "modified"):
+        published = normalise_date(_text(_first_child(entry, name, ns)))
+        if published:
+            break
+    authors = _atom_names(entry, ns)
+    for creator in entry.iterchildren(f"{{{DC_NS}}}creator"):
+        _add_unique(authors, _collapse(_text(creator)))
+    tags: list[str] = []
+    for category in entry.iterchildren(f"{{{ns}}}category"):
+        _add_unique(tags, _collapse(category.get("term") or category.get("label") or ""))
+    summary = _atom_text(_first_child(entry, "summary", ns))
+    if summary is None:
+        summary = _atom_text(_first_child(entry, "content", ns))
+    return FeedEntry(
+        url=url,
+        title=_atom_text(_first_child(entry, "title", ns)),
+        published=published,
+        author=", ".join(authors or feed_authors) or None,
+        tags=tuple(tags),
+        summary=_truncate(summary),
+    )

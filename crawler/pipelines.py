@@ -1,0 +1,269 @@
+"""Item pipelines: thin wrappers that run archive/ functions inside a crawl.
+
+ExtractPipeline -> DedupPipeline -> ArchivePipeline (priorities in crawler/settings.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from archive.db import open_archive, write_transaction
+from archive.errors import NoArticleText, NotHtml
+from archive.extract import extract_article
+from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
+from archive.urls import normalize_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.spiders import Spider
+    from sqlite_utils import Database
+
+logger = logging.getLogger(__name__)
+
+
+class NotAnArticle(DropItem):
+    """HTML without an article (hub, gallery, too little text)."""
+
+
+class NotHtmlPage(DropItem):
+    """A body that is not an HTML document (binary, empty, oversized)."""
+
+
+class ExtractionFailed(DropItem):
+    """The extractor crashed on the page (a worker process died)."""
+
+
+class DuplicatePage(DropItem):
+    """A page already processed in this crawl under another requested URL."""
+
+
+class _SharedPool:
+    """One extraction pool per process, shared by the crawlers running in it."""
+
+    def __init__(self) -> None:
+        self.executor: Executor | None = None
+        self.users = 0
+
+    def acquire(self, workers: int) -> Executor:
+        if self.executor is None:
+            if workers > 0:
+                # spawn: a forked child would inherit the reactor's state and threads
+                context = multiprocessing.get_context("spawn")
+                self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            else:
+                self.executor = ThreadPoolExecutor(max_workers=1)
+        self.users += 1
+        return self.executor
+
+    def replace_broken(self, workers: int) -> Executor:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=False)
+        self.executor = None
+        self.users -= 1
+        return self.acquire(workers)
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users <= 0 and self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
+_POOL = _SharedPool()
+
+
+class ExtractPipeline:
+    """Extract clean text and metadata in worker processes (archive.extract)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.workers = crawler.settings.getint("REPRINT_EXTRACT_WORKERS")
+        self.min_words = crawler.settings.getint("REPRINT_MIN_WORDS")
+        self.executor: Executor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.executor = _POOL.acquire(self.workers)
+
+    def close_spider(self) -> None:
+        _POOL.release()
+        self.executor = None
+
+    async def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        url = adapter["final_url"]
+        job = partial(
+            extract_article,
+            adapter["body"],
+            url,
+            content_type=adapter.get("content_type"),
+            hints=adapter.get("hints"),
+            min_words=self.min_words,
+        )
+        try:
+            extracted = await asyncio.get_running_loop().run_in_executor(self.executor, job)
+        except NotHtml as exc:
+            self.stats.inc_value("reprint/not_html")
+            raise NotHtmlPage(str(exc)) from exc
+        except NoArticleText as exc:
+            self.stats.inc_value("reprint/not_article")
+            raise NotAnArticle(str(exc)) from exc
+        except BrokenProcessPool as exc:
+            # a page killed its worker (e.g. a parser crash): keep crawling with a new pool
+            self.stats.inc_value("reprint/errors/extractor_crashed")
+            self.executor = _POOL.replace_broken(self.workers)
+            raise ExtractionFailed(f"extractor crashed on {url}") from exc
+        adapter["extracted"] = extracted
+        self.stats.inc_value("reprint/extracted")
+        for kind, count in extracted.removed.items():
+            self.stats.inc_value(f"reprint/boilerplate_removed/{kind}", count)
+        return item
+
+
+class DedupPipeline:
+    """Drop a page reached again in the same crawl under another URL (redirects)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        key = normalize_url(adapter["final_url"])
+        if key in self.seen:
+            self.stats.inc_value("reprint/duplicate_urls")
+            raise DuplicatePage(f"already processed in this crawl: {key}")
+        self.seen.add(key)
+        return item
+
+
+# Scrapy close reasons that mean the crawl did its work
+_FINISHED_REASONS = ("finished", "closespider_")
+
+
+class ArchivePipeline:
+    """Store pages and articles in the SQLite archive, in batched transactions, and
+    record the crawl in ``crawls``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.path = settings.get("ARCHIVE_PATH")
+        self.batch_items = settings.getint("REPRINT_COMMIT_ITEMS")
+        self.batch_seconds = settings.getfloat("REPRINT_COMMIT_SECONDS")
+        self.db: Database | None = None
+        self.crawl_id: int | None = None
+        self.pending: list[Any] = []
+        self.last_flush = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.db = open_archive(self.path)
+        spider = self.crawler.spider
+        with write_transaction(self.db):
+            interrupted = mark_interrupted(self.db)
+            self.crawl_id = start_crawl(self.db, spider.name, _spider_args(spider))
+        if interrupted:
+            logger.warning("marked %d earlier crawl(s) as interrupted", interrupted)
+        self.stats.set_value("reprint/crawl_id", self.crawl_id)
+        self.last_flush = time.monotonic()
+
+    def process_item(self, item: Any) -> Any:
+        self.pending.append(item)
+        if (
+            len(self.pending) >= self.batch_items
+            or time.monotonic() - self.last_flush >= self.batch_seconds
+        ):
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        """Write the pending pages in one transaction, each in its own savepoint."""
+        assert self.db is not None
+        batch, self.pending = self.pending, []
+        self.last_flush = time.monotonic()
+        if not batch:
+            return
+        with write_transaction(self.db):
+            for item in batch:
+                self._save(item)
+
+    def _save(self, item: Any) -> None:
+        assert self.db is not None
+        adapter = ItemAdapter(item)
+        page = FetchedPage(
+            url=adapter["url"],
+            final_url=adapter["final_url"],
+            body=adapter["body"],
+            extracted=adapter["extracted"],
+            http_status=adapter["status"],
+            content_type=adapter.get("content_type"),
+            etag=adapter.get("etag"),
+            last_modified=adapter.get("last_modified"),
+            source=adapter.get("source"),
+        )
+        try:
+            with self.db.atomic():
+                result = save_page(self.db, page, self.crawl_id)
+        except Exception:
+            # one unstorable page must not cost the rest of the batch
+            self.stats.inc_value("reprint/errors/store")
+            logger.exception("could not store %s", page.url)
+            return
+        self.stats.inc_value("reprint/pages_stored")
+        if result.new_article:
+            self.stats.inc_value("reprint/articles_stored")
+        elif result.new_page or result.text_changed:
+            self.stats.inc_value("reprint/copies_clustered")
+        if not result.new_page:
+            self.stats.inc_value(
+                "reprint/pages_changed" if result.text_changed else "reprint/pages_unchanged"
+            )
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.db is None or self.crawl_id is None:
+            return
+        status = (
+            "finished"
+            if reason.startswith(_FINISHED_REASONS)
+            else ("interrupted" if reason == "shutdown" else "failed")
+        )
+        stats = dict(self.stats.get_stats())
+        stats["finish_reason"] = reason
+        with write_transaction(self.db):
+            finish_crawl(self.db, self.crawl_id, status, stats)
+        self.db.close()
+        self.db = None
+
+
+def _spider_args(spider: Spider) -> dict[str, Any]:
+    sources = [f"{s.kind}:{s.url}" for s in spider.sources()] if hasattr(spider, "sources") else []
+    return {"sources": sources, "since": getattr(spider, "_since_arg", None)}

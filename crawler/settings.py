@@ -1,0 +1,87 @@
+"""Scrapy settings of reprint: every crawl setting lives here, with the reason for each value.
+
+`scrapy crawl <spider>` reads this module through scrapy.cfg; `reprint crawl` loads it and
+overrides only what its options say.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "reprint"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Name the project and how to reach its operator, as polite crawlers do; set
+# REPRINT_CONTACT (a URL or e-mail address) for your deployment.
+REPRINT_VERSION = "0.1.0"
+REPRINT_CONTACT = "+https://github.com/reprint-news/reprint"
+USER_AGENT = f"reprint/{REPRINT_VERSION} ({REPRINT_CONTACT}; news archiver)"
+
+ROBOTSTXT_OBEY = True
+
+# Politeness: AutoThrottle adapts the delay to each server's latency, aiming at one
+# request in flight per site; never more than two at once on one site.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+
+# Retries: transient server errors and timeouts; 429/503 wait for Retry-After first
+# (crawler.middlewares.RetryAfterMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REPRINT_RETRY_AFTER_MAX = 120.0  # seconds; a longer wait is not honoured, the page is retried later
+REPRINT_RETRY_AFTER_DEFAULT = 5.0  # seconds, for a 429/503 without a usable Retry-After
+
+# News pages are 50 KB-1.5 MB; a body over 10 MB is not an article (and could be a bomb).
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+REDIRECT_MAX_TIMES = 5
+
+DOWNLOADER_MIDDLEWARES = {
+    # a higher number than RetryMiddleware (550): responses reach it first
+    "crawler.middlewares.RetryAfterMiddleware": 560,
+}
+SPIDER_MIDDLEWARES: dict[str, int] = {}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.DedupPipeline": 200,
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.ProgressDisplay": 510,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
+# Dropped pages (not articles, duplicates) are routine and counted in stats by reason.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- reprint ---
+ARCHIVE_PATH = "archive.db"
+REPRINT_SOURCES = "sources.toml"
+# Extraction runs in worker processes so the reactor never blocks on parsing; 0 runs it
+# in a thread of this process (for debugging).
+REPRINT_EXTRACT_WORKERS = 2
+REPRINT_MIN_WORDS = 60  # see archive.settings.MIN_ARTICLE_WORDS
+# Archive writes are batched: one transaction per this many pages, or per this many
+# seconds, whichever comes first; a crash loses at most one batch of unsaved pages,
+# which the next run fetches again.
+REPRINT_COMMIT_ITEMS = 50
+REPRINT_COMMIT_SECONDS = 2.0
+# Sitemaps: only URLs whose news date or lastmod is on/after this ISO date (None: all).
+REPRINT_SINCE: str | None = None
+# Sitemap indexes nest at most this deep (guards against index loops and traps).
+REPRINT_SITEMAP_MAX_DEPTH = 3
+# Site crawls: links followed this deep from a section page, at most this many pages a site.
+REPRINT_SITE_DEPTH = 3
+REPRINT_SITE_MAX_PAGES = 500
+# A rich live table of progress on stderr (the `reprint` CLI turns it on for terminals).
+REPRINT_PROGRESS = False

@@ -1,0 +1,101 @@
+"""What every reprint spider shares: its sources, turning responses into items, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from scrapy import Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+from crawler.items import PageItem
+from crawler.sources import Source, adhoc_sources, load_sources
+
+if TYPE_CHECKING:
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def page_item(response: Response, *, source: str | None, hints: dict[str, Any]) -> PageItem:
+    """Build the item of a fetched page (its body untouched: extraction decodes it)."""
+    redirects = response.request.meta.get("redirect_urls") if response.request else None
+    return PageItem(
+        url=redirects[0] if redirects else response.url,
+        final_url=response.url,
+        status=response.status,
+        body=response.body,
+        content_type=_header(response, "Content-Type"),
+        etag=_header(response, "ETag"),
+        last_modified=_header(response, "Last-Modified"),
+        source=source,
+        hints=hints,
+    )
+
+
+class SourceSpider(Spider):
+    """A spider over the sources of one kind: from sources.toml, or given as arguments.
+
+    Arguments: ``sources`` (a list of :class:`Source`, from the CLI) or ``url`` (one or
+    more comma-separated URLs, from ``scrapy crawl NAME -a url=...``); with neither, the
+    sources of this kind in the REPRINT_SOURCES file.
+    """
+
+    source_kind: ClassVar[str]
+
+    def __init__(
+        self, *args: Any, sources: list[Source] | None = None, url: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._given_sources = sources
+        self._given_urls = tuple(u.strip() for u in url.split(",") if u.strip()) if url else ()
+
+    def sources(self) -> list[Source]:
+        """The sources this spider crawls."""
+        if self._given_sources is not None:
+            chosen = list(self._given_sources)
+        elif self._given_urls:
+            chosen = adhoc_sources(**{f"{self.source_kind}s": self._given_urls})
+        else:
+            chosen = load_sources(self.settings.get("REPRINT_SOURCES"))
+        return [s for s in chosen if s.kind == self.source_kind]
+
+    def page_item(
+        self, response: Response, source: str | None, hints: dict[str, Any] | None = None
+    ) -> PageItem:
+        """The item for an article page, counted in ``reprint/pages_fetched``."""
+        self.crawler.stats.inc_value("reprint/pages_fetched")
+        return page_item(response, source=source, hints=hints or {})
+
+    def on_error(self, failure: Failure) -> None:
+        """Errback of every request: log the URL and reason, count it by kind."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        stats = self.crawler.stats
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            stats.inc_value(f"reprint/errors/http_{status}")
+            # routine on a crawl (dead links); the summary counts them, the log keeps each
+            logger.info("HTTP %s for %s", status, url)
+        elif failure.check(IgnoreRequest):
+            reason = str(failure.value) or "ignored"
+            key = "robots_forbidden" if "robots" in reason else reason.replace(" ", "_")
+            stats.inc_value(f"reprint/skipped/{key}")
+            logger.info("skipped %s: %s", url, reason)
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            stats.inc_value("reprint/errors/timeout")
+            logger.warning("timed out: %s", url)
+        elif failure.check(DNSLookupError):
+            stats.inc_value("reprint/errors/dns")
+            logger.warning("DNS lookup failed: %s", url)
+        else:
+            stats.inc_value(f"reprint/errors/{failure.type.__name__}")
+            logger.warning("failed %s: %s", url, failure.getErrorMessage())

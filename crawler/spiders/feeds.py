@@ -1,0 +1,73 @@
+"""The ``feeds`` spider: RSS and Atom feeds, then the articles they list."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+
+from crawler.feedparse import FeedError, parse_feed
+from crawler.spiders.base import SourceSpider
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+
+    from crawler.items import PageItem
+
+logger = logging.getLogger(__name__)
+
+
+class FeedsSpider(SourceSpider):
+    """Fetch each feed and every article it lists; the feed's title, date and author
+    become hints for pages that do not state them."""
+
+    name = "feeds"
+    source_kind = "feed"
+
+    async def start(self) -> AsyncIterator[Any]:
+        for source in self.sources():
+            yield Request(
+                source.url,
+                callback=self.parse_feed,
+                errback=self.on_error,
+                cb_kwargs={"source": source.name},
+            )
+
+    def parse_feed(self, response: Response, source: str) -> Iterator[Request]:
+        """Parse a feed and request its articles."""
+        stats = self.crawler.stats
+        try:
+            feed = parse_feed(response.body, response.url)
+        except FeedError as exc:
+            stats.inc_value("reprint/feeds/invalid")
+            logger.warning("invalid feed %s: %s", response.url, exc)
+            return
+        stats.inc_value("reprint/feeds/parsed")
+        if feed.recovered:
+            stats.inc_value("reprint/feeds/recovered")
+            logger.warning(
+                "malformed feed %s: recovered %d entries", response.url, len(feed.entries)
+            )
+        stats.inc_value("reprint/feeds/entries", len(feed.entries))
+        for entry in feed.entries:
+            hints = {
+                "title": entry.title,
+                "published": entry.published,
+                "author": entry.author,
+                "tags": list(entry.tags),
+            }
+            yield Request(
+                entry.url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                cb_kwargs={"source": source, "hints": hints},
+            )
+
+    def parse_article(
+        self, response: Response, source: str, hints: dict[str, Any]
+    ) -> Iterator[PageItem]:
+        """An article listed by a feed."""
+        yield self.page_item(response, source, hints)

@@ -1,0 +1,140 @@
+"""The ``sitemaps`` spider: sitemap indexes, urlsets and Google News sitemaps.
+
+Scrapy's SitemapSpider drops the ``news:`` children of a ``<url>`` (publication date,
+title), which are the best date a news site gives, so sitemaps are parsed by
+crawler.sitemapparse and this spider does the following itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import sitemap_urls_from_robots
+
+from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
+from crawler.spiders.base import SourceSpider
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from scrapy.http import Response
+
+    from crawler.items import PageItem
+
+logger = logging.getLogger(__name__)
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def parse_since(value: str | datetime | None) -> datetime | None:
+    """Read a --since value ("2024-05-01" or a full ISO datetime) as an aware datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class SitemapsSpider(SourceSpider):
+    """Fetch sitemaps (or robots.txt files naming them) and the article pages they list.
+
+    Argument ``since`` (or setting REPRINT_SINCE): only pages dated on or after it.
+    """
+
+    name = "sitemaps"
+    source_kind = "sitemap"
+
+    def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._since_arg = since
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.since = parse_since(self._since_arg or self.settings.get("REPRINT_SINCE"))
+        for source in self.sources():
+            callback = self.parse_robots if source.url.endswith("/robots.txt") else None
+            yield Request(
+                source.url,
+                callback=callback or self.parse_sitemap,
+                errback=self.on_error,
+                cb_kwargs={"source": source.name, "depth": 0},
+            )
+
+    def parse_robots(self, response: Response, source: str, depth: int) -> Iterator[Request]:
+        """Follow the Sitemap: lines of a robots.txt."""
+        for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+            yield Request(
+                url,
+                callback=self.parse_sitemap,
+                errback=self.on_error,
+                cb_kwargs={"source": source, "depth": depth},
+            )
+
+    def _body(self, response: Response) -> bytes | None:
+        body = response.body
+        if not body.startswith(_GZIP_MAGIC):
+            return body
+        max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
+        try:
+            return gunzip(body, max_size=max_size)
+        except (OSError, EOFError, struct.error) as exc:
+            self.crawler.stats.inc_value("reprint/sitemaps/invalid")
+            logger.warning("bad gzip sitemap %s: %s", response.url, exc)
+        except ValueError:  # decompressed size over max_size: a gzip bomb
+            self.crawler.stats.inc_value("reprint/sitemaps/too_large")
+            logger.warning("sitemap %s decompresses to over %d bytes", response.url, max_size)
+        return None
+
+    def parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Request]:
+        """Parse a sitemap index (follow it) or a urlset (request its pages)."""
+        stats = self.crawler.stats
+        body = self._body(response)
+        if body is None:
+            return
+        try:
+            sitemap = parse_sitemap(body, response.url)
+        except SitemapError as exc:
+            stats.inc_value("reprint/sitemaps/invalid")
+            logger.warning("invalid sitemap %s: %s", response.url, exc)
+            return
+        stats.inc_value(f"reprint/sitemaps/{sitemap.kind}")
+        if sitemap.recovered:
+            stats.inc_value("reprint/sitemaps/recovered")
+        if sitemap.kind == "sitemapindex":
+            if depth >= self.settings.getint("REPRINT_SITEMAP_MAX_DEPTH"):
+                stats.inc_value("reprint/sitemaps/too_deep")
+                logger.warning("sitemap index %s nested too deep; not followed", response.url)
+                return
+            for entry in sitemap.entries:
+                yield Request(
+                    entry.loc,
+                    callback=self.parse_sitemap,
+                    errback=self.on_error,
+                    cb_kwargs={"source": source, "depth": depth + 1},
+                )
+            return
+        for entry in sitemap.entries:
+            dated = entry_date(entry)
+            if self.since is not None and dated is not None and dated < self.since:
+                stats.inc_value("reprint/sitemaps/older_than_since")
+                continue
+            hints = {
+                "title": entry.news_title,
+                "published": entry.news_published or entry.lastmod,
+                "tags": list(entry.news_keywords),
+            }
+            yield Request(
+                entry.loc,
+                callback=self.parse_article,
+                errback=self.on_error,
+                cb_kwargs={"source": source, "hints": hints},
+            )
+
+    def parse_article(
+        self, response: Response, source: str, hints: dict[str, Any]
+    ) -> Iterator[PageItem]:
+        """An article listed by a sitemap."""
+        yield self.page_item(response, source, hints)

@@ -1,0 +1,84 @@
+"""Shared fixtures: fixture webs on 127.0.0.1 (port 0) and the one crawl helper."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlite_utils import Database
+
+from archive.db import open_archive
+from crawler.demo import DEMO_WEB
+from crawler.fixture_server import FixtureWeb
+
+SITES = Path(__file__).parent / "sites"
+ROOT = Path(__file__).parent.parent
+# Generous bound for one crawl of a fixture web (they take 2-10 s); a hang fails the test.
+CRAWL_TIMEOUT_S = 180
+
+
+@pytest.fixture
+def demo_web() -> Iterator[FixtureWeb]:
+    """The embedded demo web (three publishers), served on 127.0.0.1."""
+    with FixtureWeb(DEMO_WEB) as web:
+        yield web
+
+
+@pytest.fixture
+def newsroom() -> Iterator[FixtureWeb]:
+    """tests/sites/newsroom: good articles beside broken and hostile ones."""
+    with FixtureWeb(SITES, sites=["newsroom"]) as web:
+        yield web
+
+
+# Fixture webs answer at once: no throttling, and one extraction worker keeps tests light.
+FAST = (
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "REPRINT_EXTRACT_WORKERS=1",
+    "-s",
+    "REPRINT_RETRY_AFTER_DEFAULT=0.1",
+)
+
+
+def run_crawl(
+    db_path: Path, *args: str, expect_exit: int | None = 0
+) -> tuple[dict[str, Any], Database]:
+    """Run `reprint crawl` in a subprocess (a fresh Twisted reactor each time, as a user
+    would run it) and return (stats by spider, the archive opened read-only).
+
+    :param db_path: the archive file
+    :param args: sources and options for `reprint crawl`
+    :param expect_exit: the exit status the crawl must end with (None: any)
+    """
+    stats_path = db_path.with_suffix(".stats.json")
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "--db",
+        str(db_path),
+        "--stats-json",
+        str(stats_path),
+        "--no-progress",
+        *FAST,
+        *args,
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, cwd=ROOT, check=False
+    )
+    if expect_exit is not None:
+        assert proc.returncode == expect_exit, (
+            f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        )
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    return stats, open_archive(db_path, readonly=True)

@@ -1,0 +1,111 @@
+"""Full crawls of the demo web through the real Scrapy engine into a real SQLite file."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archive.search import search
+from archive.urls import normalize_url
+from crawler.demo import demo_manifest
+
+from .conftest import run_crawl
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from crawler.fixture_server import FixtureWeb
+
+
+def demo_args(web: FixtureWeb) -> list[str]:
+    args = []
+    for site, info in demo_manifest()["sites"].items():
+        args += [a for p in info["feeds"] for a in ("--feed", web.url(site, p))]
+        args += [a for p in info["sitemaps"] for a in ("--sitemap", web.url(site, p))]
+    return args
+
+
+def test_demo_crawl_stores_each_story_once_with_its_copies(
+    demo_web: FixtureWeb, tmp_path: Path
+) -> None:
+    stats, db = run_crawl(tmp_path / "a.db", *demo_args(demo_web))
+    manifest = demo_manifest()
+    article_of = {
+        row["url"]: row["article_id"] for row in db.query("SELECT url, article_id FROM pages")
+    }
+    for name, story in manifest["stories"].items():
+        exact = [
+            normalize_url(demo_web.url(site, path))
+            for site, path in story["copies"].items()
+            if not story["variants"][site].get("trimmed_ending")
+        ]
+        assert all(url in article_of for url in exact), (name, exact)
+        assert len({article_of[url] for url in exact}) == 1, f"{name} split across articles"
+        original = normalize_url(
+            demo_web.url(story["original"], story["copies"][story["original"]])
+        )
+        title, copies, representative = db.execute(
+            "SELECT a.title, a.copies, p.url FROM articles a"
+            " JOIN pages p ON p.id = a.representative_page_id WHERE a.id = ?",
+            [article_of[original]],
+        ).fetchone()
+        assert title == story["title"]
+        assert copies == len(exact)
+        assert representative == original  # the original publisher represents the story
+    # different stories on one topic (two Lantern House season 2 articles) stay apart
+    release = manifest["stories"]["lantern-house-s2-release-date"]["copies"]["glossmag"]
+    interview = manifest["stories"]["lantern-house-s2-cast-interview"]["copies"]["glossmag"]
+    assert (
+        article_of[normalize_url(demo_web.url("glossmag", release))]
+        != article_of[normalize_url(demo_web.url("glossmag", interview))]
+    )
+
+    # FTS finds the story once, however many copies were crawled
+    hits = search(db, '"lantern house" release')
+    assert hits and hits[0].title == manifest["stories"]["lantern-house-s2-release-date"]["title"]
+    assert len({h.id for h in hits}) == len(hits)
+
+    feeds = stats["feeds"]
+    assert feeds["reprint/articles_stored"] >= 1
+    assert feeds["reprint/feeds/parsed"] == 3
+    assert stats["sitemaps"]["reprint/sitemaps/urlset"] >= 2
+    # robots.txt is obeyed: the disallowed page was never requested
+    assert not [p for site, p in demo_web.requests if p.startswith("/private/")]
+    crawls = list(db.query("SELECT spider, status FROM crawls ORDER BY spider"))
+    assert crawls == [
+        {"spider": "feeds", "status": "finished"},
+        {"spider": "sitemaps", "status": "finished"},
+    ]
+
+
+def test_second_crawl_adds_no_rows(demo_web: FixtureWeb, tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    _, db = run_crawl(path, *demo_args(demo_web))
+    counts = {t: db[t].count for t in ("articles", "pages", "raw")}
+    db.close()
+    stats, db = run_crawl(path, *demo_args(demo_web))
+    assert {t: db[t].count for t in ("articles", "pages", "raw")} == counts
+    assert stats["feeds"].get("reprint/articles_stored", 0) == 0
+    assert stats["feeds"]["reprint/pages_unchanged"] >= 1
+    assert db["crawls"].count == 4
+    assert (
+        db.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'lantern'"
+        ).fetchone()[0]
+        >= 2
+    )
+
+
+def test_site_spider_finds_articles_from_section_pages(
+    demo_web: FixtureWeb, tmp_path: Path
+) -> None:
+    stats, db = run_crawl(
+        tmp_path / "s.db", "--site", demo_web.url("glossmag", "/tv/"), "-s", "REPRINT_SITE_DEPTH=2"
+    )  # /tv/page/2/ holds one story
+    site = stats["site"]
+    assert site["reprint/site/hubs"] >= 1
+    urls = {row["url"] for row in db.query("SELECT url FROM pages")}
+    for story in demo_manifest()["stories"].values():
+        path = story["copies"].get("glossmag", "")
+        if path.startswith("/tv/"):
+            assert normalize_url(demo_web.url("glossmag", path)) in urls
+    assert not any("/tv/page/" in u or u.endswith("/tv/") for u in urls)  # hubs are not stored

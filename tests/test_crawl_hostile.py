@@ -1,0 +1,98 @@
+"""Bad input through the real crawler: each case counted in stats, none crashing the
+crawl, none losing the good pages beside it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archive.urls import normalize_url
+
+from .conftest import run_crawl
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from crawler.fixture_server import FixtureWeb
+
+
+def test_feed_of_broken_pages_keeps_the_good_ones(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    stats, db = run_crawl(tmp_path / "h.db", "--feed", newsroom.url("newsroom", "/feed.xml"))
+    feeds = stats["feeds"]
+    urls = {r["url"] for r in db.query("SELECT url FROM pages")}
+    assert normalize_url(newsroom.url("newsroom", "/stories/first/")) in urls  # utm_* stripped
+    assert normalize_url(newsroom.url("newsroom", "/stories/second/")) in urls
+    assert normalize_url(newsroom.url("newsroom", "/stories/third/")) in urls
+    assert feeds["reprint/errors/http_404"] == 1
+    assert feeds["reprint/errors/http_500"] == 1
+    # the redirect loop ends at Scrapy's duplicate filter (loop-a -> loop-b -> loop-a)
+    assert feeds["dupefilter/filtered"] >= 1
+    assert not [u for u in urls if "/loop-" in u]
+    assert feeds["reprint/skipped/robots_forbidden"] == 1
+    assert feeds["reprint/not_html"] == 2  # binary labelled text/html, empty body
+    # /moved redirects to /stories/second/: one page row, the asked URL kept beside it
+    assert db["pages"].count == 3
+    redirected = db.execute(
+        "SELECT requested_url FROM pages WHERE url LIKE '%/stories/second/'"
+    ).fetchall()
+    assert {
+        r[0].rsplit("/", 2)[-2] if r[0].endswith("/") else r[0].rsplit("/", 1)[-1]
+        for r in redirected
+    } <= {"second", "moved"}
+
+
+def test_latin1_page_without_charset_is_decoded(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    _, db = run_crawl(tmp_path / "l.db", "--feed", newsroom.url("newsroom", "/feed.xml"))
+    text, title = db.execute(
+        "SELECT text, title FROM pages WHERE url LIKE '%/stories/third/'"
+    ).fetchone()
+    assert title.startswith("Café society")
+    assert "maître d'" in text and "façade" in text and "\ufffd" not in text
+
+
+def test_malformed_feed_is_recovered(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    stats, db = run_crawl(
+        tmp_path / "m.db", "--feed", newsroom.url("newsroom", "/malformed-feed.xml")
+    )
+    assert stats["feeds"]["reprint/feeds/recovered"] == 1
+    assert db["pages"].count >= 1
+
+
+def test_entity_bomb_feed_neither_expands_nor_fetches(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    stats, db = run_crawl(tmp_path / "b.db", "--feed", newsroom.url("newsroom", "/bomb-feed.xml"))
+    assert ("newsroom", "/xxe-secret.txt") not in newsroom.requests
+    assert "top secret" not in " ".join(r["text"] or "" for r in db.query("SELECT text FROM pages"))
+    assert stats["feeds"]["finish_reason"] == "finished"
+
+
+def test_news_sitemap_since_filter_and_index_loop(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    stats, db = run_crawl(
+        tmp_path / "n.db",
+        "--sitemap",
+        newsroom.url("newsroom", "/sitemap-loop.xml"),
+        "--since",
+        "2025-01-01",
+    )
+    sitemaps = stats["sitemaps"]
+    assert sitemaps["reprint/sitemaps/older_than_since"] == 1
+    assert not [p for _, p in newsroom.requests if p == "/stories/old/"]
+    assert db["pages"].count == 2
+    # the news sitemap's publication date reaches the page when the page has its own
+    published = db.execute(
+        "SELECT published FROM pages WHERE url LIKE '%/stories/first/'"
+    ).fetchone()[0]
+    assert published == "2025-05-01T09:00:00+01:00"
+
+
+def test_unreachable_source_exits_with_nothing_fetched(tmp_path: Path) -> None:
+    # port 9 (discard) on loopback is closed on test machines: connection refused
+    stats, _ = run_crawl(
+        tmp_path / "u.db",
+        "--feed",
+        "http://127.0.0.1:9/feed.xml",
+        "-s",
+        "RETRY_TIMES=0",
+        expect_exit=4,
+    )
+    assert stats["feeds"]["reprint/errors/DownloadConnectionRefusedError"] >= 1 or any(
+        k.startswith("reprint/errors/") for k in stats["feeds"]
+    )
