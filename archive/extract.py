@@ -93,6 +93,17 @@ def _guess_encoding(body: bytes) -> str:
     return "utf-8"
 
 
+def _without_headline(text: str, titles: tuple[str | None, ...]) -> str:
+    # trafilatura often keeps the <h1> as the first line of the body; the headline is
+    # metadata (syndicators rewrite it), and leaving it in would make copies of one story
+    # differ in text
+    first, _, rest = text.partition("\n")
+    first_words = words(first)
+    if first_words and any(t and words(t) == first_words for t in titles):
+        return rest
+    return text
+
+
 def extract_article(
     body: bytes,
     url: str | None = None,
@@ -134,7 +145,7 @@ def extract_article(
     )
     if doc is None or not (doc.text or "").strip():
         raise NoArticleText(f"no article text found: {where}")
-    cleaned = clean_text(doc.text)
+    cleaned = clean_text(_without_headline(doc.text, (markup.title, doc.title)))
     for kind, count in pruned.items():
         cleaned.removed[kind] = cleaned.removed.get(kind, 0) + count
     tokens = words(cleaned.text)

@@ -1,0 +1,218 @@
+"""The archive library on its own: extraction, cleaning, storage, search (no Scrapy)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from archive.clean import clean_text
+from archive.db import open_archive, write_transaction
+from archive.errors import ArchiveNotFound, BadQuery, NoArticleText, NotHtml
+from archive.extract import extract_article
+from archive.read import get_article
+from archive.search import search
+from archive.store import FetchedPage, choose_representative, load_raw, save_page
+from archive.urls import normalize_url
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+STORY = [
+    "Streaming drama Glasshouse Bay has been renewed for a third season, its makers "
+    "confirmed on Monday, after the second run became the most watched show of the spring.",
+    "Showrunner Maya Okonjo said the writers had already mapped out the new episodes and "
+    "that filming would start in the autumn on the same stretch of Cornish coast as before.",
+    "The cast, led by Jonah Whitlock and Ines Carvalho, will all return, although Okonjo "
+    "teased that at least one familiar face would not survive the opening episode of the run.",
+    "Season three is expected to arrive on screens late next year, with eight episodes.",
+]
+
+
+def page_html(
+    title: str,
+    paragraphs: list[str],
+    *,
+    canonical: str = "",
+    extra: str = "",
+    published: str = "2025-05-01T09:00:00+01:00",
+) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    ld = json.dumps(
+        {
+            "@type": "NewsArticle",
+            "headline": title,
+            "datePublished": published,
+            "author": {"name": "Rae Lindqvist"},
+            "keywords": "TV, Drama",
+        }
+    )
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return (
+        f'<html lang="en-GB"><head><title>{title}</title>{link}'
+        f'<meta property="og:site_name" content="Tidings">'
+        f'<script type="application/ld+json">{ld}</script></head><body>'
+        f"<nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{body}{extra}</article>"
+        f"<footer>© Tidings</footer></body></html>"
+    ).encode()
+
+
+def test_extract_reads_metadata_from_json_ld() -> None:
+    ex = extract_article(
+        page_html(
+            "Glasshouse Bay renewed", STORY, canonical="https://tidings.example/tv/glasshouse"
+        ),
+        "https://www.tidings.example/tv/glasshouse?utm_source=x",
+    )
+    assert ex.title == "Glasshouse Bay renewed"
+    assert ex.author == "Rae Lindqvist"
+    assert ex.published == "2025-05-01T09:00:00+01:00"
+    assert ex.language == "en"
+    assert ex.site == "tidings.example"
+    assert ex.site_name == "Tidings"
+    assert ex.canonical_url == "https://tidings.example/tv/glasshouse"
+    assert ex.tags == ["TV", "Drama"]
+    assert "third season" in ex.text and ex.word_count > 60
+
+
+def test_extract_removes_syndication_boilerplate() -> None:
+    junk = [
+        "Photo credit: Netflix",
+        "To view this content, you'll need to update your privacy settings. "
+        "Please click here to do so.",
+        "Like this article? Sign up to our newsletter to get more articles like this "
+        "delivered straight to your inbox.",
+        "Advertisement",
+        "This article originally appeared on Tidings",
+    ]
+    mixed = [STORY[0], junk[0], STORY[1], junk[1], junk[3], STORY[2], junk[2], STORY[3], junk[4]]
+    related = (
+        "<h3>You Might Also Like</h3><ul><li><a href='/a'>Another show is back</a></li>"
+        "<li><a href='/b'>A star quits a soap</a></li></ul>"
+    )
+    ex = extract_article(
+        page_html("Glasshouse Bay renewed", mixed, extra=related), "https://syndicator.example/x"
+    )
+    for line in [*junk, "You Might Also Like", "Another show is back"]:
+        assert line not in ex.text
+    for sentence in STORY:
+        assert sentence in ex.text
+    assert ex.origin == "Tidings"
+    assert ex.removed["photo_credit"] == 1 and ex.removed["related_heading"] == 1
+
+
+def test_clean_keeps_story_sentences_that_mention_boilerplate_words() -> None:
+    text = (
+        "She said she would sign up to our newsletter of life lessons any day, laughing.\n"
+        "Advertisement\nRead more: Another story"
+    )
+    cleaned = clean_text(text)
+    assert cleaned.text == text.splitlines()[0]
+    assert cleaned.removed == {"ad_marker": 1, "related_link": 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"", NotHtml),
+        (b"\x00\x01\x02\x89PNG\r\n" * 100, NotHtml),
+        (b"<html><body><p>Too short to be a story.</p></body></html>", NoArticleText),
+    ],
+)
+def test_extract_refuses_non_articles(body: bytes, error: type[Exception]) -> None:
+    with pytest.raises(error, match=r"https://x\.example/p"):
+        extract_article(body, "https://x.example/p")
+
+
+def _fetched(url: str, html: bytes, **kwargs: object) -> FetchedPage:
+    return FetchedPage(
+        url=url, final_url=url, body=html, extracted=extract_article(html, url), **kwargs
+    )  # type: ignore[arg-type]
+
+
+def test_save_is_idempotent_and_clusters_exact_copies(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    original = "https://tidings.example/tv/glasshouse"
+    copy = "https://syndicator.example/ent/glasshouse-123.html?utm_source=feed"
+    with write_transaction(db):
+        first = save_page(db, _fetched(original, page_html("Renewed", STORY, canonical=original)))
+        second = save_page(
+            db,
+            _fetched(
+                copy,
+                page_html("Glasshouse Bay is back!", STORY, extra="<p>Photo credit: Netflix</p>"),
+            ),
+        )
+        again = save_page(db, _fetched(original, page_html("Renewed", STORY, canonical=original)))
+    assert first.new_article and not second.new_article
+    assert second.article_id == first.article_id == again.article_id
+    assert not again.new_page and not again.text_changed
+    assert db["pages"].count == 2 and db["articles"].count == 1
+    article = get_article(db, first.article_id)
+    assert article["copies"] == 2
+    assert article["title"] == "Renewed"  # the self-canonical original represents it
+    assert article["pages"][0]["url"] == original
+    assert article["pages"][1]["url"] == normalize_url(copy)
+    raw = db.execute("SELECT raw_sha256 FROM pages WHERE url = ?", [original]).fetchone()[0]
+    assert load_raw(db, raw) == page_html("Renewed", STORY, canonical=original)
+
+
+def test_changed_text_moves_a_page_and_drops_an_empty_article(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    url = "https://tidings.example/tv/glasshouse"
+    save_page(db, _fetched(url, page_html("Renewed", STORY)))
+    updated = save_page(db, _fetched(url, page_html("Renewed", [*STORY, STORY[0] + " Update."])))
+    assert updated.text_changed and updated.new_article
+    assert db["articles"].count == 1 and db["pages"].count == 1
+
+
+def test_representative_prefers_self_canonical_then_pointed_to_then_earliest() -> None:
+    def page(pid: int, url: str, canonical: str | None, published: str | None) -> dict:
+        return {
+            "id": pid,
+            "url": url,
+            "canonical_url": canonical,
+            "published": published,
+            "word_count": 100,
+        }
+
+    a = page(1, "https://a.example/x", "https://a.example/x", "2025-01-02T00:00:00+00:00")
+    b = page(2, "https://b.example/y", "https://b.example/y", "2025-01-01T00:00:00+00:00")
+    c = page(3, "https://c.example/z", "https://a.example/x", "2024-12-31T00:00:00+00:00")
+    assert choose_representative([b, c, a])["id"] == 1  # pointed to by c
+    assert choose_representative([a, b])["id"] == 2  # both self-canonical: earliest
+    assert choose_representative([c])["id"] == 3
+
+
+def test_search_ranks_highlights_filters_and_rejects_bad_queries(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    save_page(db, _fetched("https://tidings.example/a", page_html("Glasshouse Bay renewed", STORY)))
+    other = [
+        f"Part {n} of a different story about a baking contest that has nothing to do with "
+        "coasts, with a dozen amateur bakers competing in a tent in a country garden."
+        for n in ("one", "two", "three")
+    ]
+    save_page(
+        db,
+        _fetched(
+            "https://other.example/b", page_html("Bake-off final", other, published="2024-01-01")
+        ),
+    )
+    hits = search(db, "renewed")
+    assert [h.title for h in hits] == ["Glasshouse Bay renewed"]
+    assert "\x02renewed\x03" in hits[0].snippet
+    assert hits[0].to_dict()["snippet"].count("[renewed]") == 1
+    # porter stemming: "renew", "renewal" and "renewed" share the stem "renew"
+    assert len(search(db, "renew")) == len(search(db, "renewal")) == 1
+    assert search(db, "bakers", site="tidings.example") == []
+    assert len(search(db, "bakers", site="other.example")) == 1
+    assert search(db, "bakers", since="2025-01-01") == []
+    with pytest.raises(BadQuery, match="unterminated string"):
+        search(db, '"glasshouse')
+    assert len(search(db, '"glasshouse', literal=True)) == 1
+
+
+def test_readonly_open_of_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveNotFound, match=r"nope\.db"):
+        open_archive(tmp_path / "nope.db", readonly=True)
