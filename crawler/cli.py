@@ -35,7 +35,8 @@ EXIT_NOTHING_FETCHED = 4  # every source failed: nothing could be downloaded
 DEFAULT_DB = "archive.db"
 DEMO_DB = "demo.db"
 
-out = Console(highlight=False)
+# soft_wrap: lines piped to other tools are not cut at 80 columns
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 

@@ -1,0 +1,91 @@
+"""The `reprint` command through click's CliRunner, on a real archive file."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from archive.db import open_archive
+from crawler.cli import cli
+
+from .test_archive import STORY, _fetched, page_html
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture
+def archive_path(tmp_path: Path) -> str:
+    path = tmp_path / "a.db"
+    db = open_archive(path)
+    from archive.store import save_page
+
+    original = "https://tidings.example/tv/glasshouse"
+    save_page(
+        db, _fetched(original, page_html("Glasshouse Bay renewed", STORY, canonical=original))
+    )
+    save_page(db, _fetched("https://syndicator.example/g", page_html("Glasshouse is back", STORY)))
+    db.close()
+    return str(path)
+
+
+def test_search_prints_hits_and_json(archive_path: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["search", "renewed", "--db", archive_path])
+    assert result.exit_code == 0, result.output
+    assert "Glasshouse Bay renewed" in result.stdout and "2 copies" in result.stdout
+    result = runner.invoke(cli, ["search", "cornish coast", "--db", archive_path, "--json"])
+    hits = json.loads(result.stdout)
+    assert [h["title"] for h in hits] == ["Glasshouse Bay renewed"]
+    assert "[Cornish]" in hits[0]["snippet"]
+
+
+def test_bad_query_is_a_clear_error_not_a_traceback(archive_path: str) -> None:
+    result = CliRunner().invoke(cli, ["search", '"unbalanced', "--db", archive_path])
+    assert result.exit_code == 1
+    assert "invalid search query" in result.output and "Traceback" not in result.output
+
+
+def test_show_lists_copies_representative_first(archive_path: str) -> None:
+    result = CliRunner().invoke(cli, ["show", "1", "--db", archive_path, "--json"])
+    assert result.exit_code == 0, result.output
+    article = json.loads(result.stdout)
+    assert article["copies"] == 2
+    assert [p["site"] for p in article["pages"]] == ["tidings.example", "syndicator.example"]
+    result = CliRunner().invoke(cli, ["show", "99", "--db", archive_path])
+    assert result.exit_code == 1 and "no article with id 99" in result.output
+
+
+def test_stats(archive_path: str) -> None:
+    result = CliRunner().invoke(cli, ["stats", "--db", archive_path, "--json"])
+    assert result.exit_code == 0, result.output
+    totals = json.loads(result.stdout)
+    assert totals["articles"] == 1 and totals["pages"] == 2 and totals["syndicated_articles"] == 1
+    result = CliRunner().invoke(cli, ["stats", "--db", archive_path])
+    assert "pages per site" in result.stdout
+
+
+def test_missing_archive_is_named(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1 and "archive not found" in result.output
+
+
+def test_crawl_with_broken_sources_file_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[source]]\nname = "x"\nfeed = "ftp://nope"\n')
+    result = CliRunner().invoke(
+        cli, ["crawl", "--sources", str(bad), "--db", str(tmp_path / "a.db")]
+    )
+    assert result.exit_code == 1 and "not an http(s) URL" in result.output
+
+
+def test_every_command_has_help() -> None:
+    assert isinstance(cli, click.Group)
+    for name, command in cli.commands.items():
+        assert command.help, f"command {name} has no help text"
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
