@@ -25,6 +25,7 @@ import json
 import logging
 import mimetypes
 import re
+import signal
 import sys
 import threading
 import time
@@ -91,6 +92,10 @@ HANDLER_TIMEOUT_S = 30.0
 #: mtime written into gzip headers: a fixed value keeps compressed bodies reproducible.
 GZIP_MTIME = 0
 MS_PER_S = 1000
+
+
+# main() wakes this often to notice a stop signal (Event.wait without a timeout would not).
+STOP_POLL_S = 0.2
 
 
 class FixtureError(Exception):
@@ -539,14 +544,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("root", nargs="?", type=Path, default=DEMO_WEB_ROOT, help="fixture root")
     parser.add_argument("--site", action="append", dest="sites", help="serve only this site")
     args = parser.parse_args(argv)
+    stop = threading.Event()
+    # Set handlers explicitly: a process started in the background by a non-interactive
+    # shell inherits SIGINT as ignored, and Ctrl-C/kill must still stop it cleanly.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     with FixtureWeb(args.root, args.sites) as web:
         for name, base in web.bases.items():
             print(f"{name:<16} {base}/")
         print("Serving; press Ctrl-C to stop.", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print()  # Ctrl-C is the documented way out; leave the prompt on a fresh line
+        while not stop.wait(timeout=STOP_POLL_S):
+            pass
+        print()  # leave the prompt on a fresh line
     return 0
 
 

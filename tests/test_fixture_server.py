@@ -422,13 +422,17 @@ def test_bad_routes_file_names_the_route(tmp_path: Path) -> None:
 def test_runs_as_a_module() -> None:
     command = [sys.executable, "-m", "crawler.fixture_server", str(SITES_ROOT)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout is not None
-        name, base = proc.stdout.readline().split()
-        assert name == "hostile"
-        # The URL is printed only after the socket is bound, so no waiting is needed.
-        assert fetch(base + "robots.txt").status == 200
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
+        try:
+            assert proc.stdout is not None
+            name, base = proc.stdout.readline().split()
+            assert name == "hostile"
+            # The URL is printed only after the socket is bound, so no waiting is needed.
+            assert fetch(base + "robots.txt").status == 200
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            if proc.poll() is None:  # never leave a server behind a failed assertion
+                proc.kill()
 
 
 # ---------------------------------------------------------------- the demo web and its manifest
