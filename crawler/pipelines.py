@@ -21,8 +21,10 @@ from scrapy.exceptions import DropItem
 from archive.db import open_archive, write_transaction
 from archive.errors import NoArticleText, NotHtml
 from archive.extract import extract_article
+from archive.sources import SourceFetch, record_source_fetch
 from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
 from archive.urls import normalize_url
+from crawler.signals import source_fetched
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -174,12 +176,14 @@ class ArchivePipeline:
         self.db: Database | None = None
         self.crawl_id: int | None = None
         self.pending: list[Any] = []
+        self.pending_sources: list[SourceFetch] = []
         self.last_flush = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.source_fetched, signal=source_fetched)
         return pipeline
 
     def open_spider(self) -> None:
@@ -202,14 +206,21 @@ class ArchivePipeline:
             self.flush()
         return item
 
+    def source_fetched(self, fetch: SourceFetch) -> None:
+        """A feed, sitemap or start page was fetched: record it with the next batch."""
+        self.pending_sources.append(fetch)
+
     def flush(self) -> None:
         """Write the pending pages in one transaction, each in its own savepoint."""
         assert self.db is not None
         batch, self.pending = self.pending, []
+        sources, self.pending_sources = self.pending_sources, []
         self.last_flush = time.monotonic()
-        if not batch:
+        if not batch and not sources:
             return
         with write_transaction(self.db):
+            for fetch in sources:
+                record_source_fetch(self.db, fetch)
             for item in batch:
                 self._save(item)
 

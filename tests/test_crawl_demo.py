@@ -70,6 +70,11 @@ def test_demo_crawl_stores_each_story_once_with_its_copies(
     assert stats["sitemaps"]["reprint/sitemaps/urlset"] >= 2
     # robots.txt is obeyed: the disallowed page was never requested
     assert not [p for site, p in demo_web.requests if p.startswith("/private/")]
+    sources = {r["url"]: r for r in db.query("SELECT * FROM sources")}
+    feed = sources[demo_web.url("glossmag", "/feed.xml")]
+    assert (feed["kind"], feed["last_status"]) == ("feed", 200)
+    assert feed["etag"] and feed["last_modified"] and feed["last_crawled"]
+    assert sources[demo_web.url("newshub", "/news-sitemap.xml")]["kind"] == "sitemap"
     crawls = list(db.query("SELECT spider, status FROM crawls ORDER BY spider"))
     assert crawls == [
         {"spider": "feeds", "status": "finished"},

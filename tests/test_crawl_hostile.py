@@ -3,6 +3,7 @@ crawl, none losing the good pages beside it."""
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
 from archive.urls import normalize_url
@@ -84,15 +85,13 @@ def test_news_sitemap_since_filter_and_index_loop(newsroom: FixtureWeb, tmp_path
 
 
 def test_unreachable_source_exits_with_nothing_fetched(tmp_path: Path) -> None:
-    # port 9 (discard) on loopback is closed on test machines: connection refused
-    stats, _ = run_crawl(
-        tmp_path / "u.db",
-        "--feed",
-        "http://127.0.0.1:9/feed.xml",
-        "-s",
-        "RETRY_TIMES=0",
-        expect_exit=4,
-    )
-    assert stats["feeds"]["reprint/errors/DownloadConnectionRefusedError"] >= 1 or any(
-        k.startswith("reprint/errors/") for k in stats["feeds"]
-    )
+    # a socket bound but not listening: its port refuses connections, and stays ours
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/feed.xml"
+        stats, db = run_crawl(
+            tmp_path / "u.db", "--feed", url, "-s", "RETRY_TIMES=0", expect_exit=4
+        )
+    assert stats["feeds"]["reprint/errors/DownloadConnectionRefusedError"] == 1
+    source = db.execute("SELECT kind, last_status FROM sources WHERE url = ?", [url]).fetchone()
+    assert source == ("feed", 0)  # the failure is recorded against the source

@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from scrapy import Spider
+from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
+from archive.sources import SourceFetch
 from crawler.items import PageItem
+from crawler.signals import source_fetched
 from crawler.sources import Source, adhoc_sources, load_sources
 
 if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
+
+# Request.meta key marking the request of a source document (its Source)
+SOURCE_META = "reprint_source"
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -68,6 +73,28 @@ class SourceSpider(Spider):
             chosen = load_sources(self.settings.get("REPRINT_SOURCES"))
         return [s for s in chosen if s.kind == self.source_kind]
 
+    def source_request(self, source: Source, url: str | None = None, **kwargs: Any) -> Request:
+        """A request for a source document, reported through ``source_fetched``."""
+        meta = {**kwargs.pop("meta", {}), SOURCE_META: source}
+        return Request(url or source.url, errback=self.on_error, meta=meta, **kwargs)
+
+    def report_source(self, response: Response) -> None:
+        """Record that a source document was fetched (call at the top of its callback)."""
+        source = response.meta.get(SOURCE_META)
+        if source is None:
+            return
+        self.crawler.signals.send_catch_log(
+            source_fetched,
+            fetch=SourceFetch(
+                url=source.url if response.url == source.url else response.url,
+                kind=source.kind,
+                name=source.name,
+                status=response.status,
+                etag=_header(response, "ETag"),
+                last_modified=_header(response, "Last-Modified"),
+            ),
+        )
+
     def page_item(
         self, response: Response, source: str | None, hints: dict[str, Any] | None = None
     ) -> PageItem:
@@ -80,6 +107,18 @@ class SourceSpider(Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         stats = self.crawler.stats
+        source = request.meta.get(SOURCE_META) if request is not None else None
+        if source is not None:
+            response = getattr(failure.value, "response", None)
+            self.crawler.signals.send_catch_log(
+                source_fetched,
+                fetch=SourceFetch(
+                    url=url,
+                    kind=source.kind,
+                    name=source.name,
+                    status=response.status if response is not None else 0,
+                ),
+            )
         if failure.check(HttpError):
             status = failure.value.response.status
             stats.inc_value(f"reprint/errors/http_{status}")

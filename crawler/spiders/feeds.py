@@ -29,15 +29,13 @@ class FeedsSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources():
-            yield Request(
-                source.url,
-                callback=self.parse_feed,
-                errback=self.on_error,
-                cb_kwargs={"source": source.name},
+            yield self.source_request(
+                source, callback=self.parse_feed, cb_kwargs={"source": source.name}
             )
 
     def parse_feed(self, response: Response, source: str) -> Iterator[Request]:
         """Parse a feed and request its articles."""
+        self.report_source(response)
         stats = self.crawler.stats
         try:
             feed = parse_feed(response.body, response.url)

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     from scrapy.http import Response
 
+    from crawler.sources import Source
+
 logger = logging.getLogger(__name__)
 
 # Links to these are never pages worth fetching.
@@ -45,11 +47,13 @@ class SiteSpider(SourceSpider):
         for source in self.sources():
             starts = [source.url, *(urljoin(source.url, s) for s in source.sections)]
             for url in dict.fromkeys(starts):
-                request = self._follow(url, source.name, 0)
+                request = self._follow(url, source.name, 0, start_of=source)
                 if request is not None:
                     yield request
 
-    def _follow(self, url: str, source: str, depth: int) -> Request | None:
+    def _follow(
+        self, url: str, source: str, depth: int, *, start_of: Source | None = None
+    ) -> Request | None:
         url = url.split("#", 1)[0]
         if url in self.seen:  # linked from many pages: count it once against the limit
             return None
@@ -59,15 +63,17 @@ class SiteSpider(SourceSpider):
             return None
         self.seen.add(url)
         self.scheduled[host] = self.scheduled.get(host, 0) + 1
-        return Request(
-            url,
-            callback=self.parse_page,
-            errback=self.on_error,
-            cb_kwargs={"source": source, "depth": depth},
-        )
+        kwargs: dict[str, Any] = {
+            "callback": self.parse_page,
+            "cb_kwargs": {"source": source, "depth": depth},
+        }
+        if start_of is not None:  # a start page: the source itself, reported as such
+            return self.source_request(start_of, url, **kwargs)
+        return Request(url, errback=self.on_error, **kwargs)
 
     def parse_page(self, response: Response, source: str, depth: int) -> Iterator[Any]:
         """Yield the page if it is an article; follow its in-site links while under depth."""
+        self.report_source(response)
         stats = self.crawler.stats
         if not isinstance(response, TextResponse):
             stats.inc_value("reprint/site/not_text")

@@ -56,15 +56,15 @@ class SitemapsSpider(SourceSpider):
         self.since = parse_since(self._since_arg or self.settings.get("REPRINT_SINCE"))
         for source in self.sources():
             callback = self.parse_robots if source.url.endswith("/robots.txt") else None
-            yield Request(
-                source.url,
+            yield self.source_request(
+                source,
                 callback=callback or self.parse_sitemap,
-                errback=self.on_error,
                 cb_kwargs={"source": source.name, "depth": 0},
             )
 
     def parse_robots(self, response: Response, source: str, depth: int) -> Iterator[Request]:
         """Follow the Sitemap: lines of a robots.txt."""
+        self.report_source(response)
         for url in sitemap_urls_from_robots(response.text, base_url=response.url):
             yield Request(
                 url,
@@ -90,6 +90,7 @@ class SitemapsSpider(SourceSpider):
 
     def parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Request]:
         """Parse a sitemap index (follow it) or a urlset (request its pages)."""
+        self.report_source(response)
         stats = self.crawler.stats
         body = self._body(response)
         if body is None:
