@@ -4,11 +4,14 @@ crawl, none losing the good pages beside it."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
+from archive.db import open_archive
 from archive.urls import normalize_url
 
-from .conftest import run_crawl
+from .conftest import CRAWL_TIMEOUT_S, ROOT, run_crawl
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -95,3 +98,49 @@ def test_unreachable_source_exits_with_nothing_fetched(tmp_path: Path) -> None:
     assert stats["feeds"]["reprint/errors/DownloadConnectionRefusedError"] == 1
     source = db.execute("SELECT kind, last_status FROM sources WHERE url = ?", [url]).fetchone()
     assert source == ("feed", 0)  # the failure is recorded against the source
+
+
+def test_429_waits_for_retry_after_then_gives_up(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    stats, db = run_crawl(
+        tmp_path / "r.db",
+        "--feed",
+        newsroom.url("newsroom", "/busy-feed.xml"),
+        "-s",
+        "RETRY_TIMES=1",
+    )
+    feeds = stats["feeds"]
+    assert feeds["reprint/retry_after/waited"] == 2  # the first answer and the retry's
+    assert feeds["retry/count"] == 1
+    assert feeds["reprint/errors/http_429"] == 1
+    assert [p for _, p in newsroom.requests].count("/busy") == 2
+    assert db["pages"].count == 1  # the other page of the feed is stored
+
+
+def test_scrapy_crawl_command_works_from_the_project_root(
+    newsroom: FixtureWeb, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "s.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "feeds",
+        "-a",
+        f"url={newsroom.url('newsroom', '/feed.xml')}",
+        "-s",
+        f"ARCHIVE_PATH={db_path}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "LOG_LEVEL=WARNING",
+    ]
+    proc = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    db = open_archive(db_path, readonly=True)
+    assert db["pages"].count == 3
+    assert db.execute("SELECT spider, status FROM crawls").fetchall() == [("feeds", "finished")]

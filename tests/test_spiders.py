@@ -1,0 +1,140 @@
+"""Spiders and middlewares on hand-built responses (no network, no engine)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response, XmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.middlewares import retry_after_seconds
+from crawler.pagekind import is_article_page
+from crawler.run import crawl_settings
+from crawler.sources import Source
+from crawler.spiders.feeds import FeedsSpider
+from crawler.spiders.sitemaps import SitemapsSpider
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>T</title>
+<item><title>Star joins drama</title><link>https://pub.example/tv/star-joins-drama</link>
+<pubDate>Tue, 14 May 2024 18:30:00 GMT</pubDate><dc:creator>Ada Brook</dc:creator></item>
+<item><title>No link</title></item>
+</channel></rss>"""
+
+NEWS_SITEMAP = b"""<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+ xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>https://pub.example/new</loc><news:news><news:publication><news:name>Pub</news:name>
+<news:language>en</news:language></news:publication>
+<news:publication_date>2025-05-02T10:00:00+00:00</news:publication_date>
+<news:title>New story</news:title></news:news></url>
+<url><loc>https://pub.example/old</loc><lastmod>2020-01-01</lastmod></url>
+</urlset>"""
+
+
+def make_spider(cls: type, **kwargs: object) -> object:
+    # reactorless: these tests call spider methods directly, no engine runs
+    settings = {**dict(crawl_settings()), "TWISTED_REACTOR_ENABLED": False}
+    crawler = get_crawler(cls, settings_dict=settings)
+    spider = cls.from_crawler(crawler, **kwargs)
+    crawler.spider = spider
+    crawler.stats.open_spider()
+    return spider
+
+
+def test_feed_entries_become_requests_with_hints() -> None:
+    spider = make_spider(FeedsSpider, sources=[Source("t", "feed", "https://pub.example/rss")])
+    response = XmlResponse(
+        "https://pub.example/rss", body=FEED, request=Request("https://pub.example/rss")
+    )
+    requests = list(spider.parse_feed(response, source="t"))
+    assert [r.url for r in requests] == ["https://pub.example/tv/star-joins-drama"]
+    hints = requests[0].cb_kwargs["hints"]
+    assert hints["title"] == "Star joins drama"
+    assert hints["author"] == "Ada Brook"
+    assert hints["published"] == "2024-05-14T18:30:00+00:00"
+    assert spider.crawler.stats.get_value("reprint/feeds/entries") == 1
+
+
+def test_invalid_feed_is_counted_not_raised() -> None:
+    spider = make_spider(FeedsSpider, sources=[])
+    response = HtmlResponse(
+        "https://pub.example/rss",
+        body=b"<html><body>Oops</body></html>",
+        request=Request("https://pub.example/rss"),
+    )
+    assert list(spider.parse_feed(response, source="t")) == []
+    assert spider.crawler.stats.get_value("reprint/feeds/invalid") == 1
+
+
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        (None, ["https://pub.example/new", "https://pub.example/old"]),
+        ("2025-01-01", ["https://pub.example/new"]),
+        ("2025-05-02T11:00:00+00:00", []),
+    ],
+)
+def test_news_sitemap_since_filter(since: str | None, expected: list[str]) -> None:
+    spider = make_spider(SitemapsSpider, sources=[], since=since)
+    spider.since = (
+        None
+        if since is None
+        else datetime.fromisoformat(since).replace(
+            tzinfo=datetime.fromisoformat(since).tzinfo or UTC
+        )
+    )
+    response = XmlResponse(
+        "https://pub.example/news.xml",
+        body=NEWS_SITEMAP,
+        request=Request("https://pub.example/news.xml"),
+    )
+    requests = list(spider.parse_sitemap(response, source="s", depth=0))
+    assert [r.url for r in requests] == expected
+    if expected:
+        assert requests[0].cb_kwargs["hints"]["title"] == "New story"
+
+
+def test_sitemap_gzip_bomb_is_refused() -> None:
+    import gzip
+
+    spider = make_spider(SitemapsSpider, sources=[])
+    spider.since = None
+    bomb = gzip.compress(b"<urlset>" + b" " * (12 * 1024 * 1024) + b"</urlset>")
+    response = Response(
+        "https://pub.example/s.xml.gz", body=bomb, request=Request("https://pub.example/s.xml.gz")
+    )
+    assert list(spider.parse_sitemap(response, source="s", depth=0)) == []
+    assert spider.crawler.stats.get_value("reprint/sitemaps/too_large") == 1
+
+
+def _html(url: str, head: str = "", paragraphs: int = 3) -> HtmlResponse:
+    words = " ".join(["word"] * 30)
+    body = f"<html><head>{head}</head><body>{f'<p>{words}</p>' * paragraphs}</body></html>"
+    return HtmlResponse(url, body=body.encode(), encoding="utf-8")
+
+
+def test_page_kind() -> None:
+    assert is_article_page(
+        _html("https://p.example/x", '<meta property="og:type" content="article">')
+    )
+    assert is_article_page(_html("https://p.example/tv/star-joins-the-cast-of-drama/"))
+    assert not is_article_page(_html("https://p.example/tv/"))
+    assert not is_article_page(_html("https://p.example/tag/star-joins-the-cast/"))
+    assert not is_article_page(
+        _html("https://p.example/tv/star-joins-the-cast-of-drama/", paragraphs=0)
+    )
+    assert not is_article_page(
+        _html("https://p.example/x", '<meta property="og:type" content="website">')
+    )
+
+
+def test_retry_after_values() -> None:
+    now = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+    assert retry_after_seconds(b"7") == 7.0
+    assert retry_after_seconds("Thu, 01 May 2025 12:00:30 GMT", now=now) == 30.0
+    assert retry_after_seconds("Thu, 01 May 2025 11:00:00 GMT", now=now) == 0.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
