@@ -34,6 +34,7 @@ EXIT_NOTHING_FETCHED = 4  # every source failed: nothing could be downloaded
 
 DEFAULT_DB = "archive.db"
 DEMO_DB = "demo.db"
+DEMO_HOST = "127.0.0.1"
 
 # soft_wrap: lines piped to other tools are not cut at 80 columns
 out = Console(highlight=False, soft_wrap=True)
@@ -75,6 +76,12 @@ def cli() -> None:
 @click.option("--feed", multiple=True, help="Crawl this RSS/Atom feed (repeatable).")
 @click.option("--sitemap", multiple=True, help="Crawl this sitemap or robots.txt (repeatable).")
 @click.option("--site", multiple=True, help="Crawl this site from this page (repeatable).")
+@click.option(
+    "--allow-host",
+    multiple=True,
+    metavar="HOST",
+    help="Allow requests to this loopback/private host (refused by default).",
+)
 @db_option()
 @click.option("--since", help="Sitemaps: only pages dated on/after this ISO date.")
 @click.option(
@@ -101,6 +108,7 @@ def crawl(
     feed: tuple[str, ...],
     sitemap: tuple[str, ...],
     site: tuple[str, ...],
+    allow_host: tuple[str, ...],
     db_path: str,
     since: str | None,
     settings: tuple[str, ...],
@@ -122,6 +130,8 @@ def crawl(
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from exc
     overrides = _parse_settings(settings)
+    if allow_host:
+        overrides["REPRINT_ALLOW_HOSTS"] = [*_allowed_in(overrides), *allow_host]
     outcomes = _run(
         chosen,
         db_path,
@@ -132,6 +142,11 @@ def crawl(
         stats_json=stats_json,
     )
     sys.exit(_exit_code(outcomes))
+
+
+def _allowed_in(overrides: dict[str, Any]) -> list[str]:
+    given = overrides.get("REPRINT_ALLOW_HOSTS", "")
+    return [h for h in given.split(",") if h] if isinstance(given, str) else list(given)
 
 
 def _parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
@@ -396,7 +411,12 @@ def demo(db_path: str, keep: bool, verbose: bool) -> None:
         out.print(f"demo web: {', '.join(f'{n} {u}' for n, u in web.bases.items())}")
         # the fixture web answers at once: no throttling or delay needed
         # section pages link straight to the stories: one level of links is the whole site
-        overrides = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "REPRINT_SITE_DEPTH": 1}
+        overrides = {
+            "AUTOTHROTTLE_ENABLED": False,
+            "DOWNLOAD_DELAY": 0,
+            "REPRINT_SITE_DEPTH": 1,
+            "REPRINT_ALLOW_HOSTS": [DEMO_HOST],  # the demo web is served on loopback
+        }
         outcomes = _run(
             sources, db_path, overrides, since=None, verbose=verbose, progress=None, stats_json=None
         )

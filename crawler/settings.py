@@ -42,7 +42,14 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
 REDIRECT_MAX_TIMES = 5
 
+# Requests to loopback/private/link-local addresses are refused unless their host is
+# listed here (crawler/netguard.py); `reprint crawl --allow-host HOST` adds to it.
+REPRINT_ALLOW_HOSTS: list[str] = []
+DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
+
 DOWNLOADER_MIDDLEWARES = {
+    # first of all: nothing, not even robots.txt, is fetched from a refused address
+    "crawler.netguard.PrivateAddressGuardMiddleware": 50,
     # a higher number than RetryMiddleware (550): responses reach it first
     "crawler.middlewares.RetryAfterMiddleware": 560,
 }

@@ -46,6 +46,8 @@ FAST = (
     "REPRINT_EXTRACT_WORKERS=1",
     "-s",
     "REPRINT_RETRY_AFTER_DEFAULT=0.1",
+    "--allow-host",
+    "127.0.0.1",  # fixture webs live on loopback, which crawls refuse by default
 )
 
 

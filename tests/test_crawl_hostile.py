@@ -3,10 +3,13 @@ crawl, none losing the good pages beside it."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 from typing import TYPE_CHECKING
+
+import pytest
 
 from archive.db import open_archive
 from archive.urls import normalize_url
@@ -136,6 +139,8 @@ def test_scrapy_crawl_command_works_from_the_project_root(
         "DOWNLOAD_DELAY=0",
         "-s",
         "LOG_LEVEL=WARNING",
+        "-s",
+        "REPRINT_ALLOW_HOSTS=127.0.0.1",
     ]
     proc = subprocess.run(
         cmd, cwd=ROOT, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, check=False
@@ -144,3 +149,51 @@ def test_scrapy_crawl_command_works_from_the_project_root(
     db = open_archive(db_path, readonly=True)
     assert db["pages"].count == 3
     assert db.execute("SELECT spider, status FROM crawls").fetchall() == [("feeds", "finished")]
+
+
+def test_loopback_is_refused_unless_allowed(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    feed = newsroom.url("newsroom", "/feed.xml")
+    cmd = [
+        sys.executable,
+        "-m",
+        "crawler.cli",
+        "crawl",
+        "--db",
+        str(tmp_path / "g.db"),
+        "--no-progress",
+        "--stats-json",
+        str(tmp_path / "g.json"),
+        "--feed",
+        feed,
+    ]
+    proc = subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, check=False
+    )
+    assert proc.returncode == 4, proc.stderr  # nothing could be fetched
+    stats = json.loads((tmp_path / "g.json").read_text())["feeds"]
+    assert stats["reprint/skipped/private_address"] == 1
+    assert newsroom.requests == []  # not even robots.txt was asked for
+
+
+def test_public_name_resolving_to_loopback_is_refused() -> None:
+    from crawler.netguard import blocked_reason, is_public_ip
+
+    assert blocked_reason("127.0.0.1", ()) is not None
+    assert blocked_reason("localhost", ()) is not None
+    assert blocked_reason("169.254.169.254", ()) is not None  # cloud metadata
+    assert blocked_reason("10.1.2.3", ()) is not None
+    assert blocked_reason("[::1]", ()) is not None
+    assert blocked_reason("127.0.0.1", ("127.0.0.1",)) is None
+    assert blocked_reason("news.example.com", ()) is None  # names: checked at resolution
+    assert is_public_ip("93.184.216.34") and not is_public_ip("::ffff:127.0.0.1")
+
+
+def test_resolver_refuses_names_of_private_addresses() -> None:
+    from crawler.netguard import BlockedAddress, PublicOnlyResolver
+
+    resolver = PublicOnlyResolver(None, 0, 1.0)  # type: ignore[arg-type]  # no lookups made
+    assert resolver._check("93.184.216.34", "news.example.com") == "93.184.216.34"
+    with pytest.raises(BlockedAddress, match="intranet.example resolves to non-public"):
+        resolver._check("192.168.1.10", "intranet.example")
+    resolver.allowed = frozenset({"intranet.example"})
+    assert resolver._check("192.168.1.10", "intranet.example") == "192.168.1.10"

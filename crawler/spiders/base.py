@@ -13,6 +13,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from archive.sources import SourceFetch
 from crawler.items import PageItem
+from crawler.netguard import BlockedAddress
 from crawler.signals import source_fetched
 from crawler.sources import Source, adhoc_sources, load_sources
 
@@ -124,9 +125,17 @@ class SourceSpider(Spider):
             stats.inc_value(f"reprint/errors/http_{status}")
             # routine on a crawl (dead links); the summary counts them, the log keeps each
             logger.info("HTTP %s for %s", status, url)
+        elif failure.check(BlockedAddress):
+            stats.inc_value("reprint/skipped/private_address")
+            logger.warning("refused %s: %s", url, failure.value)
         elif failure.check(IgnoreRequest):
             reason = str(failure.value) or "ignored"
-            key = "robots_forbidden" if "robots" in reason else reason.replace(" ", "_")
+            if "robots" in reason:
+                key = "robots_forbidden"
+            elif reason.startswith("private address"):
+                key = "private_address"
+            else:
+                key = reason.replace(" ", "_")
             stats.inc_value(f"reprint/skipped/{key}")
             logger.info("skipped %s: %s", url, reason)
         elif failure.check(TimeoutError, TCPTimedOutError):
