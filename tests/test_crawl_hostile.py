@@ -193,7 +193,7 @@ def test_resolver_refuses_names_of_private_addresses() -> None:
 
     resolver = PublicOnlyResolver(None, 0, 1.0)  # type: ignore[arg-type]  # no lookups made
     assert resolver._check("93.184.216.34", "news.example.com") == "93.184.216.34"
-    with pytest.raises(BlockedAddress, match="intranet.example resolves to non-public"):
+    with pytest.raises(BlockedAddress, match=r"intranet\.example resolves to non-public"):
         resolver._check("192.168.1.10", "intranet.example")
     resolver.allowed = frozenset({"intranet.example"})
     assert resolver._check("192.168.1.10", "intranet.example") == "192.168.1.10"
