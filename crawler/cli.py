@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import click
 from rich.console import Console
@@ -392,6 +392,79 @@ def stats(db_path: str, as_json: bool) -> None:
             *(str(row[c] or "") for c in ("id", "spider", "started", "finished", "status"))
         )
     out.print(crawls)
+
+
+# Exit codes of `reprint extract`
+EXIT_NO_ARTICLE = 1
+EXIT_UNREADABLE = 2
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _read_input(source: BinaryIO | None, url: str | None) -> tuple[bytes, str | None, str | None]:
+    """The document to extract: (body, content type, URL), from a file, stdin or --url."""
+    from crawler.fetch_one import FetchError, fetch_page
+
+    if source is None and url:
+        try:
+            fetched = fetch_page(url)
+        except FetchError as exc:
+            _fail(EXIT_UNREADABLE, f"cannot fetch {exc}")
+        return fetched.body, fetched.content_type, fetched.url
+    name = getattr(source, "name", "stdin")
+    try:
+        body = (source or sys.stdin.buffer).read()
+    except OSError as exc:
+        _fail(EXIT_UNREADABLE, f"cannot read {name}: {exc.strerror or exc}")
+    if body.startswith(_GZIP_MAGIC):
+        import gzip
+        import zlib
+
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError, zlib.error) as exc:
+            _fail(EXIT_UNREADABLE, f"cannot read {name}: bad gzip data ({exc})")
+    return body, None, url
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    click.echo(f"reprint extract: {message}", err=True)
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("source", required=False, metavar="[FILE|-]", type=click.File("rb"))
+@click.option("--url", help="The page's address (site, links, canonical); alone: fetch it.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Clean text, or one JSON object with all metadata.",
+)
+def extract(source: BinaryIO | None, url: str | None, fmt: str) -> None:
+    """Extract the clean article text and metadata of one HTML page, exactly as crawls do.
+
+    Reads FILE, or standard input ("-" or no FILE), gzip accepted, any encoding; with
+    --url and no FILE, fetches that page. Exit status: 0 article printed, 1 the page has
+    no article, 2 the input could not be read or is not HTML.
+    """
+    from archive.errors import NoArticleText, NotHtml
+    from archive.extract import extract_article
+
+    if source is None and url is None and sys.stdin.isatty():
+        raise click.UsageError("give a FILE, - for standard input, or --url")
+    body, content_type, page_url = _read_input(source, url)
+    try:
+        extracted = extract_article(body, page_url, content_type=content_type)
+    except NotHtml as exc:
+        _fail(EXIT_UNREADABLE, str(exc))
+    except NoArticleText as exc:
+        _fail(EXIT_NO_ARTICLE, str(exc))
+    if fmt == "json":
+        click.echo(extracted.to_json())
+    else:
+        click.echo(extracted.text)
 
 
 @cli.command()
