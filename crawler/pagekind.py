@@ -47,6 +47,16 @@ def _ld_types(response: TextResponse) -> set[str]:
     return found
 
 
+def _path(url: str) -> str:
+    path = url.split("?", 1)[0].split("//", 1)[-1]
+    return "/" + path.split("/", 1)[1] if "/" in path else "/"
+
+
+def is_hub_url(url: str) -> bool:
+    """Tell from its URL alone that a page is a listing (section front, tag, author...)."""
+    return bool(HUB_PATH.search(_path(url)))
+
+
 def is_article_page(response: TextResponse) -> bool:
     """Tell an article page from a hub by its markup first, then its URL and shape.
 
@@ -57,8 +67,7 @@ def is_article_page(response: TextResponse) -> bool:
         return True
     if og_type in ("website", "video.other", "profile"):
         return False
-    path = response.url.split("?", 1)[0].split("//", 1)[-1]
-    path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+    path = _path(response.url)
     if HUB_PATH.search(path):
         return False
     long_paragraphs = sum(

@@ -45,7 +45,7 @@ REDIRECT_MAX_TIMES = 5
 # Requests to loopback/private/link-local addresses are refused unless their host is
 # listed here (crawler/netguard.py); `reprint crawl --allow-host HOST` adds to it.
 REPRINT_ALLOW_HOSTS: list[str] = []
-DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
+TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 
 DOWNLOADER_MIDDLEWARES = {
     # first of all: nothing, not even robots.txt, is fetched from a refused address

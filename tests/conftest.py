@@ -64,6 +64,8 @@ def run_crawl(
     stats_path = db_path.with_suffix(".stats.json")
     cmd = [
         sys.executable,
+        "-W",
+        "error",  # warnings are errors in the crawling process too
         "-m",
         "crawler.cli",
         "crawl",

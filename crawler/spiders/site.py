@@ -11,7 +11,7 @@ from scrapy import Request
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.pagekind import is_article_page
+from crawler.pagekind import is_article_page, is_hub_url
 from crawler.spiders.base import SourceSpider
 
 if TYPE_CHECKING:
@@ -87,6 +87,10 @@ class SiteSpider(SourceSpider):
         host = urlsplit(response.url).netloc
         for link in self.link_extractor.extract_links(response):
             if urlsplit(link.url).netloc != host:  # same host and port: one publisher
+                continue
+            if depth + 1 >= self.max_depth and is_hub_url(link.url):
+                # a listing at the last level is a dead end: its links would not be followed
+                stats.inc_value("reprint/site/leaf_hubs_skipped")
                 continue
             request = self._follow(link.url, source, depth + 1)
             if request is not None:
