@@ -136,6 +136,41 @@ def m001_initial(db: Database) -> None:
     db["articles"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True)
 
 
+@MIGRATIONS()
+def m002_page_versions(db: Database) -> None:
+    # a page fetched again with different text keeps its earlier text here; a trigger, so
+    # every writer (crawl, reextract) keeps versions without having to remember to
+    db["page_versions"].create(
+        {
+            "id": int,
+            "page_id": int,
+            "title": str,
+            "text": str,
+            "text_hash": str,
+            "fetched_at": str,  # when this version was fetched
+            "replaced_at": str,  # when a newer text replaced it
+            "raw_sha256": str,
+        },
+        pk="id",
+        foreign_keys=[("page_id", "pages", "id")],
+    )
+    db["page_versions"].create_index(["page_id"])
+    db.execute(
+        """
+        CREATE TRIGGER pages_keep_version AFTER UPDATE OF text_hash ON pages
+        WHEN old.text_hash IS NOT new.text_hash
+        BEGIN
+            INSERT INTO page_versions
+                (page_id, title, text, text_hash, fetched_at, replaced_at, raw_sha256)
+            VALUES (old.id, old.title, old.text, old.text_hash, old.fetched_at,
+                    new.fetched_at, old.raw_sha256);
+        END
+        """
+    )
+    # the incremental filter looks pages up by the URL a feed gave (before redirects) too
+    db["pages"].create_index(["requested_url"])
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
@@ -18,6 +19,7 @@ from rich.text import Text
 
 from archive.db import open_archive
 from archive.errors import ArchiveError
+from archive.lock import crawl_lock
 from archive.read import ArticleNotFound, archive_totals, get_article, most_copied
 from archive.search import HIGHLIGHT_END, HIGHLIGHT_START, search
 from archive.settings import SEARCH_DEFAULT_LIMIT
@@ -38,7 +40,7 @@ DEMO_HOST = "127.0.0.1"
 
 # soft_wrap: lines piped to other tools are not cut at 80 columns
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _open(db_path: str, readonly: bool = True):
@@ -85,6 +87,12 @@ def cli() -> None:
 @db_option()
 @click.option("--since", help="Sitemaps: only pages dated on/after this ISO date.")
 @click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch archived pages again (conditionally: If-None-Match/-Modified-Since).",
+)
+@click.option("--wait", is_flag=True, help="If another crawl holds the archive, wait for it.")
+@click.option(
     "-s",
     "--set",
     "settings",
@@ -111,6 +119,8 @@ def crawl(
     allow_host: tuple[str, ...],
     db_path: str,
     since: str | None,
+    refresh: bool,
+    wait: bool,
     settings: tuple[str, ...],
     stats_json: str | None,
     verbose: bool,
@@ -140,6 +150,8 @@ def crawl(
         verbose=verbose,
         progress=progress,
         stats_json=stats_json,
+        wait=wait,
+        refresh=refresh,
     )
     sys.exit(_exit_code(outcomes))
 
@@ -168,6 +180,8 @@ def _run(
     verbose: bool,
     progress: bool | None,
     stats_json: str | None,
+    wait: bool = False,
+    refresh: bool = False,
 ) -> list[SpiderOutcome]:
     from crawler.run import run_crawl
 
@@ -176,18 +190,23 @@ def _run(
             "no sources to crawl: give --feed/--sitemap/--site or a "
             "sources file with [[source]] entries"
         )
-    try:  # fail early and clearly on an unusable archive, before any fetching
+    lock = ExitStack()
+    try:  # fail early and clearly on an unusable or busy archive, before any fetching
+        lock.enter_context(crawl_lock(db_path, wait=wait, on_wait=lambda m: err.print(m + "…")))
         open_archive(db_path).close()
     except ArchiveError as exc:
+        lock.close()
         err.print(f"[red]error:[/] {exc}")
         sys.exit(EXIT_ARCHIVE_ERROR)
     settings = {
         "ARCHIVE_PATH": str(db_path),
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "REPRINT_PROGRESS": sys.stderr.isatty() if progress is None else progress,
+        "REPRINT_REFRESH": refresh,
         **overrides,
     }
-    outcomes = run_crawl(sources, settings, since=since)
+    with lock:
+        outcomes = run_crawl(sources, settings, since=since)
     if stats_json:
         Path(stats_json).write_text(
             json.dumps(

@@ -11,6 +11,7 @@ import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from scrapy.exceptions import DropItem
 from archive.db import open_archive, write_transaction
 from archive.errors import NoArticleText, NotHtml
 from archive.extract import extract_article
+from archive.lock import crawl_lock
 from archive.sources import SourceFetch, record_source_fetch
 from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
 from archive.urls import normalize_url
@@ -176,7 +178,9 @@ class ArchivePipeline:
         self.db: Database | None = None
         self.crawl_id: int | None = None
         self.pending: list[Any] = []
+        self.lock = ExitStack()
         self.pending_sources: list[SourceFetch] = []
+        self.fetched_sources: list[SourceFetch] = []  # validators saved at a clean finish
         self.last_flush = time.monotonic()
 
     @classmethod
@@ -187,6 +191,8 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self) -> None:
+        # one crawl per archive at a time (shared by the spiders of one `reprint crawl`)
+        self.lock.enter_context(crawl_lock(self.path))
         self.db = open_archive(self.path)
         spider = self.crawler.spider
         with write_transaction(self.db):
@@ -209,6 +215,7 @@ class ArchivePipeline:
     def source_fetched(self, fetch: SourceFetch) -> None:
         """A feed, sitemap or start page was fetched: record it with the next batch."""
         self.pending_sources.append(fetch)
+        self.fetched_sources.append(fetch)
 
     def flush(self) -> None:
         """Write the pending pages in one transaction, each in its own savepoint."""
@@ -220,7 +227,7 @@ class ArchivePipeline:
             return
         with write_transaction(self.db):
             for fetch in sources:
-                record_source_fetch(self.db, fetch)
+                record_source_fetch(self.db, fetch, validators=False)
             for item in batch:
                 self._save(item)
 
@@ -269,10 +276,18 @@ class ArchivePipeline:
         )
         stats = dict(self.stats.get_stats())
         stats["finish_reason"] = reason
+        clean = status == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
         with write_transaction(self.db):
+            if clean:
+                # every page the sources listed is stored now: next time, ask only for
+                # sources that changed (conditional GET); after errors, ask again in full
+                # so the pages that failed are retried
+                for fetch in self.fetched_sources:
+                    record_source_fetch(self.db, fetch, validators=True)
             finish_crawl(self.db, self.crawl_id, status, stats)
         self.db.close()
         self.db = None
+        self.lock.close()
 
 
 def _spider_args(spider: Spider) -> dict[str, Any]:

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # Request.meta key marking the request of a source document (its Source)
 SOURCE_META = "reprint_source"
+# a conditional request's answer when the document did not change (crawler/incremental.py)
+NOT_MODIFIED = 304
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from crawler.feedparse import FeedError, parse_feed
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -36,6 +36,8 @@ class FeedsSpider(SourceSpider):
     def parse_feed(self, response: Response, source: str) -> Iterator[Request]:
         """Parse a feed and request its articles."""
         self.report_source(response)
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         stats = self.crawler.stats
         try:
             feed = parse_feed(response.body, response.url)
@@ -68,4 +70,6 @@ class FeedsSpider(SourceSpider):
         self, response: Response, source: str, hints: dict[str, Any]
     ) -> Iterator[PageItem]:
         """An article listed by a feed."""
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         yield self.page_item(response, source, hints)

@@ -17,7 +17,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -65,6 +65,8 @@ class SitemapsSpider(SourceSpider):
     def parse_robots(self, response: Response, source: str, depth: int) -> Iterator[Request]:
         """Follow the Sitemap: lines of a robots.txt."""
         self.report_source(response)
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         for url in sitemap_urls_from_robots(response.text, base_url=response.url):
             yield Request(
                 url,
@@ -91,6 +93,8 @@ class SitemapsSpider(SourceSpider):
     def parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Request]:
         """Parse a sitemap index (follow it) or a urlset (request its pages)."""
         self.report_source(response)
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         stats = self.crawler.stats
         body = self._body(response)
         if body is None:
@@ -138,4 +142,6 @@ class SitemapsSpider(SourceSpider):
         self, response: Response, source: str, hints: dict[str, Any]
     ) -> Iterator[PageItem]:
         """An article listed by a sitemap."""
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         yield self.page_item(response, source, hints)
