@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request, Spider
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
@@ -134,13 +134,18 @@ class SourceSpider(Spider):
             reason = str(failure.value) or "ignored"
             if "robots" in reason:
                 key = "robots_forbidden"
+            elif "DOWNLOAD_MAXSIZE" in reason or "download max size" in reason:
+                key = "too_large"  # e.g. a gzip bomb, stopped while decompressing
             elif reason.startswith("private address"):
                 key = "private_address"
             else:
                 key = reason.replace(" ", "_")
             stats.inc_value(f"reprint/skipped/{key}")
             logger.info("skipped %s: %s", url, reason)
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(DownloadCancelledError) and "size" in str(failure.value):
+            stats.inc_value("reprint/skipped/too_large")  # over DOWNLOAD_MAXSIZE
+            logger.warning("too large, not downloaded: %s", url)
+        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             stats.inc_value("reprint/errors/timeout")
             logger.warning("timed out: %s", url)
         elif failure.check(DNSLookupError):
