@@ -78,7 +78,8 @@ class RoundResult:
     """What one kill-and-resume round found."""
 
     round: int
-    killed_after_pages: int
+    killed_after_pages: int  # article pages the killed run had fetched
+    stored_at_kill: int  # of which committed to the archive when it died
     expected: int
     stored: int
     duplicates: int
@@ -181,7 +182,21 @@ def resume(db: Path, feed: str) -> None:
     )
 
 
-def check(db: Path, expected: int, round_no: int, killed_after: int) -> RoundResult:
+def _stored(db: Path) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM pages").fetchone()[0]
+    except sqlite3.OperationalError:  # killed before the schema was committed
+        return 0
+    finally:
+        conn.close()
+
+
+def check(
+    db: Path, expected: int, round_no: int, killed_after: int, stored_at_kill: int
+) -> RoundResult:
     """Count what the archive holds after the resume."""
     conn = sqlite3.connect(db)
     try:
@@ -214,8 +229,9 @@ def run_campaign(rounds: int, pages: int, seed: int, workdir: Path) -> list[Roun
         for n in range(rounds):
             db = workdir / f"round-{n}.db"
             killed_after = crawl_and_kill(db, feed, rng.randint(1, pages))
+            stored_at_kill = _stored(db)
             resume(db, feed)
-            results.append(check(db, pages, n, killed_after))
+            results.append(check(db, pages, n, killed_after, stored_at_kill))
     return results
 
 
@@ -238,6 +254,9 @@ def main() -> int:
         "integrity_failures": sum(r.integrity != "ok" for r in results),
         "killed_runs_marked_interrupted": sum(r.statuses[0] == "interrupted" for r in results),
         "rounds_ok": sum(r.ok for r in results),
+        "kills_before_first_commit": sum(r.stored_at_kill == 0 for r in results),
+        "kills_mid_crawl": sum(0 < r.stored_at_kill < r.expected for r in results),
+        "kills_after_all_stored": sum(r.stored_at_kill == r.expected for r in results),
         "seconds": round(time.monotonic() - started, 1),
         "command": f"python bench/faults.py --rounds {args.rounds} --pages {args.pages} "
         f"--seed {args.seed}",
