@@ -211,6 +211,7 @@ def check(
     return RoundResult(
         round=round_no,
         killed_after_pages=killed_after,
+        stored_at_kill=stored_at_kill,
         expected=expected,
         stored=stored,
         duplicates=stored - distinct,
