@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -127,3 +128,23 @@ def test_lock_is_released_by_a_killed_holder(tmp_path: Path) -> None:
     holder.stdout.close()
     with crawl_lock(path):  # the kernel dropped the dead holder's lock
         pass
+
+
+def test_readers_work_while_a_crawl_writes(newsroom: FixtureWeb, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.db import open_archive, write_transaction
+    from crawler.cli import cli
+
+    path = tmp_path / "a.db"
+    run_crawl(path, "--feed", newsroom.url("newsroom", "/feed.xml"))[1].close()
+    writer = open_archive(path)
+    with write_transaction(writer):  # a crawl's batch holds the write lock...
+        writer.execute("UPDATE pages SET fetched_at = fetched_at")
+        # ...and search still answers, from the last committed state (WAL)
+        result = CliRunner().invoke(cli, ["search", "copperfield", "--db", str(path), "--json"])
+        assert result.exit_code == 0, result.output
+        assert [hit["title"] for hit in json.loads(result.stdout)] == [
+            "Copperfield Row stars say goodbye at final premiere"
+        ]
+    writer.close()
