@@ -23,6 +23,7 @@ from archive.lock import crawl_lock
 from archive.read import ArticleNotFound, archive_totals, get_article, most_copied
 from archive.search import HIGHLIGHT_END, HIGHLIGHT_START, search
 from archive.settings import SEARCH_DEFAULT_LIMIT
+from crawler.crawlstats import FIGURES
 
 if TYPE_CHECKING:
     from crawler.run import SpiderOutcome
@@ -227,32 +228,14 @@ def _exit_code(outcomes: list[SpiderOutcome]) -> int:
     return EXIT_OK
 
 
-def _stat_sum(stats: dict[str, Any], prefix: str) -> int:
-    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
-
-
-SUMMARY_ROWS: tuple[tuple[str, Any], ...] = (
-    ("responses", lambda s: s.get("downloader/response_count", 0)),
-    ("article pages fetched", lambda s: s.get("reprint/pages_fetched", 0)),
-    ("new articles", lambda s: s.get("reprint/articles_stored", 0)),
-    ("copies of stored articles", lambda s: s.get("reprint/copies_clustered", 0)),
-    ("unchanged pages", lambda s: s.get("reprint/pages_unchanged", 0)),
-    ("changed pages", lambda s: s.get("reprint/pages_changed", 0)),
-    ("not articles", lambda s: s.get("reprint/not_article", 0) + s.get("reprint/not_html", 0)),
-    ("duplicate URLs", lambda s: s.get("reprint/duplicate_urls", 0)),
-    ("errors", lambda s: _stat_sum(s, "reprint/errors/")),
-    ("skipped (robots, limits)", lambda s: _stat_sum(s, "reprint/skipped/")),
-)
-
-
 def _print_summary(outcomes: list[SpiderOutcome], db_path: str) -> None:
     table = Table(title="crawl summary", title_justify="left")
     table.add_column("")
     for o in outcomes:
         table.add_column(o.spider, justify="right")
     table.add_row("finish", *(o.reason for o in outcomes))
-    for label, read in SUMMARY_ROWS:
-        table.add_row(label, *(str(read(o.stats)) for o in outcomes))
+    for figure in FIGURES:
+        table.add_row(figure.label, *(str(figure.read(o.stats)) for o in outcomes))
     out.print(table)
     problems: dict[str, int] = {}
     for o in outcomes:

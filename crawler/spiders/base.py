@@ -18,6 +18,8 @@ from crawler.signals import source_fetched
 from crawler.sources import Source, adhoc_sources, load_sources
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,23 @@ class SourceSpider(Spider):
                 last_modified=_header(response, "Last-Modified"),
             ),
         )
+
+    def article_request(self, url: str, source: str, hints: dict[str, Any]) -> Request:
+        """A request for an article page listed by a source, with the source's hints."""
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"source": source, "hints": hints},
+        )
+
+    def parse_article(
+        self, response: Response, source: str, hints: dict[str, Any]
+    ) -> Iterator[PageItem]:
+        """An article page listed by a feed or sitemap."""
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
+        yield self.page_item(response, source, hints)
 
     def page_item(
         self, response: Response, source: str | None, hints: dict[str, Any] | None = None

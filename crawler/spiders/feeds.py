@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
     from scrapy.http import Response
 
-    from crawler.items import PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -59,17 +58,4 @@ class FeedsSpider(SourceSpider):
                 "author": entry.author,
                 "tags": list(entry.tags),
             }
-            yield Request(
-                entry.url,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={"source": source, "hints": hints},
-            )
-
-    def parse_article(
-        self, response: Response, source: str, hints: dict[str, Any]
-    ) -> Iterator[PageItem]:
-        """An article listed by a feed."""
-        if response.status == NOT_MODIFIED:
-            return  # nothing new since the last crawl
-        yield self.page_item(response, source, hints)
+            yield self.article_request(entry.url, source, hints)

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
     from scrapy.http import Response
 
-    from crawler.items import PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -131,17 +130,4 @@ class SitemapsSpider(SourceSpider):
                 "published": entry.news_published or entry.lastmod,
                 "tags": list(entry.news_keywords),
             }
-            yield Request(
-                entry.loc,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={"source": source, "hints": hints},
-            )
-
-    def parse_article(
-        self, response: Response, source: str, hints: dict[str, Any]
-    ) -> Iterator[PageItem]:
-        """An article listed by a sitemap."""
-        if response.status == NOT_MODIFIED:
-            return  # nothing new since the last crawl
-        yield self.page_item(response, source, hints)
+            yield self.article_request(entry.loc, source, hints)
