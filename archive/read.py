@@ -13,6 +13,7 @@ COPY_COLUMNS = (
     "id",
     "url",
     "site",
+    "site_name",
     "title",
     "published",
     "canonical_url",
@@ -81,9 +82,20 @@ def archive_totals(db: Database) -> dict[str, Any]:
 
 
 def most_copied(db: Database, limit: int = 10) -> list[dict[str, Any]]:
-    """The articles seen in the most places, most first."""
+    """The articles seen in the most places, most first, each with ``seen_on``: the
+    names of the sites that ran it (publisher names where pages state them), the
+    representative's first."""
     rows = db.execute(
-        "SELECT id, title, site, site_name, copies FROM articles ORDER BY copies DESC, id LIMIT ?",
+        """
+        SELECT a.id, a.title, a.site, a.site_name, a.copies,
+               (SELECT group_concat(name, ', ') FROM (
+                    SELECT coalesce(p.site_name, p.site) AS name
+                    FROM pages p WHERE p.article_id = a.id
+                    GROUP BY name ORDER BY max(p.id = a.representative_page_id) DESC,
+                             min(p.id))) AS seen_on
+        FROM articles a ORDER BY a.copies DESC, a.id LIMIT ?
+        """,
         [limit],
     ).fetchall()
-    return [dict(zip(("id", "title", "site", "site_name", "copies"), r, strict=True)) for r in rows]
+    keys = ("id", "title", "site", "site_name", "copies", "seen_on")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

@@ -339,20 +339,18 @@ def show(article_id: int, db_path: str, as_json: bool, no_text: bool) -> None:
     if not no_text:
         out.print()
         out.print(article["text"])
-    table = Table(title="copies", title_justify="left")
-    for column in ("page", "site", "title", "similarity", "url"):
-        table.add_column(column)
-    for page in article["pages"]:
-        mark = "*" if page["id"] == article["representative_page_id"] else ""
-        table.add_row(
-            f"{page['id']}{mark}",
-            page["site"],
-            page["title"] or "",
-            f"{page['similarity'] or 0:.2f}",
-            page["url"],
-        )
     out.print()
-    out.print(table)
+    out.print(Text(f"copies ({len(article['pages'])}, * the representative):", style="bold"))
+    for page in article["pages"]:
+        mark = "*" if page["id"] == article["representative_page_id"] else " "
+        out.print(
+            Text.assemble(
+                f"{mark} [{page['id']}] ",
+                (page["site_name"] or page["site"], "bold"),
+                f"  {page['title'] or ''}  (similarity {page['similarity'] or 0:.2f})",
+            )
+        )
+        out.print(f"    {page['url']}")
 
 
 @cli.command()
@@ -575,16 +573,11 @@ def demo(db_path: str, keep: bool, verbose: bool) -> None:
         )
     db = _open(db_path)
     table = Table(title="stories seen in more than one place", title_justify="left")
-    for column in ("id", "copies", "title", "original"):
+    for column in ("id", "copies", "title", "seen on"):
         table.add_column(column)
     for row in most_copied(db, limit=20):
         if row["copies"] > 1:
-            table.add_row(
-                str(row["id"]),
-                str(row["copies"]),
-                row["title"] or "",
-                row["site_name"] or row["site"],
-            )
+            table.add_row(str(row["id"]), str(row["copies"]), row["title"] or "", row["seen_on"])
     out.print(table)
     query = "season"
     hits = search(db, query, limit=3)
