@@ -85,17 +85,28 @@ def most_copied(db: Database, limit: int = 10) -> list[dict[str, Any]]:
     """The articles seen in the most places, most first, each with ``seen_on``: the
     names of the sites that ran it (publisher names where pages state them), the
     representative's first."""
+    keys = ("id", "title", "site", "site_name", "copies", "representative_page_id")
+    articles = [
+        dict(zip(keys, row, strict=True))
+        for row in db.execute(
+            f"SELECT {', '.join(keys)} FROM articles ORDER BY copies DESC, id LIMIT ?", [limit]
+        ).fetchall()
+    ]
+    by_id = {a["id"]: a for a in articles}
+    names: dict[int, list[str]] = {a["id"]: [] for a in articles}
+    marks = ", ".join("?" * len(by_id))
     rows = db.execute(
-        """
-        SELECT a.id, a.title, a.site, a.site_name, a.copies,
-               (SELECT group_concat(name, ', ') FROM (
-                    SELECT coalesce(p.site_name, p.site) AS name
-                    FROM pages p WHERE p.article_id = a.id
-                    GROUP BY name ORDER BY max(p.id = a.representative_page_id) DESC,
-                             min(p.id))) AS seen_on
-        FROM articles a ORDER BY a.copies DESC, a.id LIMIT ?
-        """,
-        [limit],
+        f"SELECT id, article_id, coalesce(site_name, site) FROM pages"
+        f" WHERE article_id IN ({marks}) ORDER BY id",
+        list(by_id),
     ).fetchall()
-    keys = ("id", "title", "site", "site_name", "copies", "seen_on")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    for _page_id, article_id, name in sorted(
+        rows, key=lambda r: (r[0] != by_id[r[1]]["representative_page_id"], r[0])
+    ):
+        if name not in names[article_id]:
+            names[article_id].append(name)
+    for article in articles:
+        article["seen_on"] = ", ".join(
+            names[article.pop("representative_page_id") and article["id"]]
+        )
+    return articles
