@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint clean
+.PHONY: demo test install install-test system-deps lint clean
+
+# Programs the tests run for real (not Python packages): redis-server for distributed
+# crawls. Installed with apt when missing and we are root (CI, fresh machines).
+SYSTEM_DEPS := redis-server:redis-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +22,20 @@ install-test: $(BIN)/python
 demo: install
 	$(BIN)/reprint demo
 
+system-deps:
+	@for dep in $(SYSTEM_DEPS); do \
+	  cmd=$${dep%%:*}; pkg=$${dep#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 && continue; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null || exit 1; \
+	  else echo "please install $$pkg (needed by the tests)"; exit 1; fi; \
+	done
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-test lint
+test: install-test system-deps lint
 	$(BIN)/pytest
 
 clean:

@@ -94,6 +94,13 @@ def cli() -> None:
 )
 @click.option("--wait", is_flag=True, help="If another crawl holds the archive, wait for it.")
 @click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Be a worker of a distributed crawl: share the queue in Redis and push "
+    "pages there for `reprint write` (redis://host:6379/0, unix:///path).",
+)
+@click.option(
     "-s",
     "--set",
     "settings",
@@ -122,6 +129,7 @@ def crawl(
     since: str | None,
     refresh: bool,
     wait: bool,
+    redis_url: str | None,
     settings: tuple[str, ...],
     stats_json: str | None,
     verbose: bool,
@@ -141,6 +149,10 @@ def crawl(
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from exc
     overrides = _parse_settings(settings)
+    if redis_url:
+        from crawler.distributed import redis_settings
+
+        overrides = {**redis_settings(redis_url), **overrides}
     if allow_host:
         overrides["REPRINT_ALLOW_HOSTS"] = [*_allowed_in(overrides), *allow_host]
     outcomes = _run(
@@ -192,9 +204,12 @@ def _run(
             "sources file with [[source]] entries"
         )
     lock = ExitStack()
+    distributed = bool(overrides.get("REPRINT_REDIS_URL"))
     try:  # fail early and clearly on an unusable or busy archive, before any fetching
-        lock.enter_context(crawl_lock(db_path, wait=wait, on_wait=lambda m: err.print(m + "…")))
-        open_archive(db_path).close()
+        if not distributed:  # workers of a distributed crawl write to Redis, not here
+            on_wait = lambda message: err.print(message + "…")  # noqa: E731
+            lock.enter_context(crawl_lock(db_path, wait=wait, on_wait=on_wait))
+            open_archive(db_path).close()
     except ArchiveError as exc:
         lock.close()
         err.print(f"[red]error:[/] {exc}")
@@ -216,7 +231,7 @@ def _run(
                 indent=2,
             )
         )
-    _print_summary(outcomes, db_path)
+    _print_summary(outcomes, None if distributed else db_path)
     return outcomes
 
 
@@ -228,7 +243,7 @@ def _exit_code(outcomes: list[SpiderOutcome]) -> int:
     return EXIT_OK
 
 
-def _print_summary(outcomes: list[SpiderOutcome], db_path: str) -> None:
+def _print_summary(outcomes: list[SpiderOutcome], db_path: str | None) -> None:
     table = Table(title="crawl summary", title_justify="left")
     table.add_column("")
     for o in outcomes:
@@ -244,6 +259,10 @@ def _print_summary(outcomes: list[SpiderOutcome], db_path: str) -> None:
                 problems[key.removeprefix("reprint/")] = problems.get(key, 0) + value
     if problems:
         out.print("problems: " + ", ".join(f"{k} {v}" for k, v in sorted(problems.items())))
+    if db_path is None:
+        queued = sum(o.stats.get("reprint/pages_queued", 0) for o in outcomes)
+        out.print(f"{queued} pages queued in Redis for `reprint write`")
+        return
     db = _open(db_path)
     totals = archive_totals(db)
     db.close()
@@ -469,6 +488,54 @@ def schedule(
     click.echo(
         f"now run: systemctl{user} daemon-reload && "
         f"systemctl{user} enable --now reprint-crawl.timer"
+    )
+
+
+@cli.command()
+@click.option(
+    "--redis",
+    "redis_url",
+    required=True,
+    metavar="URL",
+    help="The Redis the crawl workers push pages to.",
+)
+@db_option()
+@click.option("--until-empty", is_flag=True, help="Stop when the queue is empty.")
+def write(redis_url: str, db_path: str, until_empty: bool) -> None:
+    """Store the pages that distributed crawl workers (`reprint crawl --redis`) queued.
+
+    Run one writer per archive, on the archive's machine; it waits for pages until
+    stopped (Ctrl-C, SIGTERM), or with --until-empty until the queue is drained.
+    """
+    import redis
+
+    from crawler.redis_writer import write_from_redis
+
+    server = redis.Redis.from_url(redis_url)
+    try:
+        server.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis at {redis_url}: {exc}") from exc
+
+    def report(summary: Any) -> None:
+        err.print(
+            f"stored {summary.pages} pages ({summary.new_articles} new articles, "
+            f"{summary.copies} copies)"
+        )
+
+    try:
+        summary = write_from_redis(server, db_path, until_empty=until_empty, on_batch=report)
+    except ArchiveError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ARCHIVE_ERROR)
+    except KeyboardInterrupt:
+        err.print("stopped")
+        return
+    finally:
+        server.close()
+    out.print(
+        f"stored {summary.pages} pages: {summary.new_articles} new articles, "
+        f"{summary.copies} copies, {summary.unreadable} unreadable (kept in Redis)"
     )
 
 

@@ -79,9 +79,15 @@ class SourceSpider(Spider):
         return [s for s in chosen if s.kind == self.source_kind]
 
     def source_request(self, source: Source, url: str | None = None, **kwargs: Any) -> Request:
-        """A request for a source document, reported through ``source_fetched``."""
+        """A request for a source document, reported through ``source_fetched``.
+
+        Never filtered as a duplicate: a feed is asked for on every run, also when the
+        duplicate filter persists between runs (scrapy-redis).
+        """
         meta = {**kwargs.pop("meta", {}), SOURCE_META: source}
-        return Request(url or source.url, errback=self.on_error, meta=meta, **kwargs)
+        return Request(
+            url or source.url, errback=self.on_error, meta=meta, dont_filter=True, **kwargs
+        )
 
     def report_source(self, response: Response) -> None:
         """Record that a source document was fetched (call at the top of its callback)."""
