@@ -28,10 +28,10 @@ class _ProgressBoard:
         table = Table(title="reprint crawl", title_justify="left")
         table.add_column("spider")
         for figure in LIVE_FIGURES:
-            table.add_column(figure.short, justify="right")
+            table.add_column(figure.short or figure.label, justify="right")
         for crawler in self.crawlers:
             stats = dict(crawler.stats.get_stats())
-            name = crawler.spider.name if getattr(crawler, "spider", None) else "?"
+            name = crawler.spider.name if crawler.spider is not None else "?"
             table.add_row(name, *(str(figure.read(stats)) for figure in LIVE_FIGURES))
         return table
 

@@ -195,6 +195,7 @@ class ArchivePipeline:
         self.lock.enter_context(crawl_lock(self.path))
         self.db = open_archive(self.path)
         spider = self.crawler.spider
+        assert spider is not None  # pipelines open with their spider
         with write_transaction(self.db):
             interrupted = mark_interrupted(self.db)
             self.crawl_id = start_crawl(self.db, spider.name, _spider_args(spider))

@@ -117,7 +117,7 @@ def write_from_redis(
 
 
 def _store(
-    db: Database, server: Redis, batch: list[bytes], crawl_id: int, summary: WriteSummary
+    db: Database, server: Redis, batch: list[bytes | str], crawl_id: int, summary: WriteSummary
 ) -> None:
     with write_transaction(db):
         for raw in batch:
