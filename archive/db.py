@@ -136,6 +136,22 @@ def m001_initial(db: Database) -> None:
     db["articles"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True)
 
 
+@MIGRATIONS()
+def m002_site_lines(db: Database) -> None:
+    # Per-site learned boilerplate (archive/sitelearn.py): which stories of a site each
+    # line of extracted text appeared in, and the count of those stories per line.
+    db["site_lines"].create(
+        {"site": str, "line_key": str, "story": str},
+        pk=("site", "line_key", "story"),
+    )
+    db["site_line_counts"].create(
+        {"site": str, "line_key": str, "stories": int},
+        pk=("site", "line_key"),
+    )
+    db["site_line_counts"].create_index(["site", "stories"])
+    db["site_stories"].create({"site": str, "story": str}, pk=("site", "story"))
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl

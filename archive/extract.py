@@ -17,7 +17,7 @@ from w3lib.encoding import html_to_unicode
 
 from archive.clean import clean_text, prune_tree
 from archive.errors import NoArticleText, NotHtml
-from archive.metadata import iso_datetime, read_metadata
+from archive.metadata import fallback_metadata, iso_datetime, read_metadata, read_time_minutes
 from archive.settings import (
     BINARY_CONTROL_SHARE,
     BINARY_SNIFF_BYTES,
@@ -37,8 +37,8 @@ class Extracted:
 
     text: str
     title: str | None = None
-    author: str | None = None
-    published: str | None = None
+    author: str | None = None  # the authors joined with ", "
+    published: str | None = None  # ISO 8601, with the timezone the page states
     updated: str | None = None
     site: str | None = None  # host of the page's URL
     site_name: str | None = None  # the publisher's own name ("Glossmag")
@@ -52,6 +52,15 @@ class Extracted:
     text_hash: str = ""
     encoding: str = "utf-8"
     removed: dict[str, int] = field(default_factory=dict)  # boilerplate lines, by kind
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    read_time_minutes: int = 0
+    # where each metadata field came from: json-ld, opengraph, meta, microdata, html,
+    # trafilatura, hints
+    sources: dict[str, str] = field(default_factory=dict)
+    # keys of the text's lines before learned boilerplate was removed: what the site
+    # learns from when the page is stored (archive/sitelearn.py)
+    line_keys: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as a JSON-ready dict."""
@@ -93,17 +102,6 @@ def _guess_encoding(body: bytes) -> str:
     return "utf-8"
 
 
-def _without_headline(text: str, titles: tuple[str | None, ...]) -> str:
-    # trafilatura often keeps the <h1> as the first line of the body; the headline is
-    # metadata (syndicators rewrite it), and leaving it in would make copies of one story
-    # differ in text
-    first, _, rest = text.partition("\n")
-    first_words = words(first)
-    if first_words and any(t and words(t) == first_words for t in titles):
-        return rest
-    return text
-
-
 def extract_article(
     body: bytes,
     url: str | None = None,
@@ -111,6 +109,7 @@ def extract_article(
     content_type: str | None = None,
     hints: dict[str, Any] | None = None,
     min_words: int = MIN_ARTICLE_WORDS,
+    site_boilerplate: frozenset[str] | None = None,
 ) -> Extracted:
     """Extract the article of one HTML page.
 
@@ -120,6 +119,9 @@ def extract_article(
     :param hints: metadata from the feed or sitemap that listed the page (title,
         published, author, tags), used where the page itself says nothing
     :param min_words: fewer clean words than this and the page is not an article
+    :param site_boilerplate: keys of the lines learned as boilerplate of the page's site
+        (:func:`archive.sitelearn.learned_lines`); the caller reads them from the archive,
+        so this stays a pure function that runs in worker processes
     :raises NotHtml: empty, binary or oversized body
     :raises NoArticleText: HTML without an article
     """
@@ -135,17 +137,22 @@ def extract_article(
     if tree is None:
         raise NotHtml(f"unparseable HTML: {where}")
     markup = read_metadata(tree, url)
+    fallback_metadata(tree, markup, url)
     pruned = prune_tree(tree)
+    # Metadata is ours (above), so trafilatura extracts text only: its own metadata pass
+    # (htmldate's extensive search above all) would cost half again the extraction time.
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=False,
         include_tables=True,
     )
     if doc is None or not (doc.text or "").strip():
         raise NoArticleText(f"no article text found: {where}")
-    cleaned = clean_text(_without_headline(doc.text, (markup.title, doc.title)))
+    cleaned = clean_text(
+        doc.text, titles=(markup.title, doc.title), site_boilerplate=site_boilerplate or frozenset()
+    )
     for kind, count in pruned.items():
         cleaned.removed[kind] = cleaned.removed.get(kind, 0) + count
     tokens = words(cleaned.text)
@@ -153,25 +160,43 @@ def extract_article(
         raise NoArticleText(f"{len(tokens)} words of text, fewer than {min_words}: {where}")
 
     hints = hints or {}
-    tags = markup.tags or list(doc.tags or []) or list(doc.categories or [])
+    sources = dict(markup.sources)
+    tags = list(markup.tags)
     if markup.section and markup.section not in tags:
         tags.append(markup.section)
+    authors = markup.authors
+    for name, value in (
+        ("title", markup.title),
+        ("authors", authors),
+        ("published", markup.published),
+        ("tags", tags),
+    ):
+        hint = hints.get("author" if name == "authors" else name)
+        if not value and hint:
+            sources[name] = "hints"
+    if not authors and hints.get("author"):
+        authors = [hints["author"]] if isinstance(hints["author"], str) else list(hints["author"])
     return Extracted(
         text=cleaned.text,
-        title=markup.title or doc.title or hints.get("title"),
-        author=", ".join(markup.authors) or doc.author or hints.get("author"),
-        published=markup.published or iso_datetime(doc.date) or hints.get("published"),
+        title=markup.title or hints.get("title"),
+        author=", ".join(authors) or None,
+        authors=list(authors),
+        published=markup.published or iso_datetime(hints.get("published")),
         updated=markup.updated,
-        site=site_of(url) if url else doc.hostname,
-        site_name=markup.site_name or doc.sitename,
-        canonical_url=markup.canonical_url or doc.url,
-        language=markup.language or doc.language,
-        image=markup.image or doc.image,
+        site=site_of(url) if url else None,
+        site_name=markup.site_name,
+        canonical_url=markup.canonical_url,
+        language=markup.language,
+        image=markup.image,
         tags=tags or list(hints.get("tags") or []),
-        description=markup.description or doc.description,
+        section=markup.section,
+        description=markup.description,
         origin=cleaned.origin,
         word_count=len(tokens),
+        read_time_minutes=read_time_minutes(len(tokens)),
         text_hash=text_hash(cleaned.text),
         encoding=encoding,
         removed=cleaned.removed,
+        sources=sources,
+        line_keys=cleaned.line_keys,
     )
