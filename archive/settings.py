@@ -59,3 +59,8 @@ SITE_LINE_KEY_HEX = 16
 # fresh enough that a new site's boilerplate is caught within its first pages, rare
 # enough that lookups never show in crawl throughput.
 SITE_LINES_REFRESH_S = 10.0
+
+# reextract commits every this many pages: short write transactions let a crawl or a
+# reader share the archive during a long re-extraction, and ~200 pages (a few seconds of
+# extraction) keep the commit overhead negligible.
+REEXTRACT_BATCH_PAGES = 200
