@@ -74,7 +74,10 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "photo_credit": re.compile(
         r"^(\(?(photo|image|picture|pictured|credit|photograph|foto|bild|illustration)s?"
-        r"( credit)?\s*(:|by|-|–|/)\s*.{1,80}\)?"
+        r"( credit)?\s*(:|-|–|/)\s*.{1,80}\)?"
+        # "Photo by Kit Arden": a name, not a sentence ("Photographs by her brother hang...")
+        r"|\(?(photo|image|picture|photograph)s? by "
+        r"(?-i:[A-Z][\w'’&/.-]*( [A-Z&][\w'’&/.-]*){0,5})\)?"
         r"|\(?(getty images|shutterstock|alamy|pa images|rex features|afp|ap photo|reuters)"
         r"[^.]{0,40}\)?"
         # a caption ending in its credit: "Varley as Cressida (Photo: Getty Images)"
@@ -88,7 +91,7 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|((please |why not |click here to |you can )?(also )?)sign up (to|for) (our|the|a|his"
         r"|her)"
         r" .{0,60}newsletter.*"
-        r"|(subscribe|sign up|register) (now|today|here|for free)\b.{0,80}"
+        r"|(subscribe|sign up) (now|today|here|for free)\b.{0,80}"
         r"|(click|tap) here to (subscribe|sign up|register).{0,80}"
         r"|subscribe to (our|the) .{0,80}"
         r"|get (the|our) .{0,60}newsletter.{0,60}"
@@ -146,13 +149,16 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|(story|article) continues below( this)? (ad|advertisement)|ad feedback"
         r"|continue reading (below|the (main )?story)|advertisement\W+(scroll|continue"
         r"|story).{0,60}"
-        r"|.{0,200}\b(we|[A-Z][\w]+) may (earn|get|receive) (a )?(commission|a share of the sale"
-        r"|a small commission|compensation).{0,200}"
+        # affiliate disclosures: "We may earn a commission from links on this page."
+        r"|(?=.*\b(links?|products?|purchases?|buy|retailers?|sales?)\b).{0,200}\b(we|[A-Z][\w.]*)"
+        r" may (earn|get|receive) (a )?(small )?(commission|share of (the )?sales?)\b.{0,200}"
         r"|.{0,80}\bcontains affiliate links.{0,160})\W*$",
         _I,
     ),
     "copyright": re.compile(
-        r"^((©|ⓒ|\(c\)|copyright)\s?.{0,100}(\d{4}|all rights reserved).{0,60}"
+        r"^((©|ⓒ|\(c\))\s?.{0,100}(\d{4}|all rights reserved).{0,60}"
+        # the bare word needs a year and no sentence ("Copyright law changed in 2019.")
+        r"|copyright\b[^.]{0,100}\d{4}[^.]{0,60}"
         r"|.{0,100}\ball rights reserved\.?)$",
         _I,
     ),
@@ -173,6 +179,26 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         _I,
     ),
 }
+# Story paragraphs are long; before the patterns that allow long lines are tried on a
+# line longer than this, one of the words the pattern needs must be in it (substring
+# tests are far cheaper than the patterns, and story lines are most lines).
+GATED_LINE_CHARS = 100
+_SIGNALS: dict[str, tuple[str, ...]] = {
+    "embed_placeholder": (
+        "content", "post", "video", "embed", "tweet", "media", "browser", "javascript",
+        "audio", "iframe",
+    ),
+    "photo_credit": (
+        "photo", "image", "picture", "credit", "foto", "bild", "illustration", "getty",
+        "shutterstock", "alamy", "pa images", "rex features", "afp", "reuters",
+    ),
+    "newsletter": ("sign", "subscri", "newsletter", "inbox", "email"),
+    "social": ("follow", "share", "app", "join the", "reached at", "tip?", "if you"),
+    "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),
+    "copyright": ("©", "ⓒ", "(c)", "copyright", "rights reserved"),
+    "originally_appeared": ("originally", "first", "publish", "permission"),
+}  # fmt: skip
+
 # A byline or dateline line standing apart from the story ("By Jane Doe", "Published 18
 # November 2019"); the name part is case-sensitive so "by the way" sentences never match.
 _DATE = (
@@ -181,10 +207,14 @@ _DATE = (
     r"|nov|dec)[a-z]*\.?\s+(\d{1,2}(st|nd|rd|th)?,?\s+)?\d{4})"
 )
 _BYLINE = re.compile(
-    r"^[-•·]?\s*((?i:by|story by|words by|written by|von|par|por)\s+"
+    # a name line never ends like a sentence: "By Friday, tickets had sold out." stays
+    r"^[-•·]?\s*(?i:by|story by|words by|written by|von|par|por)\s+"
     r"[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3}(\s*(,|and|&)\s*[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3})*"
-    r"(\s*[,|•·–-]\s*.{0,60})?"
-    r"|(?i:(reporting|writing|editing|additional reporting|compiled|produced) by)\s.{1,300}"
+    r"(\s*[|•·–-]\s*.{0,60}|,\s*[A-Z][\w'’ ]{0,40})?(?<![.!?])$"
+)
+_CREDIT_LINE = re.compile(
+    r"^[-•·]?\s*((?i:(reporting|writing|editing|additional reporting|compiled|produced) by)"
+    r"\s.{1,300}"
     r"|[A-Z].{0,80}(?i: contributed( reporting)? to this (report|story|article))\.?"
     r"|(?i:(published|updated|posted|last updated|first published)( on| at)?:?)\s+"
     + _DATE
@@ -228,8 +258,11 @@ def line_key(line: str) -> str:
 
     :param line: one line of extracted text
     """
-    normal = " ".join(words(line))
-    return hashlib.sha256(normal.encode()).hexdigest()[:SITE_LINE_KEY_HEX]
+    return _key(words(line))
+
+
+def _key(tokens: Collection[str]) -> str:
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:SITE_LINE_KEY_HEX]
 
 
 def _looks_like_link_title(line: str) -> bool:
@@ -244,10 +277,14 @@ def line_kind(line: str) -> str | None:
 
     :param line: one stripped line of extracted text
     """
+    lowered = line.lower() if len(line) > GATED_LINE_CHARS else None
     for kind, pattern in LINE_PATTERNS.items():
+        signals = _SIGNALS.get(kind)
+        if lowered is not None and signals and not any(s in lowered for s in signals):
+            continue  # a long line without the kind's words cannot be that kind
         if pattern.match(line):
             return kind
-    if len(line) < 400 and _BYLINE.match(line):
+    if len(line) < 400 and (_BYLINE.match(line) or _CREDIT_LINE.match(line)):
         return "byline"
     return None
 
@@ -289,14 +326,11 @@ def clean_text(
         in_related_block = kind in ("related_heading", RELATED_LINK) or (
             in_related_block and kind is not None
         )
-        if kind is None and site_boilerplate is not None:
-            key = line_key(line) if len(tokens) <= SITE_LINE_MAX_WORDS else None
-            if key is not None:
-                keys.append(key)
-                if key in site_boilerplate:
-                    kind = SITE_LEARNED
-        elif kind is None and len(tokens) <= SITE_LINE_MAX_WORDS:
-            keys.append(line_key(line))
+        if kind is None and len(tokens) <= SITE_LINE_MAX_WORDS:
+            key = _key(tokens)
+            keys.append(key)
+            if site_boilerplate and key in site_boilerplate:
+                kind = SITE_LEARNED
         if kind is None:
             kept.append(line)
             continue
@@ -309,14 +343,17 @@ def clean_text(
 # A list item whose text is at least this share link text is a link, not a sentence.
 LINK_TEXT_SHARE = 0.9
 _HEADING_PATTERN = LINE_PATTERNS["related_heading"]
-# Elements that can hold a related-links heading (a bold paragraph, a bare div or span
-# count: templates style headings without <h*>)
+# A related-links heading is short ("You Might Also Like", "More from Glossmag")
+RELATED_HEADING_MAX_CHARS = 80
+# Elements that can hold a related-links heading (a bold paragraph or a bare div count:
+# templates style headings without <h*>; the <h1> is the page's headline)
 _HEADING_XPATH = (
-    "//h1|//h2|//h3|//h4|//h5|//h6|//p[strong or b]|//div[not(*)]|//span[not(*)]"
-    "|//strong[not(*)]|//header[not(*)]"
+    "//h2|//h3|//h4|//h5|//h6|//p[strong or b]|//div[not(*)]|//strong[not(*)]|//header[not(*)]"
 )
 # Blocks that can be a lone recirculation link
-_LINK_BLOCK_XPATH = "//p|//h2|//h3|//h4|//h5|//h6|//li"
+# (paragraphs only: a list item or a sub-heading that is a link is often the story's own,
+# a listicle's "1. The Lantern House" or a list of nominees)
+_LINK_BLOCK_XPATH = "//p"
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "»")
 # Embedded social posts (their text is in the page without JavaScript)
 _SOCIAL_EMBED_XPATH = (
@@ -326,6 +363,8 @@ _SOCIAL_EMBED_XPATH = (
 )
 # ... and the wrappers around them that hold nothing else ("social-media-embed" divs)
 EMBED_WRAPPER_LEVELS = 2
+# Styled elements that carry microdata (whether the style hides them is checked after)
+_HIDDEN_MARKUP_XPATH = "//*[@style][@itemprop or @itemscope]"
 # CSS that hides an element from readers
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", _I)
 
@@ -362,6 +401,8 @@ def _is_link_block(el: HtmlElement) -> bool:
     """A paragraph, heading or list item that is nothing but a link to another page and
     not a sentence: a recirculation headline ("LAUREN ALAINA SAYS 'DWTS' HAS HELPED HER"),
     a "[Video]" teaser, a call to action. A bare URL stays: it is a cited source."""
+    if next(el.iter("a"), None) is None:  # most paragraphs: no link at all
+        return False
     text = _text(el)
     if not text or text.endswith(_SENTENCE_END) or text.startswith(("http", "www.")):
         return False
@@ -390,8 +431,12 @@ def prune_tree(tree: HtmlElement) -> dict[str, int]:
     """
     removed: dict[str, int] = {}
     for heading in tree.xpath(_HEADING_XPATH):
-        text = _text(heading)
-        if len(text) > 80 or not _HEADING_PATTERN.match(text):
+        # a leaf's text is its .text: far cheaper than text_content() on the many leaves
+        raw = heading.text_content() if len(heading) else (heading.text or "")
+        if len(raw) > RELATED_HEADING_MAX_CHARS * 2:  # cheap test before normalising
+            continue
+        text = " ".join(raw.split())
+        if len(text) > RELATED_HEADING_MAX_CHARS or not _HEADING_PATTERN.match(text):
             continue
         parent = heading.getparent()
         if parent is None:
@@ -429,7 +474,7 @@ def prune_tree(tree: HtmlElement) -> dict[str, int]:
             for attr in ("class", "id"):
                 wrapper.attrib.pop(attr, None)
             wrapper = wrapper.getparent()
-    for hidden in tree.xpath("//*[@style][@itemprop or @itemscope or .//*[@itemprop]]"):
+    for hidden in tree.xpath(_HIDDEN_MARKUP_XPATH):
         if _HIDDEN_STYLE.search(hidden.get("style", "")) and hidden.getparent() is not None:
             hidden.drop_tree()
             removed["hidden_markup"] = removed.get("hidden_markup", 0) + 1

@@ -137,7 +137,7 @@ def extract_article(
     if tree is None:
         raise NotHtml(f"unparseable HTML: {where}")
     markup = read_metadata(tree, url)
-    fallback_metadata(tree, markup, url)
+    fallback_metadata(tree, markup, url, html)
     pruned = prune_tree(tree)
     # Metadata is ours (above), so trafilatura extracts text only: its own metadata pass
     # (htmldate's extensive search above all) would cost half again the extraction time.

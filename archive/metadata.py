@@ -213,7 +213,7 @@ def _meta(tree: HtmlElement) -> tuple[dict[str, str], dict[str, str], dict[str, 
     og: dict[str, str] = {}
     other: dict[str, str] = {}
     every: dict[str, list[str]] = {}
-    for el in tree.iterfind(".//meta"):
+    for el in tree.iter("meta"):
         key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         content = _clean(el.get("content"))
         if not key or not content:
@@ -244,7 +244,9 @@ class _Picker:
         self.md = md
 
     def set(self, name: str, *candidates: tuple[str, Any]) -> None:
-        for source, value in candidates:
+        """Candidates are (source, value or a function computing it), best first."""
+        for source, candidate in candidates:
+            value = candidate() if callable(candidate) else candidate
             if value:
                 setattr(self.md, name, value)
                 self.md.sources[name] = source
@@ -282,23 +284,27 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         "authors",
         ("json-ld", _names(_resolve(article.get("author"), objects))),
         ("meta", _person_names([v for k in AUTHOR_META for v in every.get(k, [])])),
-        ("microdata", _person_names(_microdata_authors(tree))),
-        ("html", _person_names([_clean(a.text_content()) or "" for a in _rel_author(tree)])),
+        # lazy: a search of the whole tree, only when the cheaper sources had nothing
+        ("microdata", lambda: _person_names(_microdata_authors(tree))),
+        (
+            "html",
+            lambda: _person_names([_clean(a.text_content()) or "" for a in _rel_author(tree)]),
+        ),
     )
     pick.set(
         "published",
         ("json-ld", iso_datetime(article.get("datePublished"))),
         ("opengraph", iso_datetime(_first(og, PUBLISHED_META))),
         ("meta", iso_datetime(_first(meta, PUBLISHED_META))),
-        ("microdata", iso_datetime(_microdata(tree, "datePublished"))),
-        ("html", iso_datetime(_first_time(tree))),
+        ("microdata", lambda: iso_datetime(_microdata(tree, "datePublished"))),
+        ("html", lambda: iso_datetime(_first_time(tree))),
     )
     pick.set(
         "updated",
         ("json-ld", iso_datetime(article.get("dateModified"))),
         ("opengraph", iso_datetime(_first(og, UPDATED_META))),
         ("meta", iso_datetime(_first(meta, UPDATED_META))),
-        ("microdata", iso_datetime(_microdata(tree, "dateModified"))),
+        ("microdata", lambda: iso_datetime(_microdata(tree, "dateModified"))),
     )
     publisher = _names(_resolve(article.get("publisher"), objects))
     pick.set(
@@ -400,7 +406,19 @@ def _language(value: Any) -> str | None:
     return code if code.isalpha() and 2 <= len(code) <= 3 else None
 
 
-def fallback_metadata(tree: HtmlElement, md: PageMetadata, url: str | None) -> None:
+# Words in the attributes trafilatura's author search looks at (lowercased). A page whose
+# HTML has none of them gives that search nothing to find, so its cost (a deep copy of the
+# tree and regex XPaths over every element, the dearest step of the fallback) is saved.
+AUTHOR_HINT_WORDS = (
+    "author", "byl", "writer", "screenname", "username", "zuozhe", "bianji", "xiaobian",
+    "submitted-by", "posted-by", "journalist-name", "channel-name", "data-testid", "rel=\"me",
+    "rel='me",
+)  # fmt: skip
+
+
+def fallback_metadata(
+    tree: HtmlElement, md: PageMetadata, url: str | None, html: str | None = None
+) -> None:
     """Fill the fields markup left empty with trafilatura's guesses from the page.
 
     Only the missing fields are asked for: trafilatura's author search alone costs
@@ -409,6 +427,8 @@ def fallback_metadata(tree: HtmlElement, md: PageMetadata, url: str | None) -> N
     :param tree: the parsed page, before any pruning
     :param md: metadata read from markup, completed in place
     :param url: the page's address
+    :param html: the page's source, if at hand (lets the author search be skipped when
+        the page has nothing it could find)
     """
     # imported here: trafilatura's metadata module is heavy and only needed on this path
     from htmldate import find_date
@@ -417,7 +437,7 @@ def fallback_metadata(tree: HtmlElement, md: PageMetadata, url: str | None) -> N
     pick = _Picker(md)
     if not md.title:
         pick.set("title", ("trafilatura", _clean(extract_title(tree))))
-    if not md.authors:
+    if not md.authors and _may_name_author(html):
         author = extract_author(tree)
         pick.set("authors", ("trafilatura", _person_names([author] if author else [])))
     if not md.published:
@@ -427,6 +447,13 @@ def fallback_metadata(tree: HtmlElement, md: PageMetadata, url: str | None) -> N
         pick.set("published", ("trafilatura", iso_datetime(found)))
     if not md.site_name:
         pick.set("site_name", ("trafilatura", _clean(extract_sitename(tree))))
+
+
+def _may_name_author(html: str | None) -> bool:
+    if html is None:
+        return True
+    lowered = html.lower()
+    return any(word in lowered for word in AUTHOR_HINT_WORDS)
 
 
 def now_iso() -> str:

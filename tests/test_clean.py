@@ -84,6 +84,11 @@ STORY_LOOKALIKES = [
     "Related to the headliner by marriage, the support act is a local favourite.",
     "Advertising executives were among the crowd at the launch in London.",
     "Read the lyrics closely and the song is about the village she grew up in.",
+    "By Friday, tickets had sold out.",
+    "Workers may receive compensation under the new law.",
+    "Copyright law changed in 2019.",
+    "Photographs by her brother hang in the hall.",
+    "Register now for the vote, officials urged residents.",
 ]
 
 
