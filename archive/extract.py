@@ -137,7 +137,6 @@ def extract_article(
     if tree is None:
         raise NotHtml(f"unparseable HTML: {where}")
     markup = read_metadata(tree, url)
-    fallback_metadata(tree, markup, url, html)
     pruned = prune_tree(tree)
     # Metadata is ours (above), so trafilatura extracts text only: its own metadata pass
     # (htmldate's extensive search above all) would cost half again the extraction time.
@@ -150,16 +149,21 @@ def extract_article(
     )
     if doc is None or not (doc.text or "").strip():
         raise NoArticleText(f"no article text found: {where}")
+    hints = hints or {}
     cleaned = clean_text(
-        doc.text, titles=(markup.title, doc.title), site_boilerplate=site_boilerplate or frozenset()
+        doc.text,
+        titles=(markup.title, hints.get("title")),
+        site_boilerplate=site_boilerplate or frozenset(),
     )
     for kind, count in pruned.items():
         cleaned.removed[kind] = cleaned.removed.get(kind, 0) + count
     tokens = words(cleaned.text)
     if len(tokens) < min_words:
         raise NoArticleText(f"{len(tokens)} words of text, fewer than {min_words}: {where}")
+    # only for articles (hubs and galleries are refused above) and on the pruned tree,
+    # where the bylines of related stories are gone
+    fallback_metadata(tree, markup, url, html)
 
-    hints = hints or {}
     sources = dict(markup.sources)
     tags = list(markup.tags)
     if markup.section and markup.section not in tags:
@@ -181,7 +185,9 @@ def extract_article(
         title=markup.title or hints.get("title"),
         author=", ".join(authors) or None,
         authors=list(authors),
-        published=markup.published or iso_datetime(hints.get("published")),
+        published=markup.published
+        or iso_datetime(hints.get("published"))
+        or hints.get("published"),
         updated=markup.updated,
         site=site_of(url) if url else None,
         site_name=markup.site_name,
