@@ -282,7 +282,7 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     )
     pick.set(
         "authors",
-        ("json-ld", _names(_resolve(article.get("author"), objects))),
+        ("json-ld", _person_names(_names(_resolve(article.get("author"), objects)))),
         ("meta", _person_names([v for k in AUTHOR_META for v in every.get(k, [])])),
         # lazy: a search of the whole tree, only when the cheaper sources had nothing
         ("microdata", lambda: _person_names(_microdata_authors(tree))),

@@ -64,3 +64,9 @@ SITE_LINES_REFRESH_S = 10.0
 # reader share the archive during a long re-extraction, and ~200 pages (a few seconds of
 # extraction) keep the commit overhead negligible.
 REEXTRACT_BATCH_PAGES = 200
+
+# trafilatura runs in fast mode (no readability/jusText comparison) unless its text comes
+# out shorter than this or without paragraphs; then the full cascade runs. 1,000
+# characters is four times trafilatura's own "too short" size (MIN_EXTRACTED_SIZE 250)
+# and about 170 words, under the shortest real news story.
+FULL_CASCADE_BELOW_CHARS = 1000
