@@ -322,7 +322,10 @@ def markdown(report: dict[str, Any], command: str) -> str:
         "names a site or page of the dataset.",
         "- Speed is the whole `extract_article` (decode, parse, metadata with trafilatura "
         "fallback, pruning, extraction, cleaning, hashing) against `trafilatura.extract` "
-        "on the same bytes.",
+        "on the same bytes. reprint runs trafilatura's fast pass first and its full "
+        "readability/jusText cascade only when that text is short or has no paragraphs "
+        "(archive/extract.py, FULL_CASCADE_BELOW_CHARS); on this dataset the cascade "
+        "changes no page once reprint's pruning has run.",
         "",
     ]
     return "\n".join(lines)
