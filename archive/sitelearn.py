@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from archive.db import open_archive
 from archive.errors import ArchiveNotFound
 from archive.settings import SITE_LINE_MIN_ARTICLES, SITE_LINE_MIN_SHARE, SITE_LINES_REFRESH_S
 from archive.urls import normalize_url
@@ -141,13 +142,13 @@ class LearnedBoilerplate:
         return lines
 
     def _read(self, site: str) -> frozenset[str]:
-        if self._db is None:
-            from archive.db import open_archive  # late: db imports settings only
-
+        if self._db is None and self.path is not None:
             try:
-                self._db = open_archive(self.path, readonly=True)  # type: ignore[arg-type]
+                self._db = open_archive(self.path, readonly=True)
             except ArchiveNotFound:
                 return frozenset()  # created by the archive pipeline later; ask again
+        if self._db is None:
+            return frozenset()
         try:
             return learned_lines(self._db, site)
         except sqlite3.OperationalError as exc:

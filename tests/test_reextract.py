@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from archive.clean import line_key
 from archive.db import open_archive, write_transaction
 from archive.extract import extract_article
 from archive.reextract import PHASE_EXTRACT, PHASE_LEARN, reextract
+from archive.sitelearn import learned_lines
 from archive.store import FetchedPage, save_page
+from archive.urls import site_of
+from crawler.fixture_server import FixtureWeb
+from tests.conftest import SITES, run_crawl
 from tests.test_clean import HOUSE_LINE, SITE, STORIES, _article
 
 if TYPE_CHECKING:
@@ -106,3 +111,23 @@ def test_reextract_without_relearning_uses_what_the_archive_learned(tmp_path: Pa
     # the crawl's store step learned the house line from the pages themselves
     assert summary.removed["site_learned"] == 4
     assert summary.to_dict()["articles_after"] == 4
+
+
+def test_crawl_learns_a_new_sites_line_and_reextract_removes_it(tmp_path: Path) -> None:
+    """tests/sites/kettle: a site whose four stories carry a house line no pattern knows.
+    The crawl stores them (the line is learned as they are stored); reextract then takes
+    the line out of every page, the first ones included."""
+    path = tmp_path / "k.db"
+    with FixtureWeb(SITES, sites=["kettle"]) as web:
+        stats, readonly = run_crawl(path, "--feed", web.url("kettle", "/feed.xml"))
+        site = site_of(web.url("kettle", "/"))
+    readonly.close()
+    assert stats["feeds"]["reprint/pages_stored"] == 4
+    db = open_archive(path)
+    assert line_key(HOUSE_LINE) in learned_lines(db, site)
+    summary = reextract(db)
+    assert summary.pages == 4 and summary.failed == []
+    texts = [row[0] for row in db.execute("SELECT text FROM pages").fetchall()]
+    assert len(texts) == 4
+    assert not any(HOUSE_LINE in text for text in texts)
+    assert all(STORIES["ferry"][0] in text for text in texts if "ferry" in text)
