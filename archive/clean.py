@@ -397,6 +397,15 @@ def _is_teaser(el: HtmlElement) -> bool:
     return linked / len(text) >= LINK_TEXT_SHARE
 
 
+def _rest_is_links(block: HtmlElement, heading: str) -> bool:
+    """Whether ``block`` holds nothing but the heading text and links after it."""
+    rest = _text(block).removeprefix(heading).strip(" :–-|")
+    if not rest:
+        return True
+    linked = sum(len(_text(a)) for a in block.iter("a"))
+    return linked / len(rest) >= LINK_TEXT_SHARE
+
+
 def _is_link_block(el: HtmlElement) -> bool:
     """A paragraph, heading or list item that is nothing but a link to another page and
     not a sentence: a recirculation headline ("LAUREN ALAINA SAYS 'DWTS' HAS HELPED HER"),
@@ -441,6 +450,8 @@ def prune_tree(tree: HtmlElement) -> dict[str, int]:
         parent = heading.getparent()
         if parent is None:
             continue
+        if heading.tag == "strong" and not _rest_is_links(parent, text):
+            continue  # a bold word opening a story sentence ("<b>Trending</b> on TikTok...")
         # the links follow the heading, or the heading's wrapper (<div><h3/></div><ul/>)
         anchor = heading
         while (

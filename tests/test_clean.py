@@ -299,3 +299,18 @@ def test_learned_boilerplate_cache_reads_the_archive_and_refreshes(tmp_path: Pat
     assert cache.for_site("other.example") == frozenset()
     assert LearnedBoilerplate(None).for_site(SITE) == frozenset()
     cache.close()
+
+
+def test_bold_word_opening_a_story_sentence_is_not_a_related_heading() -> None:
+    sentence = (
+        "<strong>Trending</strong> <a href='/tag/finch'>#MarlowFinch</a> was the top hashtag "
+        "in Britain on Tuesday night, with fans sharing clips of her last tour."
+    )
+    inline_related = (
+        "<strong>Related:</strong> <a href='/tv/harbour'>Harbour Lane legend quits after "
+        "22 years</a>"
+    )
+    page = _article([STORY[0], sentence, STORY[1], inline_related, *STORY[2:]])
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Trending #MarlowFinch was the top hashtag" in " ".join(ex.text.split())
+    assert "Harbour Lane" not in ex.text
