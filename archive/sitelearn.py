@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from archive.db import open_archive
 from archive.errors import ArchiveNotFound
@@ -37,10 +38,16 @@ def story_key(url: str, canonical_url: str | None) -> str:
     """Return what identifies a page's story within its site: the normalised canonical
     URL, else the page's own.
 
+    A canonical URL naming a site's home page (a template bug some sites ship) says
+    nothing about the story, so the page's own URL is used instead; otherwise every
+    page of such a site would count as one story and the site would never learn.
+
     :param url: the page's URL
     :param canonical_url: its rel=canonical / og:url, if any
     """
-    return normalize_url(canonical_url or url)
+    if canonical_url and urlsplit(canonical_url).path.strip("/"):
+        return normalize_url(canonical_url)
+    return normalize_url(url)
 
 
 def learn_page(db: Database, site: str, story: str, line_keys: Iterable[str]) -> int:

@@ -13,7 +13,7 @@ from archive.clean import LINE_PATTERNS, clean_text, line_key, line_kind
 from archive.db import open_archive, write_transaction
 from archive.extract import extract_article
 from archive.settings import SITE_LINE_MIN_ARTICLES
-from archive.sitelearn import LearnedBoilerplate, learned_lines, threshold
+from archive.sitelearn import LearnedBoilerplate, learned_lines, story_key, threshold
 from archive.store import FetchedPage, save_page
 
 if TYPE_CHECKING:
@@ -314,3 +314,10 @@ def test_bold_word_opening_a_story_sentence_is_not_a_related_heading() -> None:
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert "Trending #MarlowFinch was the top hashtag" in " ".join(ex.text.split())
     assert "Harbour Lane" not in ex.text
+
+
+def test_story_key_ignores_a_canonical_that_names_the_home_page() -> None:
+    page = "https://kettle.example/news/ferry/?utm_source=x"
+    assert story_key(page, "https://kettle.example/news/ferry/") == story_key(page, None)
+    assert story_key(page, "https://kettle.example/") == "https://kettle.example/news/ferry/"
+    assert story_key(page, "https://glossmag.example/tv/x/") == "https://glossmag.example/tv/x/"
