@@ -171,6 +171,22 @@ def m002_page_versions(db: Database) -> None:
     db["pages"].create_index(["requested_url"])
 
 
+@MIGRATIONS()
+def m003_site_lines(db: Database) -> None:
+    # Per-site learned boilerplate (archive/sitelearn.py): which stories of a site each
+    # line of extracted text appeared in, and the count of those stories per line.
+    db["site_lines"].create(
+        {"site": str, "line_key": str, "story": str},
+        pk=("site", "line_key", "story"),
+    )
+    db["site_line_counts"].create(
+        {"site": str, "line_key": str, "stories": int},
+        pk=("site", "line_key"),
+    )
+    db["site_line_counts"].create_index(["site", "stories"])
+    db["site_stories"].create({"site": str, "story": str}, pk=("site", "story"))
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl

@@ -539,6 +539,70 @@ def write(redis_url: str, db_path: str, until_empty: bool) -> None:
     )
 
 
+@cli.command()
+@db_option()
+@click.option("--site", help="Only pages of this site (host, as in pages.site).")
+@click.option(
+    "--no-relearn",
+    is_flag=True,
+    help="Use the boilerplate lines learned so far instead of learning them again.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def reextract(db_path: str, site: str | None, no_relearn: bool, as_json: bool) -> None:
+    """Extract and clean every stored page again from its raw HTML, updating pages,
+    articles and their clustering in place (after the extractor improved)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from archive.lock import crawl_lock
+    from archive.reextract import reextract as reextract_archive
+
+    try:
+        with crawl_lock(db_path):  # a crawl and a re-extraction must not interleave
+            db = _open(db_path, readonly=False)
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=True,
+                disable=as_json,
+            ) as bar:
+                tasks: dict[str, Any] = {}
+
+                def progress(phase: str, done: int, total: int) -> None:
+                    if phase not in tasks:
+                        tasks[phase] = bar.add_task(phase, total=total)
+                    bar.update(tasks[phase], completed=done, total=total)
+
+                summary = reextract_archive(
+                    db, site=site, progress=progress, relearn=not no_relearn
+                )
+            db.close()
+    except ArchiveError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ARCHIVE_ERROR)
+    data = summary.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    out.print(
+        f"re-extracted {data['pages']} pages in {data['seconds']:.1f} s: "
+        f"{data['text_changed']} texts changed, {data['metadata_changed']} metadata "
+        f"changed, {data['unchanged']} unchanged, {data['moved']} moved to another article"
+    )
+    out.print(
+        f"articles: {data['articles_before']} -> {data['articles_after']}; "
+        f"words: {data['words_before']} -> {data['words_after']}"
+    )
+    if data["removed"]:
+        out.print(
+            "boilerplate removed: "
+            + ", ".join(f"{kind} {count}" for kind, count in sorted(data["removed"].items()))
+        )
+    for failure in data["failed"]:
+        out.print(f"[yellow]kept as stored[/]: {failure}")
+
+
 # Exit codes of `reprint extract`
 EXIT_NO_ARTICLE = 1
 EXIT_UNREADABLE = 2

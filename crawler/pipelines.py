@@ -23,9 +23,10 @@ from archive.db import open_archive, write_transaction
 from archive.errors import NoArticleText, NotHtml
 from archive.extract import extract_article
 from archive.lock import crawl_lock
+from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
 from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
-from archive.urls import normalize_url
+from archive.urls import normalize_url, site_of
 from crawler.signals import source_fetched
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ class ExtractPipeline:
         self.workers = crawler.settings.getint("REPRINT_EXTRACT_WORKERS")
         self.min_words = crawler.settings.getint("REPRINT_MIN_WORDS")
         self.executor: Executor | None = None
+        # lines learned as each site's boilerplate, read from the archive (issue 4)
+        self.boilerplate = LearnedBoilerplate(crawler.settings.get("ARCHIVE_PATH"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -107,6 +110,7 @@ class ExtractPipeline:
     def close_spider(self) -> None:
         _POOL.release()
         self.executor = None
+        self.boilerplate.close()
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -118,6 +122,7 @@ class ExtractPipeline:
             content_type=adapter.get("content_type"),
             hints=adapter.get("hints"),
             min_words=self.min_words,
+            site_boilerplate=self.boilerplate.for_site(site_of(url)),
         )
         try:
             extracted = await asyncio.get_running_loop().run_in_executor(self.executor, job)
