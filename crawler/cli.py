@@ -152,6 +152,7 @@ def crawl(
     if redis_url:
         from crawler.distributed import redis_settings
 
+        _check_redis(redis_url)
         overrides = {**redis_settings(redis_url), **overrides}
     if allow_host:
         overrides["REPRINT_ALLOW_HOSTS"] = [*_allowed_in(overrides), *allow_host]
@@ -167,6 +168,19 @@ def crawl(
         refresh=refresh,
     )
     sys.exit(_exit_code(outcomes))
+
+
+def _check_redis(url: str) -> None:
+    """Fail with a clear message when the Redis of a distributed crawl is unreachable."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from exc
+    finally:
+        client.close()
 
 
 def _allowed_in(overrides: dict[str, Any]) -> list[str]:
@@ -223,6 +237,10 @@ def _run(
     }
     with lock:
         outcomes = run_crawl(sources, settings, since=since)
+    if distributed:
+        for outcome in outcomes:
+            # another worker may have taken every request: an idle worker did nothing wrong
+            outcome.stats.setdefault("reprint/distributed", True)
     if stats_json:
         Path(stats_json).write_text(
             json.dumps(
@@ -238,7 +256,11 @@ def _run(
 def _exit_code(outcomes: list[SpiderOutcome]) -> int:
     if any(not o.finished for o in outcomes):
         return EXIT_CRAWL_FAILED
-    if outcomes and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes):
+    if (
+        outcomes
+        and not any(o.stats.get("reprint/distributed") for o in outcomes)
+        and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes)
+    ):
         return EXIT_NOTHING_FETCHED
     return EXIT_OK
 
@@ -511,11 +533,8 @@ def write(redis_url: str, db_path: str, until_empty: bool) -> None:
 
     from crawler.redis_writer import write_from_redis
 
+    _check_redis(redis_url)
     server = redis.Redis.from_url(redis_url)
-    try:
-        server.ping()
-    except redis.RedisError as exc:
-        raise click.ClickException(f"cannot reach Redis at {redis_url}: {exc}") from exc
 
     def report(summary: Any) -> None:
         err.print(

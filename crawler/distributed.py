@@ -12,6 +12,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
+from redis.exceptions import RedisError
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler
 
@@ -52,22 +54,53 @@ def redis_settings(url: str) -> dict[str, Any]:
 
 class RedisScheduler(Scheduler):
     """scrapy-redis's scheduler without its calls deprecated in Scrapy 2.14+ (the
-    ``spider`` argument of stats methods)."""
+    ``spider`` argument of stats methods), and closing the spider when Redis goes away
+    (scrapy-redis would leave the engine waiting forever)."""
+
+    crawler: Crawler | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        return scheduler
+
+    def _lost_redis(self, exc: RedisError) -> None:
+        logger.error("lost the Redis queue, closing the spider: %s", exc)
+        if self.stats:
+            self.stats.inc_value("reprint/errors/redis_unavailable")
+        if self.crawler is not None and self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis_unavailable"))
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+        except RedisError as exc:
+            self._lost_redis(exc)
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
-        request = self.queue.pop(self.idle_before_close)
+        try:
+            request = self.queue.pop(self.idle_before_close)
+        except RedisError as exc:
+            self._lost_redis(exc)
+            return None
         if request and self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return super().has_pending_requests()
+        except RedisError as exc:
+            self._lost_redis(exc)
+            return False
 
 
 class RedisPagePipeline:

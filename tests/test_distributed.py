@@ -94,9 +94,15 @@ def test_two_workers_share_the_queue_and_one_writer_stores(
 ) -> None:
     feed = newsroom.url("newsroom", "/feed.xml")
     workers = [worker(redis_url, feed, tmp_path, n) for n in range(2)]
-    for proc in workers:
-        out, errors = proc.communicate(timeout=CRAWL_TIMEOUT_S)
-        assert proc.returncode == 0, errors
+    try:
+        results = [proc.communicate(timeout=CRAWL_TIMEOUT_S) for proc in workers]
+    finally:
+        for proc in workers:  # never leave a worker behind a failed test
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    for proc, (out, errors) in zip(workers, results, strict=True):
+        assert proc.returncode == 0, errors  # also the worker that found the queue empty
         assert "queued in Redis" in out
     paths = [p for _, p in newsroom.requests]
     for story in ("/stories/first/", "/stories/second/"):
@@ -139,6 +145,27 @@ def test_two_workers_share_the_queue_and_one_writer_stores(
     # a later run fetches the feed again but no page it has seen
     asked = len(newsroom.requests)
     proc = worker(redis_url, feed, tmp_path, 3)
-    proc.communicate(timeout=CRAWL_TIMEOUT_S)
+    try:
+        proc.communicate(timeout=CRAWL_TIMEOUT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0
     assert [p for _, p in newsroom.requests[asked:] if "/stories/" in p] == []
     client.close()
+
+
+def test_unreachable_redis_is_a_clear_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    url = f"unix://{tmp_path / 'no-such.sock'}"
+    for args in (
+        ["crawl", "--redis", url, "--feed", "http://127.0.0.1:1/f.xml"],
+        ["write", "--redis", url, "--db", str(tmp_path / "a.db")],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1
+        assert f"cannot reach Redis at {url}" in result.output
