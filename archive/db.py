@@ -136,6 +136,32 @@ def m001_initial(db: Database) -> None:
     db["articles"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True)
 
 
+@MIGRATIONS()
+def m002_dedup_index(db: Database) -> None:
+    # near-duplicate index (archive/dedup.py); pages.canonical_key is the normalised
+    # rel=canonical, indexed so that an original arriving after its syndicated copies
+    # finds the copies pointing at it
+    # imported here: opening an archive read-only (search, show) needs neither numpy,
+    # rensa nor courlan
+    from archive.dedup import create_index_tables, index_page, index_params, signature
+    from archive.urls import normalize_url
+
+    create_index_tables(db)
+    db["pages"].add_column("canonical_key", str)
+    db["pages"].create_index(["canonical_key"])
+    params = index_params(db)
+    for page_id, canonical, text in db.execute(
+        "SELECT id, canonical_url, text FROM pages ORDER BY id"
+    ).fetchall():
+        if canonical:
+            db.execute(
+                "UPDATE pages SET canonical_key = ? WHERE id = ?",
+                [normalize_url(canonical), page_id],
+            )
+        # existing pages are indexed as they are clustered; `dedupe --rebuild` reclusters
+        index_page(db, page_id, signature(text or "", params), params)
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl

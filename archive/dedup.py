@@ -1,16 +1,322 @@
 """Which stored article a newly extracted page is a copy of.
 
-Copies of a syndicated story are recognised by their clean text: pages whose normalised
-word sequence is identical share an article.
+Syndicated copies of one story differ: another headline, an intro paragraph trimmed or
+added, captions and credits, a truncated ending. They are recognised by their clean text:
+
+1. the text's normalised words (:func:`archive.text.words`) are cut into overlapping
+   shingles of ``shingle_words`` words, each hashed to 64 bits;
+2. a MinHash signature of the shingle set (rensa ``RMinHash``, ``num_perm`` values)
+   estimates the Jaccard similarity of two pages; with the exact shingle counts it also
+   estimates containment, the share of the shorter text found in the longer one, so a
+   short copy inside a longer one is still a copy;
+3. the signature is cut into ``bands`` bands of ``rows`` values; each band hashes to one
+   key in the SQLite table ``dedup_bands`` (LSH). Pages sharing a key with the new page
+   are its candidates, read from disk: nothing of the archive is held in memory, and the
+   index serves every process and every crawl run;
+4. a candidate article is accepted when the page's containment against the article's
+   representative text reaches ``min_containment``, or ``evidence_containment`` when
+   rel=canonical or an "originally appeared on" line links the two (evidence lowers the
+   bar, it never replaces the text check).
+
+An index records the parameters it was built with (``dedup_meta``): signatures made with
+other parameters cannot be compared, so a changed default takes effect through
+:func:`archive.recluster.rebuild_clusters`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+import rensa
+
+from archive.settings import (
+    DEDUP_BANDS,
+    DEDUP_EVIDENCE_CONTAINMENT,
+    DEDUP_MAX_BUCKET,
+    DEDUP_MIN_CONTAINMENT,
+    DEDUP_NUM_PERM,
+    DEDUP_ROWS,
+    DEDUP_SEED,
+    DEDUP_SHINGLE_WORDS,
+)
+from archive.text import words
+from archive.urls import normalize_url
+
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlite_utils import Database
+
+# Odd 64-bit multipliers (splitmix/murmur finalizer constants) that fold the word hashes
+# of one shingle into one hash; a distinct multiplier per position keeps word order.
+_POSITION_MULTIPLIERS = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+        0x94D049BB133111EB,
+        0xBF58476D1CE4E5B9,
+    ],
+    dtype=np.uint64,
+)
+# Band keys are kept below 2**47: SQLite stores such an integer in 6 bytes, and 32 bands
+# of 1M pages in a 2**47 key space collide by chance about once per 4 million queries.
+_KEY_MASK = (1 << 47) - 1
+
+
+class DedupIndexError(RuntimeError):
+    """The dedup index cannot be used as it is (parameters out of range, or mismatched)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DedupParams:
+    """Everything that decides signatures and matches; stored with the index."""
+
+    shingle_words: int = DEDUP_SHINGLE_WORDS
+    num_perm: int = DEDUP_NUM_PERM
+    bands: int = DEDUP_BANDS
+    rows: int = DEDUP_ROWS
+    seed: int = DEDUP_SEED
+    min_containment: float = DEDUP_MIN_CONTAINMENT
+    evidence_containment: float = DEDUP_EVIDENCE_CONTAINMENT
+    max_bucket: int = DEDUP_MAX_BUCKET
+    # signatures of another rensa algorithm cannot be compared with these
+    algorithm: int = rensa.RMinHash.ALGORITHM_VERSION
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise DedupIndexError(
+                f"{self.bands} bands of {self.rows} rows need {self.bands * self.rows}"
+                f" minhash values, more than num_perm={self.num_perm}"
+            )
+        if not 1 <= self.shingle_words <= len(_POSITION_MULTIPLIERS):
+            raise DedupIndexError(f"shingle_words={self.shingle_words} is out of range")
+
+    def to_json(self) -> str:
+        """Return the parameters as a JSON object (stored in ``dedup_meta``)."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> DedupParams:
+        """Read parameters written by :meth:`to_json`."""
+        return cls(**json.loads(text))
+
+
+DEFAULT_PARAMS = DedupParams()
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A page's MinHash signature and the number of distinct shingles it summarises."""
+
+    minhash: np.ndarray  # uint32, num_perm values
+    shingles: int
+
+    def to_blob(self) -> bytes:
+        """Return the minhash values as little-endian bytes (``dedup_signatures.minhash``)."""
+        return self.minhash.astype("<u4").tobytes()
+
+    @classmethod
+    def from_blob(cls, blob: bytes, shingles: int) -> Signature:
+        """Read a signature stored by :meth:`to_blob`."""
+        return cls(np.frombuffer(blob, dtype="<u4"), shingles)
+
+
+def shingle_hashes(text: str, shingle_words: int = DEDUP_SHINGLE_WORDS) -> np.ndarray:
+    """Return the distinct 64-bit hashes of the word shingles of ``text``, sorted.
+
+    Words come from :func:`archive.text.words` (NFKC, lowercase, punctuation and quote
+    typography gone). A text shorter than one shingle is one shingle.
+
+    :param text: clean article text
+    :param shingle_words: words per shingle
+    """
+    tokens = words(text)
+    if not tokens:
+        return np.zeros(0, dtype=np.uint64)
+    # rensa hashes the words in Rust (stable across processes and runs, unlike hash())
+    word_hashes = np.array(rensa.RMinHash.hash_token_sets([tokens])[0], dtype=np.uint64)
+    k = min(shingle_words, len(word_hashes))
+    n = len(word_hashes) - k + 1
+    combined = word_hashes[:n] * _POSITION_MULTIPLIERS[0]
+    for j in range(1, k):
+        combined ^= word_hashes[j : j + n] * _POSITION_MULTIPLIERS[j]
+    combined.sort()
+    # sort + neighbour test: np.unique is ~10x slower on arrays this small
+    keep = np.empty(n, dtype=bool)
+    keep[0] = True
+    np.not_equal(combined[1:], combined[:-1], out=keep[1:])
+    return combined[keep]
+
+
+def signature(text: str, params: DedupParams = DEFAULT_PARAMS) -> Signature:
+    """Return the MinHash signature of a clean text.
+
+    :param text: clean article text
+    :param params: the index's parameters (:func:`index_params`)
+    """
+    hashes = shingle_hashes(text, params.shingle_words)
+    if not len(hashes):
+        return Signature(np.full(params.num_perm, 0xFFFFFFFF, dtype=np.uint32), 0)
+    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(
+        hashes, np.array([0, len(hashes)], dtype=np.uint64), params.num_perm, params.seed
+    )
+    return Signature(np.array(matrix.to_rows()[0], dtype=np.uint32), len(hashes))
+
+
+def band_keys(sig: Signature, params: DedupParams = DEFAULT_PARAMS) -> list[int]:
+    """Return the LSH keys of a signature, one per band.
+
+    :param sig: the page's signature
+    :param params: the index's parameters
+    """
+    values = sig.minhash[: params.bands * params.rows].astype(np.uint64)
+    values = values.reshape(params.bands, params.rows)
+    key = np.arange(1, params.bands + 1, dtype=np.uint64) * _POSITION_MULTIPLIERS[-1]
+    for j in range(params.rows):
+        key = (key ^ values[:, j]) * _POSITION_MULTIPLIERS[j]
+        key ^= key >> np.uint64(31)
+    return (key & np.uint64(_KEY_MASK)).tolist()
+
+
+def jaccard(a: Signature, b: Signature) -> float:
+    """Estimated Jaccard similarity of the shingle sets of two signatures."""
+    if not a.shingles or not b.shingles:
+        return 0.0
+    return float(np.count_nonzero(a.minhash == b.minhash)) / len(a.minhash)
+
+
+def containment(a: Signature, b: Signature) -> float:
+    """Estimated share of the smaller shingle set found in the other one.
+
+    From the estimated Jaccard J and the exact set sizes: |A∩B| = J(|A|+|B|)/(1+J).
+    """
+    j = jaccard(a, b)
+    if j == 0.0:
+        return 0.0
+    shared = j * (a.shingles + b.shingles) / (1.0 + j)
+    return min(1.0, shared / min(a.shingles, b.shingles))
+
+
+# --- the index in SQLite
+
+
+def create_index_tables(db: Database, params: DedupParams = DEFAULT_PARAMS) -> None:
+    """Create the dedup index tables (migration m002) and record ``params``.
+
+    ``dedup_bands`` is WITHOUT ROWID with the key first: a lookup is one B-tree descent
+    and the table is its own index (half the bytes of a rowid table plus an index).
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_signatures ("
+        " page_id INTEGER PRIMARY KEY,"  # pages.id; no FK so that benchmarks can fill it
+        " shingles INTEGER NOT NULL,"
+        " minhash BLOB NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedup_bands ("
+        " key INTEGER NOT NULL, page_id INTEGER NOT NULL,"
+        " PRIMARY KEY (key, page_id)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE IF NOT EXISTS dedup_meta (name TEXT PRIMARY KEY, value TEXT)")
+    set_index_params(db, params)
+
+
+def set_index_params(db: Database, params: DedupParams) -> None:
+    """Record the parameters the index is built with (call on an empty index)."""
+    db.execute(
+        "INSERT OR REPLACE INTO dedup_meta (name, value) VALUES ('params', ?)",
+        [params.to_json()],
+    )
+    _params_cache.clear()
+
+
+_params_cache: dict[str, DedupParams] = {}
+
+
+def index_params(db: Database) -> DedupParams:
+    """Return the parameters the archive's index was built with.
+
+    :raises DedupIndexError: the archive has no dedup index (not migrated)
+    """
+    row = db.execute("SELECT value FROM dedup_meta WHERE name = 'params'").fetchone()
+    if row is None:
+        raise DedupIndexError("the archive has no dedup index parameters (dedup_meta)")
+    params = _params_cache.get(row[0])
+    if params is None:
+        params = _params_cache[row[0]] = DedupParams.from_json(row[0])
+    return params
+
+
+def index_page(db: Database, page_id: int, sig: Signature, params: DedupParams) -> None:
+    """Add (or replace) a page's signature and band keys in the index."""
+    unindex_page(db, page_id, params)
+    db.execute(
+        "INSERT INTO dedup_signatures (page_id, shingles, minhash) VALUES (?, ?, ?)",
+        [page_id, sig.shingles, sig.to_blob()],
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO dedup_bands (key, page_id) VALUES (?, ?)",
+        [(key, page_id) for key in band_keys(sig, params)],
+    )
+
+
+def unindex_page(db: Database, page_id: int, params: DedupParams) -> None:
+    """Remove a page from the index (its text changed, or it is deleted)."""
+    row = db.execute(
+        "SELECT shingles, minhash FROM dedup_signatures WHERE page_id = ?", [page_id]
+    ).fetchone()
+    if row is None:
+        return
+    old = Signature.from_blob(row[1], row[0])
+    db.conn.executemany(
+        "DELETE FROM dedup_bands WHERE key = ? AND page_id = ?",
+        [(key, page_id) for key in band_keys(old, params)],
+    )
+    db.execute("DELETE FROM dedup_signatures WHERE page_id = ?", [page_id])
+
+
+def load_signatures(db: Database, page_ids: Iterable[int]) -> dict[int, Signature]:
+    """Return the stored signatures of these pages (pages without one are left out)."""
+    ids = list(page_ids)
+    found: dict[int, Signature] = {}
+    for start in range(0, len(ids), 500):  # stay under SQLite's bound-variable limit
+        chunk = ids[start : start + 500]
+        for page_id, shingles, blob in db.execute(
+            "SELECT page_id, shingles, minhash FROM dedup_signatures"
+            f" WHERE page_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            found[page_id] = Signature.from_blob(blob, shingles)
+    return found
+
+
+@cache
+def _candidates_sql(bands: int, max_bucket: int) -> str:
+    # one statement for all bands; the LIMIT per key stops a boilerplate bucket (a stock
+    # paragraph shared by thousands of pages) from turning one lookup into a scan
+    one = f"SELECT page_id FROM (SELECT page_id FROM dedup_bands WHERE key = ? LIMIT {max_bucket})"
+    return " UNION ".join([one] * bands)
+
+
+def candidate_pages(db: Database, sig: Signature, params: DedupParams) -> list[int]:
+    """Return the ids of indexed pages sharing at least one LSH band with ``sig``."""
+    return [
+        row[0]
+        for row in db.execute(
+            _candidates_sql(params.bands, params.max_bucket), band_keys(sig, params)
+        )
+    ]
+
+
+# --- matching
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,21 +324,186 @@ class Match:
     """An existing article a page belongs to, and how similar the page's text is to it."""
 
     article_id: int
-    similarity: float
+    similarity: float  # estimated Jaccard to the article's representative (1.0: same text)
+    containment: float = 1.0  # estimated share of the shorter text in the other
+    evidence: str | None = None  # "canonical" or "origin" when it lowered the bar
+    # other articles this page is also a copy of: they are one story, to be merged
+    merge: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What the matcher reads of the page being placed, besides its text."""
+
+    url: str  # normalised
+    text_hash: str
+    canonical_url: str | None = None
+    origin: str | None = None  # "originally appeared on X": X
 
 
 def find_article(
-    db: Database, text_hash: str, *, exclude_page_id: int | None = None
+    db: Database,
+    page: PageFacts,
+    sig: Signature,
+    *,
+    exclude_page_id: int | None = None,
+    params: DedupParams | None = None,
 ) -> Match | None:
-    """Return the article whose copies have exactly this clean text, if any.
+    """Return the stored article the page is a copy of, if any.
 
     :param db: the archive
-    :param text_hash: :func:`archive.text.text_hash` of the page's clean text
-    :param exclude_page_id: the page being re-saved, which must not match itself
+    :param page: the page's URL, text hash, canonical URL and stated origin
+    :param sig: :func:`signature` of the page's clean text
+    :param exclude_page_id: the page being (re)saved, which must not match itself
+    :param params: the index's parameters (read from the archive when None)
     """
+    params = params or index_params(db)
     row = db.execute(
         "SELECT article_id FROM pages WHERE text_hash = ? AND article_id IS NOT NULL"
         " AND id IS NOT ? ORDER BY id LIMIT 1",
-        [text_hash, exclude_page_id],
+        [page.text_hash, exclude_page_id],
     ).fetchone()
-    return Match(article_id=row[0], similarity=1.0) if row else None
+    if row:
+        return Match(article_id=row[0], similarity=1.0)
+
+    evidence = _evidence(db, page, exclude_page_id)
+    candidate_ids = [p for p in candidate_pages(db, sig, params) if p != exclude_page_id]
+    articles = set(evidence)
+    if candidate_ids:
+        placeholders = ", ".join("?" * len(candidate_ids))
+        articles.update(
+            r[0]
+            for r in db.execute(
+                f"SELECT DISTINCT article_id FROM pages WHERE id IN ({placeholders})"
+                " AND article_id IS NOT NULL",
+                candidate_ids,
+            )
+        )
+    if not articles:
+        return None
+    if page.origin:
+        evidence.update(
+            {
+                a: "origin"
+                for a in _articles_from_origin(db, articles, page.origin)
+                if a not in evidence
+            }
+        )
+
+    # verified against each article's representative text: a page that merely shares a
+    # stock paragraph with one copy must not be chained into the story
+    placeholders = ", ".join("?" * len(articles))
+    reps = dict(
+        db.execute(
+            f"SELECT id, representative_page_id FROM articles WHERE id IN ({placeholders})",
+            sorted(articles),
+        ).fetchall()
+    )
+    rep_sigs = load_signatures(db, [r for r in reps.values() if r is not None])
+    accepted: list[tuple[float, float, int, str | None]] = []
+    for article_id, rep_id in reps.items():
+        rep = rep_sigs.get(rep_id)
+        if rep is None:
+            continue
+        share = containment(sig, rep)
+        reason = evidence.get(article_id)
+        bar = params.evidence_containment if reason else params.min_containment
+        if share >= bar:
+            accepted.append((share, jaccard(sig, rep), article_id, reason))
+    if not accepted:
+        return None
+    # the evidence-linked article first, then the closest text; the oldest breaks ties
+    accepted.sort(key=lambda a: (a[3] is None, -a[0], a[2]))
+    share, similarity, article_id, reason = accepted[0]
+    merge = tuple(sorted(a[2] for a in accepted[1:] if a[0] >= params.min_containment))
+    return Match(article_id, similarity, share, reason, merge)
+
+
+def _evidence(db: Database, page: PageFacts, exclude_page_id: int | None) -> dict[int, str]:
+    """Articles that rel=canonical links with the page, either way round."""
+    found: dict[int, str] = {}
+    if page.canonical_url:
+        target = normalize_url(page.canonical_url)
+        if target != page.url:
+            row = db.execute(
+                "SELECT article_id FROM pages WHERE url = ? AND article_id IS NOT NULL"
+                " AND id IS NOT ?",
+                [target, exclude_page_id],
+            ).fetchone()
+            if row:
+                found[row[0]] = "canonical"
+    # copies stored earlier whose canonical points here (the original arrives late)
+    for (article_id,) in db.execute(
+        "SELECT DISTINCT article_id FROM pages WHERE canonical_key = ?"
+        " AND article_id IS NOT NULL AND id IS NOT ? AND url != ?",
+        [page.url, exclude_page_id, page.url],
+    ):
+        found.setdefault(article_id, "canonical")
+    return found
+
+
+def _articles_from_origin(db: Database, articles: Iterable[int], origin: str) -> list[int]:
+    """Of these articles, those with a copy on the site named by "originally appeared on"."""
+    ids = sorted(articles)
+    name = origin.strip().lower()
+    host = name.replace(" ", "")
+    placeholders = ", ".join("?" * len(ids))
+    return [
+        r[0]
+        for r in db.execute(
+            f"SELECT DISTINCT article_id FROM pages WHERE article_id IN ({placeholders})"
+            " AND (lower(site_name) = ? OR site = ? OR site LIKE ? OR site LIKE ?)",
+            [*ids, name, host, f"{host}.%", f"%.{host}.%"],
+        )
+    ]
+
+
+def page_similarities(
+    db: Database, article_id: int, representative_page_id: int
+) -> dict[int, float]:
+    """Estimated Jaccard similarity of each copy of an article to its representative.
+
+    Copies with the representative's exact text get 1.0; pages without a signature are
+    left out.
+    """
+    rows = db.execute(
+        "SELECT id, text_hash FROM pages WHERE article_id = ?", [article_id]
+    ).fetchall()
+    hashes = dict(rows)
+    sigs = load_signatures(db, hashes)
+    rep = sigs.get(representative_page_id)
+    rep_hash = hashes.get(representative_page_id)
+    result: dict[int, float] = {}
+    for page_id, text_hash in hashes.items():
+        if text_hash == rep_hash:
+            result[page_id] = 1.0
+        elif rep is not None and page_id in sigs:
+            result[page_id] = round(jaccard(sigs[page_id], rep), 4)
+    return result
+
+
+def place_page(
+    db: Database,
+    page_id: int,
+    page: PageFacts,
+    text: str,
+    *,
+    params: DedupParams | None = None,
+) -> Match | None:
+    """Sign a stored page's text, find the article it copies, and index it.
+
+    Everything dedup costs per page: normalise, shingle, signature, candidate query,
+    verification, index insert (what bench/dedup.py times).
+
+    :param db: the archive, inside a write transaction
+    :param page_id: the page's row id (already inserted)
+    :param page: the page's URL, text hash, canonical URL and stated origin
+    :param text: the page's clean text
+    :param params: the index's parameters (read from the archive when None)
+    :returns: the article it copies, or None: the page starts a new article
+    """
+    params = params or index_params(db)
+    sig = signature(text, params)
+    match = find_article(db, page, sig, exclude_page_id=page_id, params=params)
+    index_page(db, page_id, sig, params)
+    return match

@@ -32,3 +32,45 @@ BUSY_TIMEOUT_MS = 30_000
 # Snippet of a search hit: this many tokens around the match.
 SNIPPET_TOKENS = 24
 SEARCH_DEFAULT_LIMIT = 20
+
+# --- Near-duplicate clustering (archive/dedup.py). Measured with bench/dedup.py on the
+# generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers
+# behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
+# was built with (table dedup_meta); after changing these, `reprint dedupe --rebuild`.
+
+# Words per shingle. 5 keeps unrelated stories on one topic apart (names and stock
+# phrases rarely run five words alike) while one inserted caption or credit line breaks
+# only the 4 shingles that span it; 3-4 raised same-topic overlap, 6+ lost recall on
+# lightly edited copies.
+DEDUP_SHINGLE_WORDS = 5
+
+# MinHash permutations (rensa RMinHash). 128 estimates Jaccard with a standard error
+# <= 0.044, enough to place a 0.6-containment copy above the 0.5 bar (64 missed ~5% of
+# them); 256 doubled signature bytes for no measurable gain.
+DEDUP_NUM_PERM = 128
+
+# LSH banding: BANDS bands of ROWS minhash values each; a stored page becomes a candidate
+# when one band matches. rows=2 catches pairs with Jaccard 0.3 (a copy truncated to 30%
+# of the original) with probability 1-(1-0.3**2)**BANDS; 32 bands: 0.95 at J=0.3,
+# 0.996 at J=0.4 (copies at 60% containment sit at J>=0.43). Each band is one row in
+# dedup_bands, so bands are the index's size and most of its insert cost.
+DEDUP_BANDS = 32
+DEDUP_ROWS = 2
+
+# A page is a copy of a stored article when the estimated share of the shorter text
+# found in the other (containment) reaches this. Copies measured >= 0.6; series articles
+# sharing their stock intro/outro reach 0.45 at most in the corpus.
+DEDUP_MIN_CONTAINMENT = 0.52
+
+# With supporting evidence (the page's rel=canonical names a stored copy, a stored copy's
+# canonical names this page, or "originally appeared on X" names a copy's site) the bar
+# is lowered to this, never further: evidence alone never joins pages (syndicators point
+# canonical at their own URL or at a home page).
+DEDUP_EVIDENCE_CONTAINMENT = 0.3
+
+# An LSH bucket holding more pages than this is boilerplate shared by many stories (a
+# stock paragraph), not a story: only this many of its pages are read as candidates.
+DEDUP_MAX_BUCKET = 64
+
+# Seed of the MinHash permutations; part of the index's identity (dedup_meta).
+DEDUP_SEED = 20_250_611

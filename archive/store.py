@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import zstandard
 
-from archive.dedup import find_article
+from archive.dedup import PageFacts, page_similarities, place_page
 from archive.metadata import now_iso
 from archive.settings import ZSTD_LEVEL
 from archive.urls import normalize_url
@@ -119,6 +119,8 @@ def _page_row(page: FetchedPage, crawl_id: int | None, raw_sha256: str) -> dict[
         "updated": ex.updated,
         "origin": ex.origin,
         "canonical_url": ex.canonical_url,
+        # normalised, so a page can find the copies whose canonical points at it
+        "canonical_key": normalize_url(ex.canonical_url) if ex.canonical_url else None,
         "language": ex.language,
         "site_name": ex.site_name,
         "image": ex.image,
@@ -201,10 +203,10 @@ def refresh_article(db: Database, article_id: int) -> None:
         last_seen=max(p["fetched_at"] for p in pages),
     )
     db["articles"].update(article_id, update)
-    db.execute(
-        "UPDATE pages SET similarity = CASE WHEN text_hash = ? THEN 1.0 ELSE similarity END"
-        " WHERE article_id = ?",
-        [best["text_hash"], article_id],
+    # similarity is to the representative, so it changes whenever the representative does
+    db.conn.executemany(
+        "UPDATE pages SET similarity = ? WHERE id = ?",
+        [(sim, page_id) for page_id, sim in page_similarities(db, article_id, best["id"]).items()],
     )
 
 
@@ -226,10 +228,26 @@ def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> S
     old_article_id = existing[1] if existing else None
     text_changed = bool(existing) and existing[2] != ex.text_hash
 
-    if existing and not text_changed and old_article_id is not None:
-        article_id, similarity, new_article = old_article_id, None, False
+    if existing:
+        page_id = existing[0]
+        row["article_id"] = old_article_id
+        db["pages"].update(page_id, row)
     else:
-        match = find_article(db, ex.text_hash, exclude_page_id=existing[0] if existing else None)
+        row["first_seen"] = row["fetched_at"]
+        page_id = db["pages"].insert(row).last_pk
+
+    merged: tuple[int, ...] = ()
+    if existing and not text_changed and old_article_id is not None:
+        article_id, new_article = old_article_id, False
+    else:
+        # the row is stored first: the dedup index keys pages by id
+        facts = PageFacts(
+            url=row["url"],
+            text_hash=ex.text_hash,
+            canonical_url=ex.canonical_url,
+            origin=ex.origin,
+        )
+        match = place_page(db, page_id, facts, ex.text)
         if match is None:
             article_id = (
                 db["articles"]
@@ -244,22 +262,17 @@ def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> S
                 )
                 .last_pk
             )
-            similarity, new_article = 1.0, True
+            new_article = True
         else:
-            article_id, similarity, new_article = match.article_id, match.similarity, False
-    row["article_id"] = article_id
-    if similarity is not None:
-        row["similarity"] = similarity
+            article_id, new_article, merged = match.article_id, False, match.merge
+        db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id])
+        for other in merged:
+            # the page is a copy of both: they were one story stored twice
+            db.execute("UPDATE pages SET article_id = ? WHERE article_id = ?", [article_id, other])
 
-    if existing:
-        page_id = existing[0]
-        db["pages"].update(page_id, row)
-    else:
-        row["first_seen"] = row["fetched_at"]
-        page_id = db["pages"].insert(row).last_pk
     refresh_article(db, article_id)
-    if old_article_id is not None and old_article_id != article_id:
-        refresh_article(db, old_article_id)
+    for other in {old_article_id, *merged} - {None, article_id}:
+        refresh_article(db, other)
     return SaveResult(
         page_id=page_id,
         article_id=article_id,

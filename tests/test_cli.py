@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from archive.db import open_archive
+from archive.db import open_archive, write_transaction
 from crawler.cli import cli
 
 from .test_archive import STORY, _fetched, page_html
@@ -25,10 +25,13 @@ def archive_path(tmp_path: Path) -> str:
     from archive.store import save_page
 
     original = "https://tidings.example/tv/glasshouse"
-    save_page(
-        db, _fetched(original, page_html("Glasshouse Bay renewed", STORY, canonical=original))
-    )
-    save_page(db, _fetched("https://syndicator.example/g", page_html("Glasshouse is back", STORY)))
+    with write_transaction(db):  # save_page leaves committing to its caller
+        save_page(
+            db, _fetched(original, page_html("Glasshouse Bay renewed", STORY, canonical=original))
+        )
+        save_page(
+            db, _fetched("https://syndicator.example/g", page_html("Glasshouse is back", STORY))
+        )
     db.close()
     return str(path)
 
