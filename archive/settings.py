@@ -44,10 +44,11 @@ SEARCH_DEFAULT_LIMIT = 20
 # lightly edited copies.
 DEDUP_SHINGLE_WORDS = 5
 
-# MinHash permutations (rensa RMinHash). 128 estimates Jaccard with a standard error
-# <= 0.044, enough to place a 0.6-containment copy above the 0.5 bar (64 missed ~5% of
-# them); 256 doubled signature bytes for no measurable gain.
-DEDUP_NUM_PERM = 128
+# MinHash permutations (rensa RMinHash), each stored in 16 bits (b-bit minhash, see
+# archive.dedup.minhash_matrix): 512 bytes a page. The estimate's standard error on
+# containment near the bar is ~0.033 with 256 against ~0.047 with 128, which let series
+# articles sharing 45-50% of their text over a 0.52 bar (precision 0.964 -> see sweep).
+DEDUP_NUM_PERM = 256
 
 # LSH banding: BANDS bands of ROWS minhash values each; a stored page becomes a candidate
 # when one band matches. rows=2 catches pairs with Jaccard 0.3 (a copy truncated to 30%
@@ -60,13 +61,19 @@ DEDUP_ROWS = 2
 # A page is a copy of a stored article when the estimated share of the shorter text
 # found in the other (containment) reaches this. Copies measured >= 0.6; series articles
 # sharing their stock intro/outro reach 0.45 at most in the corpus.
-DEDUP_MIN_CONTAINMENT = 0.52
+DEDUP_MIN_CONTAINMENT = 0.55
 
 # With supporting evidence (the page's rel=canonical names a stored copy, a stored copy's
 # canonical names this page, or "originally appeared on X" names a copy's site) the bar
 # is lowered to this, never further: evidence alone never joins pages (syndicators point
 # canonical at their own URL or at a home page).
 DEDUP_EVIDENCE_CONTAINMENT = 0.3
+
+# A page that is a copy of two stored articles joins them into one only when it holds at
+# least this share of the second one too: two stories on one topic that a page quotes
+# both of (a round-up) stay apart, while copies split by the arrival order (a teaser
+# stored before the full text) are brought together.
+DEDUP_MERGE_CONTAINMENT = 0.85
 
 # An LSH bucket holding more pages than this is boilerplate shared by many stories (a
 # stock paragraph), not a story: only this many of its pages are read as candidates.

@@ -24,6 +24,7 @@ from archive.urls import normalize_url
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from archive.dedup import DedupParams
     from archive.extract import Extracted
 
 _compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
@@ -210,6 +211,56 @@ def refresh_article(db: Database, article_id: int) -> None:
     )
 
 
+def cluster_page(
+    db: Database,
+    page_id: int,
+    facts: PageFacts,
+    text: str,
+    *,
+    previous_article_id: int | None = None,
+    new_article_id: int | None = None,
+    params: DedupParams | None = None,
+) -> tuple[int, bool]:
+    """Put a stored page into the article it copies, or a new one; index its text.
+
+    Articles the page shows to be one story are merged into the one it joins, and every
+    article touched is refreshed (representative, copies, similarities).
+
+    :param db: the archive, inside a write transaction
+    :param page_id: the page's row id
+    :param facts: the page's URL, text hash, canonical URL and stated origin
+    :param text: the page's clean text
+    :param previous_article_id: the article the page was in before (re-saved page)
+    :param new_article_id: id for the article when the page starts one (a rebuild keeps
+        the ids users have seen); None: a new id
+    :param params: the dedup index's parameters (read from the archive when None)
+    :returns: (article id, whether the page started a new article)
+    """
+    # the row is stored first: the dedup index keys pages by id
+    match = place_page(db, page_id, facts, text, params=params)
+    merged: tuple[int, ...] = ()
+    if match is None:
+        fetched_at = db.execute("SELECT fetched_at FROM pages WHERE id = ?", [page_id]).fetchone()[
+            0
+        ]
+        article = {"text": text, "text_hash": facts.text_hash, "copies": 0}
+        article.update(first_seen=fetched_at, last_seen=fetched_at)
+        if new_article_id is not None:
+            # a rebuild reusing the id of an article row left from before it
+            article["id"] = new_article_id
+        article_id = db["articles"].insert(article, replace=new_article_id is not None).last_pk
+    else:
+        article_id, merged = match.article_id, match.merge
+    db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id])
+    for other in merged:
+        # the page is a copy of both: they were one story stored twice
+        db.execute("UPDATE pages SET article_id = ? WHERE article_id = ?", [article_id, other])
+    refresh_article(db, article_id)
+    for other in {previous_article_id, *merged} - {None, article_id}:
+        refresh_article(db, other)
+    return article_id, match is None
+
+
 def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> SaveResult:
     """Store one fetched page: its raw body, its page row and its article.
 
@@ -236,43 +287,19 @@ def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> S
         row["first_seen"] = row["fetched_at"]
         page_id = db["pages"].insert(row).last_pk
 
-    merged: tuple[int, ...] = ()
     if existing and not text_changed and old_article_id is not None:
         article_id, new_article = old_article_id, False
+        refresh_article(db, article_id)
     else:
-        # the row is stored first: the dedup index keys pages by id
         facts = PageFacts(
             url=row["url"],
             text_hash=ex.text_hash,
             canonical_url=ex.canonical_url,
             origin=ex.origin,
         )
-        match = place_page(db, page_id, facts, ex.text)
-        if match is None:
-            article_id = (
-                db["articles"]
-                .insert(
-                    {
-                        "text": ex.text,
-                        "text_hash": ex.text_hash,
-                        "copies": 0,
-                        "first_seen": row["fetched_at"],
-                        "last_seen": row["fetched_at"],
-                    }
-                )
-                .last_pk
-            )
-            new_article = True
-        else:
-            article_id, new_article, merged = match.article_id, False, match.merge
-        db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id])
-        for other in merged:
-            # the page is a copy of both: they were one story stored twice
-            db.execute("UPDATE pages SET article_id = ? WHERE article_id = ?", [article_id, other])
-
-    refresh_article(db, article_id)
-    for other in {old_article_id, *merged} - {None, article_id}:
-        refresh_article(db, other)
+        article_id, new_article = cluster_page(
+            db, page_id, facts, ex.text, previous_article_id=old_article_id
+        )
     return SaveResult(
         page_id=page_id,
         article_id=article_id,

@@ -1,0 +1,448 @@
+"""Near-duplicate clustering: quality on a labelled corpus, and cost at archive scale.
+
+    python -m bench.dedup quality [--stories 1500] [--seed 7]
+    python -m bench.dedup sweep   [--stories 800]
+    python -m bench.dedup cost    [--sizes 10000,100000,1000000] [--probes 2000]
+
+quality  stores the generated syndication corpus (bench/syndication_corpus.py) through
+         archive.store.save_page into a real SQLite archive and compares the clusters
+         with the labels: pairwise precision / recall / F1, adjusted Rand index, recall on
+         copies whose shared text is >= 60% of the shorter copy, and whether the original
+         represents its story.
+sweep    the quality run over a grid of parameters (how archive/settings.py was chosen).
+cost     per-article dedup time (normalise, shingle, signature, candidate query, verify,
+         index insert: archive.dedup.place_page) as a ratio of trafilatura's extraction
+         time per article, measured in the same process on the extraction-bench pages,
+         with the index filled to each size with synthetic signatures; plus memory and the
+         index's bytes on disk.
+
+Each command prints a table and writes JSON (--json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, replace
+from math import comb
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import archive.store
+from archive.clean import clean_text
+from archive.db import open_archive, write_transaction
+from archive.dedup import (
+    DEFAULT_PARAMS,
+    DedupParams,
+    band_key_matrix,
+    minhash_matrix,
+    set_index_params,
+    shingle_hashes,
+)
+from archive.extract import Extracted
+from archive.store import FetchedPage, save_page
+from archive.text import text_hash, words
+from bench.syndication_corpus import Doc, generate_corpus
+
+EXTRACTION_PAGES = Path("/work/shared/extraction-bench/html")
+COMMIT_ITEMS = 50  # as crawler/settings.py REPRINT_COMMIT_ITEMS
+# synthetic pages get ids far above real ones, so they never collide
+FILLER_FIRST_ID = 1_000_000_000
+
+
+# --- storing a corpus
+
+
+def extracted_of(doc: Doc) -> Extracted:
+    """What ExtractPipeline would hand over for a corpus doc (text cleaned by clean.py)."""
+    cleaned = clean_text(doc.text)
+    return Extracted(
+        text=cleaned.text,
+        title=doc.title,
+        published=doc.published,
+        site=doc.site,
+        site_name=doc.site_name,
+        canonical_url=doc.canonical_url,
+        origin=cleaned.origin,
+        word_count=len(words(cleaned.text)),
+        text_hash=text_hash(cleaned.text),
+    )
+
+
+def store_docs(db: Any, docs: list[Doc], *, timings: list[float] | None = None) -> None:
+    """Store docs through save_page in transactions of COMMIT_ITEMS pages."""
+    for start in range(0, len(docs), COMMIT_ITEMS):
+        with write_transaction(db):
+            for doc in docs[start : start + COMMIT_ITEMS]:
+                page = FetchedPage(
+                    url=doc.url,
+                    final_url=doc.url,
+                    body=doc.text.encode(),
+                    extracted=extracted_of(doc),
+                )
+                save_page(db, page)
+
+
+def _remove_archive(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# --- quality
+
+
+def _pairs(sizes: Any) -> int:
+    return sum(comb(n, 2) for n in sizes)
+
+
+def adjusted_rand_index(truth: list[str], pred: list[int]) -> float:
+    """ARI of two labelings of the same items (Hubert & Arabie)."""
+    table = Counter(zip(truth, pred, strict=True))
+    index = _pairs(table.values())
+    a = _pairs(Counter(truth).values())
+    b = _pairs(Counter(pred).values())
+    total = comb(len(truth), 2)
+    expected = a * b / total if total else 0.0
+    top = (a + b) / 2
+    return (index - expected) / (top - expected) if top != expected else 1.0
+
+
+@dataclass
+class Quality:
+    docs: int
+    stories: int
+    articles: int
+    precision: float
+    recall: float
+    f1: float
+    ari: float
+    eligible_pairs: int  # copies sharing >= 60% of the shorter text
+    eligible_recall: float
+    false_merges_by_family: dict[str, int]
+    missed_eligible_by_edit: dict[str, int]
+    original_represents: float  # share of stories whose article shows the original
+    seconds: float
+
+
+def measure_quality(docs: list[Doc], params: DedupParams, path: Path) -> Quality:
+    """Store ``docs`` in a new archive at ``path`` and score its clusters against labels."""
+    _remove_archive(path)
+    db = open_archive(path)
+    with write_transaction(db):
+        set_index_params(db, params)
+    started = time.perf_counter()
+    store_docs(db, docs)
+    seconds = time.perf_counter() - started
+    article_of = dict(db.execute("SELECT url, article_id FROM pages").fetchall())
+    from archive.urls import normalize_url
+
+    pred = {d.doc_id: article_of[normalize_url(d.url)] for d in docs}
+    truth = [d.story for d in docs]
+    labels = [pred[d.doc_id] for d in docs]
+    both = Counter(zip(truth, labels, strict=True))
+    tp = _pairs(both.values())
+    pred_pairs = _pairs(Counter(labels).values())
+    true_pairs = _pairs(Counter(truth).values())
+    precision = tp / pred_pairs if pred_pairs else 1.0
+    recall = tp / true_pairs if true_pairs else 1.0
+
+    by_story: dict[str, list[Doc]] = defaultdict(list)
+    for d in docs:
+        by_story[d.story].append(d)
+    shingles = {d.doc_id: set(shingle_hashes(extracted_of(d).text, 5).tolist()) for d in docs}
+    eligible = hit = 0
+    missed: Counter[str] = Counter()
+    for group in by_story.values():
+        for a, b in itertools.combinations(group, 2):
+            sa, sb = shingles[a.doc_id], shingles[b.doc_id]
+            if len(sa & sb) / min(len(sa), len(sb)) < 0.6:
+                continue
+            eligible += 1
+            if pred[a.doc_id] == pred[b.doc_id]:
+                hit += 1
+            else:
+                missed.update(set(a.edits) | set(b.edits) or {"none"})
+    false_merges: Counter[str] = Counter()
+    by_article: dict[int, list[Doc]] = defaultdict(list)
+    for d in docs:
+        by_article[pred[d.doc_id]].append(d)
+    for group in by_article.values():
+        for a, b in itertools.combinations(group, 2):
+            if a.story != b.story:
+                false_merges[a.family if a.family == b.family else "across"] += 1
+    reps = dict(
+        db.execute(
+            "SELECT a.id, p.url FROM articles a JOIN pages p ON p.id = a.representative_page_id"
+        ).fetchall()
+    )
+    originals = [d for d in docs if d.kind == "original"]
+    represents = sum(reps.get(pred[d.doc_id]) == normalize_url(d.url) for d in originals)
+    articles = db["articles"].count
+    db.close()
+    return Quality(
+        docs=len(docs),
+        stories=len(by_story),
+        articles=articles,
+        precision=round(precision, 5),
+        recall=round(recall, 5),
+        f1=round(2 * precision * recall / (precision + recall), 5),
+        ari=round(adjusted_rand_index(truth, labels), 5),
+        eligible_pairs=eligible,
+        eligible_recall=round(hit / eligible if eligible else 1.0, 5),
+        false_merges_by_family=dict(false_merges),
+        missed_eligible_by_edit=dict(missed.most_common()),
+        original_represents=round(represents / len(originals), 4),
+        seconds=round(seconds, 2),
+    )
+
+
+# --- cost
+
+
+def trafilatura_seconds_per_page(pages_dir: Path, rounds: int = 3) -> tuple[float, int]:
+    """Mean time of trafilatura.extract per page over the pages (*.html.gz) of a directory.
+
+    :raises FileNotFoundError: no page there
+    """
+    import trafilatura
+
+    pages = [
+        gzip.decompress(p.read_bytes()).decode("utf-8", "replace")
+        for p in sorted(pages_dir.glob("*.html.gz"))
+    ]
+    if not pages:
+        raise FileNotFoundError(f"no *.html.gz pages in {pages_dir}")
+    trafilatura.extract(pages[0])  # warm up imports and caches
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for html in pages:
+            trafilatura.extract(html)
+    return (time.perf_counter() - started) / (rounds * len(pages)), len(pages)
+
+
+def fill_index(db: Any, first_id: int, count: int, params: DedupParams, seed: int) -> None:
+    """Add ``count`` synthetic pages to the index tables: MinHash signatures of random
+    shingle sets sized like real articles (250-1100 shingles), inserted in key order."""
+    rng = np.random.default_rng(seed)
+    chunk = 20_000
+    keys_all: list[np.ndarray] = []
+    ids_all: list[np.ndarray] = []
+    for start in range(0, count, chunk):
+        n = min(chunk, count - start)
+        sizes = rng.integers(250, 1100, size=n)
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.uint64)
+        tokens = rng.integers(0, 2**63, size=int(offsets[-1]), dtype=np.uint64)
+        minhashes = minhash_matrix(tokens, offsets, params)
+        ids = np.arange(first_id + start, first_id + start + n, dtype=np.int64)
+        db.conn.executemany(
+            "INSERT INTO dedup_signatures (page_id, shingles, minhash) VALUES (?, ?, ?)",
+            zip(
+                ids.tolist(),
+                sizes.tolist(),
+                (m.astype("<u2").tobytes() for m in minhashes),
+                strict=True,
+            ),
+        )
+        keys = band_key_matrix(minhashes, params)
+        keys_all.append(keys.ravel())
+        ids_all.append(np.repeat(ids, params.bands))
+    keys = np.concatenate(keys_all)
+    ids = np.concatenate(ids_all)
+    order = np.lexsort((ids, keys))
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO dedup_bands (key, page_id) VALUES (?, ?)",
+        zip(keys[order].tolist(), ids[order].tolist(), strict=True),
+    )
+
+
+def index_bytes(db: Any) -> int:
+    """Bytes the dedup tables (and their indexes) take in the file."""
+    return db.execute(
+        "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE 'dedup_%'"
+        " OR name LIKE 'sqlite_autoindex_dedup_%'"
+    ).fetchone()[0]
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure_cost(
+    sizes: list[int],
+    probes: int,
+    params: DedupParams,
+    workdir: Path,
+    *,
+    pages: Path = EXTRACTION_PAGES,
+) -> dict[str, Any]:
+    """Time place_page for the same ``probes`` corpus pages stored into an archive whose
+    index already holds ``size`` pages, for each size (one archive file per size, so every
+    size sees the same probes and the same corpus neighbours)."""
+    extraction, extraction_pages = trafilatura_seconds_per_page(pages)
+    corpus = generate_corpus(stories=int(probes / 3.2) + 20, seed=11)[:probes]
+
+    timings: list[float] = []
+    real_place = archive.store.place_page
+
+    def timed_place(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real_place(*args, **kwargs)
+        finally:
+            timings.append(time.perf_counter() - started)
+
+    rows = []
+    archive.store.place_page = timed_place  # type: ignore[assignment]
+    try:
+        for size in sizes:
+            path = workdir / f"cost-{size}.db"
+            _remove_archive(path)
+            db = open_archive(path)
+            with write_transaction(db):
+                set_index_params(db, params)
+            started = time.perf_counter()
+            filler = max(0, size - len(corpus))
+            with write_transaction(db):
+                fill_index(db, FILLER_FIRST_ID, filler, params, seed=size)
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            fill_seconds = time.perf_counter() - started
+            timings.clear()
+            started = time.perf_counter()
+            store_docs(db, corpus)
+            total = time.perf_counter() - started
+            dedup = float(np.mean(timings))
+            rows.append(
+                {
+                    "archived_articles": filler + len(corpus),
+                    "probes": len(corpus),
+                    "dedup_ms_per_article": round(dedup * 1e3, 4),
+                    "dedup_p50_ms": round(float(np.quantile(timings, 0.5)) * 1e3, 4),
+                    "dedup_p95_ms": round(float(np.quantile(timings, 0.95)) * 1e3, 4),
+                    "save_page_and_commit_ms_per_article": round(total / len(corpus) * 1e3, 4),
+                    "ratio_to_trafilatura": round(dedup / extraction, 4),
+                    "rss_mb": round(_rss_mb(), 1),
+                    "peak_rss_mb": round(
+                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+                    ),
+                    "index_bytes": index_bytes(db),
+                    "index_bytes_per_article": round(index_bytes(db) / (filler + len(corpus))),
+                    "file_bytes": path.stat().st_size,
+                    "fill_seconds": round(fill_seconds, 1),
+                }
+            )
+            db.close()
+            _remove_archive(path)
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    finally:
+        archive.store.place_page = real_place  # type: ignore[assignment]
+    base = rows[0]["dedup_ms_per_article"]
+    for row in rows:
+        row["cost_vs_smallest"] = round(row["dedup_ms_per_article"] / base, 3)
+    return {
+        "trafilatura_ms_per_article": round(extraction * 1e3, 3),
+        "extraction_pages": extraction_pages,
+        "params": asdict(params),
+        "sizes": rows,
+    }
+
+
+# --- command line
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+# One parameter moved at a time around the defaults, then the bands (index size and
+# insert cost) at the chosen containment bar.
+SWEEP: list[dict[str, Any]] = [
+    *({"shingle_words": k} for k in (3, 4, 5, 6)),
+    *({"min_containment": c} for c in (0.45, 0.5, 0.52, 0.55, 0.58, 0.6)),
+    *({"num_perm": n, "bands": 32} for n in (64, 128, 256)),
+    *({"bands": b} for b in (12, 16, 20, 24, 32, 48)),
+    *({"evidence_containment": e} for e in (0.2, 0.3, 0.4, 0.5)),
+]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one of the benchmarks (see the module docstring)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dedup", description=__doc__.split("\n")[0]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    q = sub.add_parser("quality")
+    q.add_argument("--stories", type=int, default=1500)
+    q.add_argument("--seed", type=int, default=7)
+    s = sub.add_parser("sweep")
+    s.add_argument("--stories", type=int, default=1200)
+    s.add_argument("--seed", type=int, default=3)
+    c = sub.add_parser("cost")
+    c.add_argument("--sizes", default="10000,100000,1000000")
+    c.add_argument("--probes", type=int, default=2000)
+    c.add_argument("--pages", type=Path, default=EXTRACTION_PAGES, help="*.html.gz to extract")
+    for p in (q, s, c):
+        p.add_argument("--json", type=Path, help="write the results here")
+        p.add_argument("--dir", type=Path, help="directory for the archive files (default: temp)")
+    args = parser.parse_args(argv)
+    workdir = args.dir or Path(tempfile.mkdtemp(prefix="bench-dedup-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    if args.command == "quality":
+        docs = generate_corpus(args.stories, seed=args.seed)
+        result: Any = asdict(measure_quality(docs, DEFAULT_PARAMS, workdir / "quality.db"))
+        result["params"] = asdict(DEFAULT_PARAMS)
+        print(json.dumps(result, indent=2))
+    elif args.command == "sweep":
+        docs = generate_corpus(args.stories, seed=args.seed)
+        result = []
+        for overrides in SWEEP:
+            params = replace(DEFAULT_PARAMS, **overrides)
+            name = ",".join(f"{k}={v}" for k, v in overrides.items())
+            quality = measure_quality(docs, params, workdir / "sweep.db")
+            row = {"changed": name, **asdict(quality)}
+            result.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+        print(
+            _table(
+                result,
+                ["changed", "precision", "recall", "eligible_recall", "ari", "seconds"],
+            )
+        )
+    else:
+        sizes = [int(x) for x in args.sizes.split(",")]
+        result = measure_cost(sizes, args.probes, DEFAULT_PARAMS, workdir, pages=args.pages)
+        print(f"trafilatura: {result['trafilatura_ms_per_article']} ms/article")
+        print(
+            _table(
+                result["sizes"],
+                [
+                    "archived_articles",
+                    "dedup_ms_per_article",
+                    "ratio_to_trafilatura",
+                    "cost_vs_smallest",
+                    "save_page_and_commit_ms_per_article",
+                    "peak_rss_mb",
+                    "index_bytes",
+                ],
+            )
+        )
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
