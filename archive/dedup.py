@@ -352,6 +352,24 @@ def _candidates_sql(bands: int, max_bucket: int, linked: int) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Candidate articles with their representatives' signatures, as arrays."""
+
+    article_ids: list[int]
+    shingles: np.ndarray  # (n,) distinct shingles of each representative
+    minhash: np.ndarray  # (n, num_perm) uint16
+
+    def estimates(self, sig: Signature) -> tuple[np.ndarray, np.ndarray]:
+        """Estimated (Jaccard, containment) of ``sig`` against every candidate at once."""
+        agree = np.count_nonzero(self.minhash == sig.minhash, axis=1) / self.minhash.shape[1]
+        j = np.clip((agree - _CHANCE) / (1.0 - _CHANCE), 0.0, 1.0)
+        j[(self.shingles == 0) | (sig.shingles == 0)] = 0.0  # an empty text matches nothing
+        shared = j * (self.shingles + sig.shingles) / (1.0 + j)
+        smaller = np.maximum(np.minimum(self.shingles, sig.shingles), 1)
+        return j, np.minimum(1.0, shared / smaller)
+
+
 def candidate_articles(
     db: Database,
     sig: Signature,
@@ -359,7 +377,7 @@ def candidate_articles(
     *,
     linked: Iterable[int] = (),
     exclude_page_id: int | None = None,
-) -> dict[int, Signature]:
+) -> Candidates:
     """Return the articles with a page sharing an LSH band with ``sig``, plus ``linked``
     ones, each with its representative's signature.
 
@@ -371,8 +389,14 @@ def candidate_articles(
     """
     extra = sorted(linked)
     sql = _candidates_sql(params.bands, params.max_bucket, len(extra))
-    rows = db.conn.execute(sql, [*band_keys(sig, params), exclude_page_id, *extra])
-    return {article_id: Signature.from_blob(blob, n) for article_id, n, blob in rows}
+    rows = db.conn.execute(sql, [*band_keys(sig, params), exclude_page_id, *extra]).fetchall()
+    return Candidates(
+        article_ids=[r[0] for r in rows],
+        shingles=np.array([r[1] for r in rows], dtype=np.float64),
+        minhash=np.frombuffer(b"".join(r[2] for r in rows), dtype="<u2").reshape(
+            len(rows), params.num_perm
+        ),
+    )
 
 
 # --- matching
@@ -426,25 +450,27 @@ def find_article(
         return Match(article_id=row[0], similarity=1.0)
 
     evidence = _evidence(db, page, exclude_page_id)
-    reps = candidate_articles(db, sig, params, linked=evidence, exclude_page_id=exclude_page_id)
-    if not reps:
+    found = candidate_articles(db, sig, params, linked=evidence, exclude_page_id=exclude_page_id)
+    if not found.article_ids:
+        return None
+    # verified against each article's representative text: a page that merely shares a
+    # stock paragraph with one copy must not be chained into the story
+    jaccards, shares = found.estimates(sig)
+    accepted: list[tuple[float, float, int, str | None]] = []
+    for article_id, j, share in zip(found.article_ids, jaccards, shares, strict=True):
+        reason = evidence.get(article_id)
+        if share >= (params.evidence_containment if reason else params.min_containment):
+            accepted.append((float(share), float(j), article_id, reason))
+    if not accepted:
         return None
     # "originally appeared on X" names a site, not a story: every article of X is
     # "evidenced", series siblings included, so it ranks accepted articles but does
     # not lower the bar (measured: lowering it merged weekly recaps of one site)
-    named_site = set(_articles_from_origin(db, reps, page.origin)) if page.origin else set()
-
-    # verified against each article's representative text: a page that merely shares a
-    # stock paragraph with one copy must not be chained into the story
-    accepted: list[tuple[float, float, int, str | None]] = []
-    for article_id, rep in reps.items():
-        share = containment(sig, rep)
-        reason = evidence.get(article_id)
-        bar = params.evidence_containment if reason else params.min_containment
-        if share >= bar:
-            accepted.append((share, jaccard(sig, rep), article_id, reason))
-    if not accepted:
-        return None
+    named_site = (
+        set(_articles_from_origin(db, [a[2] for a in accepted], page.origin))
+        if page.origin and len(accepted) > 1
+        else set()
+    )
     # the canonical-linked article first, then one on the site the page names as its
     # origin, then the closest text; the oldest breaks ties
     accepted.sort(key=lambda a: (a[3] is None, a[2] not in named_site, -a[0], a[2]))

@@ -316,4 +316,6 @@ def test_bench_cost_runs_at_tiny_sizes(tmp_path: Path) -> None:
     result = measure_cost([300, 600], 40, DEFAULT_PARAMS, tmp_path, pages=pages)
     sizes = result["sizes"]
     assert [row["archived_articles"] for row in sizes] == [300, 600]
-    assert all(row["index_bytes"] > 0 and row["dedup_ms_per_article"] > 0 for row in sizes)
+    assert all(
+        row["index_bytes"] > 0 and row["dedup_cpu_ms"] > 0 and row["ratio_cpu"] > 0 for row in sizes
+    )
