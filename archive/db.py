@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from archive.errors import ArchiveLocked, ArchiveNotFound
-from archive.settings import BUSY_TIMEOUT_MS
+from archive.settings import BUSY_TIMEOUT_MS, WRITER_CACHE_MB
 
 MIGRATIONS = Migrations("reprint")
 
@@ -192,6 +192,7 @@ def open_archive(path: str | Path, *, readonly: bool = False) -> Database:
         # WAL: readers (search, datasette) keep working while a crawl writes
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_MB * 1024}")
         db.execute("PRAGMA foreign_keys = ON")
         MIGRATIONS.apply(db)
     except sqlite3.OperationalError as exc:

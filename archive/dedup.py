@@ -45,7 +45,6 @@ from archive.settings import (
     DEDUP_SHINGLE_WORDS,
 )
 from archive.text import words
-from archive.urls import normalize_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -290,8 +289,18 @@ def index_params(db: Database) -> DedupParams:
     return params
 
 
-def index_page(db: Database, page_id: int, sig: Signature, params: DedupParams) -> None:
-    """Add (or replace) a page's signature and band keys in the index."""
+def index_page(
+    db: Database,
+    page_id: int,
+    sig: Signature,
+    params: DedupParams,
+    *,
+    keys: list[int] | None = None,
+) -> None:
+    """Add (or replace) a page's signature and band keys in the index.
+
+    :param keys: :func:`band_keys` of ``sig``, when already computed
+    """
     unindex_page(db, page_id, params)
     db.execute(
         "INSERT INTO dedup_signatures (page_id, shingles, minhash) VALUES (?, ?, ?)",
@@ -299,7 +308,7 @@ def index_page(db: Database, page_id: int, sig: Signature, params: DedupParams) 
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO dedup_bands (key, page_id) VALUES (?, ?)",
-        [(key, page_id) for key in band_keys(sig, params)],
+        [(key, page_id) for key in keys or band_keys(sig, params)],
     )
 
 
@@ -334,31 +343,45 @@ def load_signatures(db: Database, page_ids: Iterable[int]) -> dict[int, Signatur
 
 
 @cache
-def _candidates_sql(bands: int, max_bucket: int, linked: int) -> str:
-    # One statement from band keys to the representatives' signatures of the articles
-    # they lead to (each SQLite round trip costs ~10 us from Python). The LIMIT per key
-    # stops a boilerplate bucket (a stock paragraph shared by thousands of pages) from
-    # turning one lookup into a scan.
+def _candidates_sql(bands: int, max_bucket: int, linked: bool) -> str:
+    # One statement from the band keys to the signatures of the representatives of the
+    # articles they lead to (each SQLite round trip costs ~10 us from Python; measured
+    # faster than first filtering the band neighbours by their own signatures). The
+    # LIMIT per key stops a boilerplate bucket (a stock paragraph shared by thousands of
+    # pages) from turning a lookup into a scan.
     per_key = " UNION ALL ".join(
         [f"SELECT * FROM (SELECT page_id FROM dedup_bands WHERE key = ? LIMIT {max_bucket})"]
         * bands
     )
-    linked_sql = f" OR a.id IN ({', '.join('?' * linked)})" if linked else ""
+    articles = f"SELECT article_id FROM pages WHERE id IN ({per_key}) AND id IS NOT ?"
+    if linked:  # a UNION, not an OR of two INs: SQLite answers the OR with a scan
+        articles += " UNION SELECT value FROM json_each(?)"
     return (
         "SELECT a.id, s.shingles, s.minhash FROM articles a"
         " JOIN dedup_signatures s ON s.page_id = a.representative_page_id"
-        f" WHERE a.id IN (SELECT article_id FROM pages WHERE id IN ({per_key}) AND id IS NOT ?)"
-        f"{linked_sql}"
+        f" WHERE a.id IN ({articles})"
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """Candidate articles with their representatives' signatures, as arrays."""
+    """Signatures to compare a page with, as arrays: ids (pages or articles), sizes
+    (distinct shingles) and minhash values."""
 
-    article_ids: list[int]
-    shingles: np.ndarray  # (n,) distinct shingles of each representative
+    ids: list[int]
+    shingles: np.ndarray  # (n,) float64
     minhash: np.ndarray  # (n, num_perm) uint16
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, int, bytes]], num_perm: int) -> Candidates:
+        """Build from (id, shingles, minhash blob) rows."""
+        return cls(
+            ids=[r[0] for r in rows],
+            shingles=np.array([r[1] for r in rows], dtype=np.float64),
+            minhash=np.frombuffer(b"".join(r[2] for r in rows), dtype="<u2").reshape(
+                len(rows), num_perm
+            ),
+        )
 
     def estimates(self, sig: Signature) -> tuple[np.ndarray, np.ndarray]:
         """Estimated (Jaccard, containment) of ``sig`` against every candidate at once."""
@@ -377,26 +400,24 @@ def candidate_articles(
     *,
     linked: Iterable[int] = (),
     exclude_page_id: int | None = None,
+    keys: list[int] | None = None,
 ) -> Candidates:
-    """Return the articles with a page sharing an LSH band with ``sig``, plus ``linked``
-    ones, each with its representative's signature.
+    """Return the articles with a page sharing an LSH band with ``sig``, and the
+    ``linked`` ones, each with its representative's signature.
 
     :param db: the archive
     :param sig: the page's signature
     :param params: the index's parameters
     :param linked: articles to include whatever their bands (rel=canonical evidence)
     :param exclude_page_id: the page itself
+    :param keys: :func:`band_keys` of ``sig``, when already computed
     """
     extra = sorted(linked)
-    sql = _candidates_sql(params.bands, params.max_bucket, len(extra))
-    rows = db.conn.execute(sql, [*band_keys(sig, params), exclude_page_id, *extra]).fetchall()
-    return Candidates(
-        article_ids=[r[0] for r in rows],
-        shingles=np.array([r[1] for r in rows], dtype=np.float64),
-        minhash=np.frombuffer(b"".join(r[2] for r in rows), dtype="<u2").reshape(
-            len(rows), params.num_perm
-        ),
-    )
+    args: list[object] = [*(keys or band_keys(sig, params)), exclude_page_id]
+    if extra:
+        args.append(json.dumps(extra))
+    rows = db.conn.execute(_candidates_sql(params.bands, params.max_bucket, bool(extra)), args)
+    return Candidates.from_rows(rows.fetchall(), params.num_perm)
 
 
 # --- matching
@@ -420,7 +441,7 @@ class PageFacts:
 
     url: str  # normalised
     text_hash: str
-    canonical_url: str | None = None
+    canonical_key: str | None = None  # rel=canonical, normalised (pages.canonical_key)
     origin: str | None = None  # "originally appeared on X": X
 
 
@@ -431,6 +452,7 @@ def find_article(
     *,
     exclude_page_id: int | None = None,
     params: DedupParams | None = None,
+    keys: list[int] | None = None,
 ) -> Match | None:
     """Return the stored article the page is a copy of, if any.
 
@@ -439,6 +461,7 @@ def find_article(
     :param sig: :func:`signature` of the page's clean text
     :param exclude_page_id: the page being (re)saved, which must not match itself
     :param params: the index's parameters (read from the archive when None)
+    :param keys: :func:`band_keys` of ``sig``, when already computed
     """
     params = params or index_params(db)
     row = db.execute(
@@ -450,14 +473,16 @@ def find_article(
         return Match(article_id=row[0], similarity=1.0)
 
     evidence = _evidence(db, page, exclude_page_id)
-    found = candidate_articles(db, sig, params, linked=evidence, exclude_page_id=exclude_page_id)
-    if not found.article_ids:
+    found = candidate_articles(
+        db, sig, params, linked=evidence, exclude_page_id=exclude_page_id, keys=keys
+    )
+    if not found.ids:
         return None
     # verified against each article's representative text: a page that merely shares a
     # stock paragraph with one copy must not be chained into the story
     jaccards, shares = found.estimates(sig)
     accepted: list[tuple[float, float, int, str | None]] = []
-    for article_id, j, share in zip(found.article_ids, jaccards, shares, strict=True):
+    for article_id, j, share in zip(found.ids, jaccards, shares, strict=True):
         reason = evidence.get(article_id)
         if share >= (params.evidence_containment if reason else params.min_containment):
             accepted.append((float(share), float(j), article_id, reason))
@@ -482,8 +507,8 @@ def find_article(
 def _evidence(db: Database, page: PageFacts, exclude_page_id: int | None) -> dict[int, str]:
     """Articles that rel=canonical links with the page, either way round."""
     found: dict[int, str] = {}
-    if page.canonical_url:
-        target = normalize_url(page.canonical_url)
+    if page.canonical_key:
+        target = page.canonical_key
         if target != page.url:
             row = db.execute(
                 "SELECT article_id FROM pages WHERE url = ? AND article_id IS NOT NULL"
@@ -564,6 +589,7 @@ def place_page(
     """
     params = params or index_params(db)
     sig = signature(text, params)
-    match = find_article(db, page, sig, exclude_page_id=page_id, params=params)
-    index_page(db, page_id, sig, params)
+    keys = band_keys(sig, params)
+    match = find_article(db, page, sig, exclude_page_id=page_id, params=params, keys=keys)
+    index_page(db, page_id, sig, params, keys=keys)
     return match

@@ -72,7 +72,7 @@ def rebuild_clusters(
         last_id = 0
         while True:
             batch = db.execute(
-                "SELECT p.id, p.url, p.text, p.text_hash, p.canonical_url, p.origin,"
+                "SELECT p.id, p.url, p.text, p.text_hash, p.canonical_key, p.origin,"
                 " r.article_id FROM pages p JOIN rebuild_previous r ON r.page_id = p.id"
                 " WHERE p.id > ? ORDER BY p.id LIMIT ?",
                 [last_id, REBUILD_BATCH],

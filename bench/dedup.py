@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+import archive.dedup
 import archive.store
 from archive.clean import clean_text
 from archive.db import open_archive, write_transaction
@@ -293,6 +294,9 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+PHASES = {"signature": "signature", "find": "find_article", "insert": "index_page"}
+
+
 def measure_cost(
     sizes: list[int],
     probes: int,
@@ -325,8 +329,25 @@ def measure_cost(
             wall.append(time.perf_counter() - started)
             cpu.append(time.process_time() - started_cpu)
 
+    # the phases of place_page, timed in CPU: signature (normalise, shingle, MinHash),
+    # find (exact match, evidence, candidate query, verification), insert (index rows)
+    phases: dict[str, float] = defaultdict(float)
+    originals = {name: getattr(archive.dedup, name) for name in PHASES.values()}
+
+    def phase(name: str, func: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                phases[name] += time.process_time() - started
+
+        return timed
+
     rows = []
     archive.store.place_page = timed_place  # type: ignore[assignment]
+    for name, func in PHASES.items():
+        setattr(archive.dedup, func, phase(name, originals[func]))
     try:
         for size in sizes:
             path = workdir / f"cost-{size}.db"
@@ -342,6 +363,7 @@ def measure_cost(
             fill_seconds = time.perf_counter() - started
             wall.clear()
             cpu.clear()
+            phases.clear()
             extraction.reset()
             commit_wall = 0.0
             for start in range(0, len(corpus), COMMIT_ITEMS):
@@ -363,6 +385,10 @@ def measure_cost(
                     "trafilatura_cpu_ms": round(extract_cpu * 1e3, 3),
                     "ratio": round(dedup_wall / extract_wall, 4),
                     "ratio_cpu": round(dedup_cpu / extract_cpu, 4),
+                    **{
+                        f"{name}_cpu_ms": round(phases[name] / len(corpus) * 1e3, 4)
+                        for name in PHASES
+                    },
                     "save_page_and_commit_ms": round(commit_wall / len(corpus) * 1e3, 4),
                     "rss_mb": round(_rss_mb(), 1),
                     "peak_rss_mb": round(
@@ -379,6 +405,8 @@ def measure_cost(
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     finally:
         archive.store.place_page = real_place  # type: ignore[assignment]
+        for func, original in originals.items():
+            setattr(archive.dedup, func, original)
     for row in rows:
         row["cost_vs_smallest"] = round(row["dedup_cpu_ms"] / rows[0]["dedup_cpu_ms"], 3)
     return {
@@ -467,6 +495,9 @@ def main(argv: list[str] | None = None) -> None:
                     "ratio",
                     "ratio_cpu",
                     "cost_vs_smallest",
+                    "signature_cpu_ms",
+                    "find_cpu_ms",
+                    "insert_cpu_ms",
                     "save_page_and_commit_ms",
                     "peak_rss_mb",
                     "index_bytes",
