@@ -90,5 +90,10 @@ DEDUP_MERGE_CONTAINMENT = 0.85
 # stock paragraph), not a story: only this many of its pages are read as candidates.
 DEDUP_MAX_BUCKET = 64
 
+# Band neighbours followed to their articles, those sharing the most bands first: a copy
+# (Jaccard >= 0.4) shares ~4+ of 24 bands, a same-topic story ~1. Most of the lookup
+# cost is following neighbours (the generated corpus gives ~30 per page); see the sweep.
+DEDUP_MAX_CANDIDATES = 16
+
 # Seed of the MinHash permutations; part of the index's identity (dedup_meta).
 DEDUP_SEED = 20_250_611

@@ -433,6 +433,7 @@ SWEEP: list[dict[str, Any]] = [
     *({"num_perm": n, "bands": 32} for n in (64, 128, 256)),
     *({"bands": b} for b in (12, 16, 20, 24, 32, 48)),
     *({"evidence_containment": e} for e in (0.2, 0.3, 0.4, 0.5)),
+    *({"max_candidates": m} for m in (4, 8, 16, 32, 1000)),
 ]
 
 
