@@ -3,6 +3,7 @@
     python -m bench.dedup quality [--stories 1500] [--seed 7]
     python -m bench.dedup sweep   [--stories 800]
     python -m bench.dedup cost    [--sizes 10000,100000,1000000] [--probes 2000]
+    python -m bench.dedup libraries
 
 quality  stores the generated syndication corpus (bench/syndication_corpus.py) through
          archive.store.save_page into a real SQLite archive and compares the clusters
@@ -10,6 +11,7 @@ quality  stores the generated syndication corpus (bench/syndication_corpus.py) t
          copies whose shared text is >= 60% of the shorter copy, and whether the original
          represents its story.
 sweep    the quality run over a grid of parameters (how archive/settings.py was chosen).
+libraries  MinHash signature time of rensa and datasketch on the same shingles.
 cost     per-article dedup time (normalise, shingle, signature, candidate query, verify,
          index insert: archive.dedup.place_page) as a ratio of trafilatura's extraction
          time per article, measured in the same process on the extraction-bench pages,
@@ -416,6 +418,78 @@ def measure_cost(
     }
 
 
+# --- hashing libraries
+
+
+def measure_libraries(texts: list[str], num_perm: int = 256) -> list[dict[str, Any]]:
+    """Signature time per text for each MinHash implementation on the same shingles.
+
+    rensa RMinHash and CMinHash hashing shingle strings, rensa on pre-hashed shingles
+    (what archive.dedup does), and datasketch when installed (not a dependency:
+    ``pip install datasketch`` to include it).
+    """
+    import rensa
+
+    shingle_sets = [
+        [" ".join(w[i : i + 5]) for i in range(max(1, len(w) - 4))]
+        for w in (words(t) for t in texts)
+    ]
+    hashed = [shingle_hashes(t) for t in texts]
+
+    def rensa_strings(shingles: list[str]) -> None:
+        m = rensa.RMinHash(num_perm=num_perm, seed=1)
+        m.update(shingles)
+        m.digest()
+
+    def cminhash_strings(shingles: list[str]) -> None:
+        m = rensa.CMinHash(num_perm=num_perm, seed=1)
+        m.update(shingles)
+        m.digest()
+
+    def rensa_prehashed(h: np.ndarray) -> None:
+        offsets = np.array([0, len(h)], dtype=np.uint64)
+        rensa.RMinHash.digest_matrix_from_flat_token_hashes(h, offsets, num_perm, 1).to_rows()
+
+    cases: list[tuple[str, Any, list[Any]]] = [
+        ("rensa RMinHash, shingle strings", rensa_strings, shingle_sets),
+        ("rensa CMinHash, shingle strings", cminhash_strings, shingle_sets),
+        ("rensa RMinHash, pre-hashed shingles (archive.dedup)", rensa_prehashed, hashed),
+    ]
+    try:
+        import datasketch
+    except ImportError:
+        datasketch = None
+    if datasketch is not None:
+
+        def datasketch_strings(shingles: list[str]) -> None:
+            m = datasketch.MinHash(num_perm=num_perm, seed=1)
+            m.update_batch([x.encode() for x in shingles])
+            m.digest()
+
+        cases.append(("datasketch MinHash, shingle strings", datasketch_strings, shingle_sets))
+    rows = []
+    for name, func, inputs in cases:
+        started = time.process_time()
+        for item in inputs:
+            func(item)
+        rows.append(
+            {
+                "implementation": name,
+                "us_per_text": round((time.process_time() - started) / len(inputs) * 1e6, 1),
+            }
+        )
+    started = time.process_time()
+    for t in texts:
+        shingle_hashes(t)
+    rows.append(
+        {
+            "implementation": "(normalise + shingle hashing, archive.dedup.shingle_hashes)",
+            "us_per_text": round((time.process_time() - started) / len(texts) * 1e6, 1),
+        }
+    )
+    return rows
+
+
 # --- command line
 
 
@@ -449,11 +523,13 @@ def main(argv: list[str] | None = None) -> None:
     s = sub.add_parser("sweep")
     s.add_argument("--stories", type=int, default=1200)
     s.add_argument("--seed", type=int, default=3)
+    lib = sub.add_parser("libraries")
+    lib.add_argument("--texts", type=int, default=500)
     c = sub.add_parser("cost")
     c.add_argument("--sizes", default="10000,100000,1000000")
     c.add_argument("--probes", type=int, default=2000)
     c.add_argument("--pages", type=Path, default=EXTRACTION_PAGES, help="*.html.gz to extract")
-    for p in (q, s, c):
+    for p in (q, s, lib, c):
         p.add_argument("--json", type=Path, help="write the results here")
         p.add_argument("--dir", type=Path, help="directory for the archive files (default: temp)")
     args = parser.parse_args(argv)
@@ -481,6 +557,10 @@ def main(argv: list[str] | None = None) -> None:
                 ["changed", "precision", "recall", "eligible_recall", "ari", "seconds"],
             )
         )
+    elif args.command == "libraries":
+        texts = [extracted_of(d).text for d in generate_corpus(args.texts // 3 + 5, seed=5)]
+        result = measure_libraries(texts[: args.texts])
+        print(_table(result, ["implementation", "us_per_text"]))
     else:
         sizes = [int(x) for x in args.sizes.split(",")]
         result = measure_cost(sizes, args.probes, DEFAULT_PARAMS, workdir, pages=args.pages)

@@ -4,10 +4,12 @@ and the benchmark's own measurements on a small corpus."""
 from __future__ import annotations
 
 import gzip
+import json
 import sqlite3
 from typing import TYPE_CHECKING
 
 import pytest
+from click.testing import CliRunner
 from sqlite_utils import Database, Migrations
 
 from archive.db import m001_initial, open_archive, write_transaction
@@ -28,6 +30,7 @@ from archive.text import words
 from archive.urls import normalize_url
 from bench.dedup import extracted_of, measure_cost, measure_quality
 from bench.syndication_corpus import EDIT_KINDS, CorpusBuilder, generate_corpus
+from crawler.cli import cli
 from crawler.fixture_server import FixtureWeb
 
 from .conftest import SITES, run_crawl
@@ -84,6 +87,13 @@ def test_crawl_clusters_edited_copies_and_keeps_hard_negatives_apart(
     assert similarity[url["A", "tidings"]] == 1.0
     assert 0.3 < similarity[url["A", "wirepop"]] < 1.0  # the truncated copy
     assert 0.3 < similarity[url["A", "relay"]] < 1.0
+    # `reprint show` lists the copies with their similarity
+    shown = CliRunner().invoke(
+        cli, ["show", str(a["id"]), "--db", str(tmp_path / "s.db"), "--json", "--no-text"]
+    )
+    assert shown.exit_code == 0, shown.output
+    listed = {p["url"]: p["similarity"] for p in json.loads(shown.stdout)["pages"]}
+    assert listed == similarity
     feeds_stats = stats["feeds"]
     assert feeds_stats["reprint/articles_stored"] == len(STORIES)
     assert feeds_stats["reprint/copies_clustered"] == len(article_of) - len(STORIES)
@@ -332,3 +342,14 @@ def test_fast_tokens_equal_archive_words() -> None:
     ]
     for text in texts:
         assert _words(text) == words(text), text
+
+
+def test_index_of_another_minhash_algorithm_asks_for_a_rebuild(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    stale = DedupParams(algorithm=DEFAULT_PARAMS.algorithm + 1)
+    with write_transaction(db):
+        db.execute("UPDATE dedup_meta SET value = ? WHERE name = 'params'", [stale.to_json()])
+    with pytest.raises(DedupIndexError, match="rebuild"):
+        index_params(db)
+    rebuild_clusters(db)
+    assert index_params(db) == DEFAULT_PARAMS
