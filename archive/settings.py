@@ -45,16 +45,17 @@ SEARCH_DEFAULT_LIMIT = 20
 # behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
 # was built with (table dedup_meta); after changing these, `reprint dedupe --rebuild`.
 
-# Words per shingle. 5 keeps unrelated stories on one topic apart (names and stock
-# phrases rarely run five words alike) while one inserted caption or credit line breaks
-# only the 4 shingles that span it; 3-4 raised same-topic overlap, 6+ lost recall on
-# lightly edited copies.
+# Words per shingle. 5 keeps stories on one topic apart (names and stock phrases rarely
+# run five words alike) while an inserted caption breaks only the 4 shingles spanning
+# it. Sweep precision: 3 words 0.927, 4 0.991, 5 0.997, 6 0.998 at equal recall; 5 is
+# kept over 6 because each copy-edited word breaks one shingle fewer.
 DEDUP_SHINGLE_WORDS = 5
 
 # MinHash permutations (rensa RMinHash), each stored in 16 bits (b-bit minhash, see
 # archive.dedup.minhash_matrix): 512 bytes a page. The estimate's standard error on
-# containment near the bar is ~0.033 with 256 against ~0.047 with 128, which let series
-# articles sharing 45-50% of their text over a 0.52 bar (precision 0.964 -> see sweep).
+# containment near the bar is ~0.033 with 256 against ~0.047 with 128, which lets series
+# articles sharing 45-50% of their text over the bar: sweep precision 0.979 / 0.993 /
+# 0.997 with 64 / 128 / 256 permutations.
 DEDUP_NUM_PERM = 256
 
 # LSH banding: BANDS bands of ROWS minhash values each; a stored page becomes a candidate
@@ -63,21 +64,23 @@ DEDUP_NUM_PERM = 256
 # (P = 0.99 with 24 bands), a copy truncated to 40% has J = 0.4 (P = 0.98), and other
 # copies of the story give further chances. Each band is one row in dedup_bands, so
 # bands are the index's size and most of its insert cost. Sweep (1200 stories): recall
-# on copies sharing >= 60% of the shorter text was 0.991 / 0.994 / 0.995 / 0.997 / 0.997
-# with 12 / 16 / 20 / 24 / 32 bands, precision unchanged: 24 is the fewest rows that
-# lose nothing against 32.
+# on copies sharing >= 60% of the shorter text was 0.991 / 0.993 / 0.994 / 0.996 / 0.996
+# with 12 / 16 / 20 / 24 / 32 bands, precision unchanged.
 DEDUP_BANDS = 24
 DEDUP_ROWS = 2
 
 # A page is a copy of a stored article when the estimated share of the shorter text
-# found in the other (containment) reaches this. Copies measured >= 0.6; series articles
-# sharing their stock intro/outro reach 0.45 at most in the corpus.
+# found in the other (containment) reaches this. Series articles sharing their stock
+# intro and outro reach 0.54 in the corpus; sweep precision 0.955 / 0.987 / 0.993 /
+# 0.997 / 0.998 at 0.45 / 0.5 / 0.52 / 0.55 / 0.58, while 0.58+ loses copies right at
+# 60% (recall on them 0.996 at 0.55, 0.992 at 0.6).
 DEDUP_MIN_CONTAINMENT = 0.55
 
-# With supporting evidence (the page's rel=canonical names a stored copy, a stored copy's
-# canonical names this page, or "originally appeared on X" names a copy's site) the bar
-# is lowered to this, never further: evidence alone never joins pages (syndicators point
-# canonical at their own URL or at a home page).
+# With supporting evidence (the page's rel=canonical names a stored copy, or a stored
+# copy's canonical names this page) the bar is lowered to this, never further: evidence
+# alone never joins pages (syndicators point canonical at their own URL or at a home
+# page). "Originally appeared on X" names a site, not a story: it only ranks matches
+# (lowering the bar for it merged the weekly recaps of site X: precision 0.876).
 DEDUP_EVIDENCE_CONTAINMENT = 0.3
 
 # A page that is a copy of two stored articles joins them into one only when it holds at
@@ -91,8 +94,9 @@ DEDUP_MERGE_CONTAINMENT = 0.85
 DEDUP_MAX_BUCKET = 64
 
 # Band neighbours followed to their articles, those sharing the most bands first: a copy
-# (Jaccard >= 0.4) shares ~4+ of 24 bands, a same-topic story ~1. Most of the lookup
-# cost is following neighbours (the generated corpus gives ~30 per page); see the sweep.
+# (Jaccard >= 0.4) shares ~4+ of 24 bands, a same-topic story ~1. Following neighbours
+# is most of the lookup cost (~30 a page in the corpus); sweep recall on copies sharing
+# >= 60%: 0.992 / 0.995 / 0.996 / 0.997 following 4 / 8 / 16 / all, 16 ~18% faster.
 DEDUP_MAX_CANDIDATES = 16
 
 # Seed of the MinHash permutations; part of the index's identity (dedup_meta).

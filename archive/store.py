@@ -243,11 +243,16 @@ def cluster_page(
     match = place_page(db, page_id, facts, text, params=params)
     merged: tuple[int, ...] = ()
     if match is None:
-        fetched_at = db.execute("SELECT fetched_at FROM pages WHERE id = ?", [page_id]).fetchone()[
-            0
-        ]
-        article = {"text": text, "text_hash": facts.text_hash, "copies": 0}
-        article.update(first_seen=fetched_at, last_seen=fetched_at)
+        (fetched_at,) = db.execute(
+            "SELECT fetched_at FROM pages WHERE id = ?", [page_id]
+        ).fetchone()
+        article = {
+            "text": text,
+            "text_hash": facts.text_hash,
+            "copies": 0,
+            "first_seen": fetched_at,
+            "last_seen": fetched_at,
+        }
         if new_article_id is not None:
             # a rebuild reusing the id of an article row left from before it
             article["id"] = new_article_id
