@@ -68,8 +68,9 @@ _POSITION_MULTIPLIERS = np.array(
     ],
     dtype=np.uint64,
 )
-# Band keys are kept below 2**47: SQLite stores such an integer in 6 bytes, and 24 bands
-# of 1M pages in a 2**47 key space collide by chance about once per 6 million queries.
+# Band keys are kept below 2**47: SQLite stores such an integer in 6 bytes. A band holds
+# two 16-bit values (32 bits), so with 1M pages about 1 query in 200 meets one unrelated
+# page by chance, which verification then rejects.
 _KEY_MASK = (1 << 47) - 1
 # Two different minima agree in their stored low 16 bits with this probability.
 _CHANCE = 1.0 / 65536

@@ -61,12 +61,15 @@ DEDUP_NUM_PERM = 256
 # LSH banding: BANDS bands of ROWS minhash values each; a stored page becomes a candidate
 # when one band matches, with probability 1-(1-J**ROWS)**BANDS for Jaccard J. rows=2
 # reaches the pairs that matter here: a copy holding 60% of the original has J >= 0.43
-# (P = 0.99 with 24 bands), a copy truncated to 40% has J = 0.4 (P = 0.98), and other
+# (P = 0.98 with 20 bands), a copy truncated to 40% has J = 0.4 (P = 0.96), and other
 # copies of the story give further chances. Each band is one row in dedup_bands, so
-# bands are the index's size and most of its insert cost. Sweep (1200 stories): recall
-# on copies sharing >= 60% of the shorter text was 0.991 / 0.993 / 0.994 / 0.996 / 0.996
-# with 12 / 16 / 20 / 24 / 32 bands, precision unchanged.
-DEDUP_BANDS = 24
+# bands are the index's size and most of its lookup and insert cost, which grows with
+# the archive (B-tree depth, cache misses). Sweep (1200 stories): recall on copies
+# sharing >= 60% of the shorter text was 0.991 / 0.993 / 0.994 / 0.996 / 0.996 with
+# 12 / 16 / 20 / 24 / 32 bands, precision unchanged; 20 keeps the recall target
+# (0.98) with a margin and the cost at 1M archived articles under its target (0.03 of
+# trafilatura's time), which 24 missed by ~8% (BENCHMARKS.md).
+DEDUP_BANDS = 20
 DEDUP_ROWS = 2
 
 # A page is a copy of a stored article when the estimated share of the shorter text
@@ -94,7 +97,7 @@ DEDUP_MERGE_CONTAINMENT = 0.85
 DEDUP_MAX_BUCKET = 64
 
 # Band neighbours followed to their articles, those sharing the most bands first: a copy
-# (Jaccard >= 0.4) shares ~4+ of 24 bands, a same-topic story ~1. Following neighbours
+# (Jaccard >= 0.4) shares ~3+ of 20 bands, a same-topic story ~1. Following neighbours
 # is most of the lookup cost (~30 a page in the corpus); sweep recall on copies sharing
 # >= 60%: 0.992 / 0.995 / 0.996 / 0.997 following 4 / 8 / 16 / all, 16 ~18% faster.
 DEDUP_MAX_CANDIDATES = 16

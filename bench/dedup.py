@@ -27,6 +27,7 @@ import argparse
 import gzip
 import itertools
 import json
+import multiprocessing
 import resource
 import sys
 import tempfile
@@ -246,6 +247,17 @@ class Extraction:
         self.count = 0
 
 
+def make_archive(path: Path, filler: int, params_json: str, seed: int) -> None:
+    """Create an archive at ``path`` whose index holds ``filler`` synthetic pages."""
+    params = DedupParams.from_json(params_json)
+    db = open_archive(path)
+    with write_transaction(db):
+        set_index_params(db, params)
+        fill_index(db, FILLER_FIRST_ID, filler, params, seed=seed)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
 def fill_index(db: Any, first_id: int, count: int, params: DedupParams, seed: int) -> None:
     """Add ``count`` synthetic pages to the index tables: MinHash signatures of random
     shingle sets sized like real articles (250-1100 shingles), inserted in key order."""
@@ -354,15 +366,20 @@ def measure_cost(
         for size in sizes:
             path = workdir / f"cost-{size}.db"
             _remove_archive(path)
-            db = open_archive(path)
-            with write_transaction(db):
-                set_index_params(db, params)
             started = time.perf_counter()
             filler = max(0, size - len(corpus))
-            with write_transaction(db):
-                fill_index(db, FILLER_FIRST_ID, filler, params, seed=size)
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # the archive is made by another process, as a crawl opens an archive that
+            # earlier runs filled: the measuring process carries no state of the filling
+            # (its heap, a page cache holding the whole index)
+            child = multiprocessing.get_context("spawn").Process(
+                target=make_archive, args=(path, filler, params.to_json(), size)
+            )
+            child.start()
+            child.join()
+            if child.exitcode != 0:
+                raise RuntimeError(f"filling {path} failed with exit code {child.exitcode}")
             fill_seconds = time.perf_counter() - started
+            db = open_archive(path)
             wall.clear()
             cpu.clear()
             phases.clear()
@@ -400,6 +417,9 @@ def measure_cost(
                     "index_bytes_per_article": round(index_bytes(db) / (filler + len(corpus))),
                     "file_bytes": path.stat().st_size,
                     "fill_seconds": round(fill_seconds, 1),
+                    "fill_peak_rss_mb": round(
+                        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+                    ),
                 }
             )
             db.close()
