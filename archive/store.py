@@ -259,6 +259,12 @@ def cluster_page(
         article_id = db["articles"].insert(article, replace=new_article_id is not None).last_pk
     else:
         article_id, merged = match.article_id, match.merge
+        if merged:
+            # one story stored twice: the oldest article survives, so the ids users saw
+            # first stay valid (and a rebuild, placing pages in the same order, ends with
+            # the same ids)
+            ids = sorted({article_id, *merged})
+            article_id, merged = ids[0], tuple(ids[1:])
     db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id])
     for other in merged:
         # the page is a copy of both: they were one story stored twice
