@@ -138,11 +138,10 @@ def m001_initial(db: Database) -> None:
 
 @MIGRATIONS()
 def m002_dedup_index(db: Database) -> None:
-    # near-duplicate index (archive/dedup.py); pages.canonical_key is the normalised
+    # The near-duplicate index (archive/dedup.py), and pages.canonical_key: the normalised
     # rel=canonical, indexed so that an original arriving after its syndicated copies
-    # finds the copies pointing at it
-    # imported here: opening an archive read-only (search, show) needs neither numpy,
-    # rensa nor courlan
+    # finds the copies pointing at it. Imported here: opening an archive read-only
+    # (search, show) needs neither numpy, rensa nor courlan.
     from archive.dedup import create_index_tables, index_page, index_params, signature
     from archive.urls import normalize_url
 
@@ -150,16 +149,20 @@ def m002_dedup_index(db: Database) -> None:
     db["pages"].add_column("canonical_key", str)
     db["pages"].create_index(["canonical_key"])
     params = index_params(db)
-    for page_id, canonical, text in db.execute(
-        "SELECT id, canonical_url, text FROM pages ORDER BY id"
+    last_id = 0
+    while batch := db.execute(  # in batches: page texts are never all in memory
+        "SELECT id, canonical_url, text FROM pages WHERE id > ? ORDER BY id LIMIT 500",
+        [last_id],
     ).fetchall():
-        if canonical:
-            db.execute(
-                "UPDATE pages SET canonical_key = ? WHERE id = ?",
-                [normalize_url(canonical), page_id],
-            )
-        # existing pages are indexed as they are clustered; `dedupe --rebuild` reclusters
-        index_page(db, page_id, signature(text or "", params), params)
+        for page_id, canonical, text in batch:
+            if canonical:
+                db.execute(
+                    "UPDATE pages SET canonical_key = ? WHERE id = ?",
+                    [normalize_url(canonical), page_id],
+                )
+            # pages keep their articles; `dedupe --rebuild` reclusters them
+            index_page(db, page_id, signature(text or "", params), params)
+        last_id = batch[-1][0]
 
 
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
