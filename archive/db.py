@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from archive.errors import ArchiveLocked, ArchiveNotFound
-from archive.settings import BUSY_TIMEOUT_MS
+from archive.settings import BUSY_TIMEOUT_MS, WRITER_CACHE_MB
 
 MIGRATIONS = Migrations("reprint")
 
@@ -187,6 +187,35 @@ def m003_site_lines(db: Database) -> None:
     db["site_stories"].create({"site": str, "story": str}, pk=("site", "story"))
 
 
+@MIGRATIONS()
+def m004_dedup_index(db: Database) -> None:
+    # The near-duplicate index (archive/dedup.py), and pages.canonical_key: the normalised
+    # rel=canonical, indexed so that an original arriving after its syndicated copies
+    # finds the copies pointing at it. Imported here: opening an archive read-only
+    # (search, show) needs neither numpy, rensa nor courlan.
+    from archive.dedup import create_index_tables, index_page, index_params, signature
+    from archive.urls import normalize_url
+
+    create_index_tables(db)
+    db["pages"].add_column("canonical_key", str)
+    db["pages"].create_index(["canonical_key"])
+    params = index_params(db)
+    last_id = 0
+    while batch := db.execute(  # in batches: page texts are never all in memory
+        "SELECT id, canonical_url, text FROM pages WHERE id > ? ORDER BY id LIMIT 500",
+        [last_id],
+    ).fetchall():
+        for page_id, canonical, text in batch:
+            if canonical:
+                db.execute(
+                    "UPDATE pages SET canonical_key = ? WHERE id = ?",
+                    [normalize_url(canonical), page_id],
+                )
+            # pages keep their articles; `dedupe --rebuild` reclusters them
+            index_page(db, page_id, signature(text or "", params), params)
+        last_id = batch[-1][0]
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
@@ -217,6 +246,7 @@ def open_archive(path: str | Path, *, readonly: bool = False) -> Database:
         # WAL: readers (search, datasette) keep working while a crawl writes
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_MB * 1024}")
         db.execute("PRAGMA foreign_keys = ON")
         MIGRATIONS.apply(db)
     except sqlite3.OperationalError as exc:

@@ -29,6 +29,13 @@ ZSTD_LEVEL = 10
 # before giving up with ArchiveLocked.
 BUSY_TIMEOUT_MS = 30_000
 
+# SQLite page cache of a writing connection, in MiB (SQLite's default is 2). Placing a
+# page reads and writes ~24 random pages of the dedup index, another ~24 to read the
+# candidates' signatures; with 2 MiB they come from the OS through a system call each.
+# bench/dedup.py cost: 256 MiB halved the index insert time at 50k archived articles.
+# The cache grows only as pages are touched.
+WRITER_CACHE_MB = 256
+
 # Snippet of a search hit: this many tokens around the match.
 SNIPPET_TOKENS = 24
 SEARCH_DEFAULT_LIMIT = 20
@@ -70,3 +77,68 @@ REEXTRACT_BATCH_PAGES = 200
 # characters is four times trafilatura's own "too short" size (MIN_EXTRACTED_SIZE 250)
 # and about 170 words, under the shortest real news story.
 FULL_CASCADE_BELOW_CHARS = 1000
+
+# --- Near-duplicate clustering (archive/dedup.py). Measured with bench/dedup.py on the
+# generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers
+# behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
+# was built with (table dedup_meta); after changing these, `reprint dedupe --rebuild`.
+
+# Words per shingle. 5 keeps stories on one topic apart (names and stock phrases rarely
+# run five words alike) while an inserted caption breaks only the 4 shingles spanning
+# it. Sweep precision: 3 words 0.927, 4 0.991, 5 0.997, 6 0.998 at equal recall; 5 is
+# kept over 6 because each copy-edited word breaks one shingle fewer.
+DEDUP_SHINGLE_WORDS = 5
+
+# MinHash permutations (rensa RMinHash), each stored in 16 bits (b-bit minhash, see
+# archive.dedup.minhash_matrix): 512 bytes a page. The estimate's standard error on
+# containment near the bar is ~0.033 with 256 against ~0.047 with 128, which lets series
+# articles sharing 45-50% of their text over the bar: sweep precision 0.979 / 0.993 /
+# 0.997 with 64 / 128 / 256 permutations.
+DEDUP_NUM_PERM = 256
+
+# LSH banding: BANDS bands of ROWS minhash values each; a stored page becomes a candidate
+# when one band matches, with probability 1-(1-J**ROWS)**BANDS for Jaccard J. rows=2
+# reaches the pairs that matter here: a copy holding 60% of the original has J >= 0.43
+# (P = 0.98 with 20 bands), a copy truncated to 40% has J = 0.4 (P = 0.96), and other
+# copies of the story give further chances. Each band is one row in dedup_bands, so
+# bands are the index's size and most of its lookup and insert cost, which grows with
+# the archive (B-tree depth, cache misses). Sweep (1200 stories): recall on copies
+# sharing >= 60% of the shorter text was 0.991 / 0.993 / 0.994 / 0.996 / 0.996 with
+# 12 / 16 / 20 / 24 / 32 bands, precision unchanged; 20 keeps the recall target
+# (0.98) with a margin and the cost at 1M archived articles under its target (0.03 of
+# trafilatura's time), which 24 missed by ~8% (BENCHMARKS.md).
+DEDUP_BANDS = 20
+DEDUP_ROWS = 2
+
+# A page is a copy of a stored article when the estimated share of the shorter text
+# found in the other (containment) reaches this. Series articles sharing their stock
+# intro and outro reach 0.54 in the corpus; sweep precision 0.955 / 0.987 / 0.993 /
+# 0.997 / 0.998 at 0.45 / 0.5 / 0.52 / 0.55 / 0.58, while 0.58+ loses copies right at
+# 60% (recall on them 0.996 at 0.55, 0.992 at 0.6).
+DEDUP_MIN_CONTAINMENT = 0.55
+
+# With supporting evidence (the page's rel=canonical names a stored copy, or a stored
+# copy's canonical names this page) the bar is lowered to this, never further: evidence
+# alone never joins pages (syndicators point canonical at their own URL or at a home
+# page). "Originally appeared on X" names a site, not a story: it only ranks matches
+# (lowering the bar for it merged the weekly recaps of site X: precision 0.876).
+DEDUP_EVIDENCE_CONTAINMENT = 0.3
+
+# A page that is a copy of two stored articles joins them into one only when it holds at
+# least this share of the second one too: two stories on one topic that a page quotes
+# both of (a round-up) stay apart, while copies split by the arrival order (a teaser
+# stored before the full text) are brought together.
+DEDUP_MERGE_CONTAINMENT = 0.85
+
+# An LSH bucket holding more pages than this is boilerplate shared by many stories (a
+# stock paragraph), not a story: only this many of its pages are read as candidates.
+DEDUP_MAX_BUCKET = 64
+
+# Band neighbours followed to their articles, those sharing the most bands first: a copy
+# (Jaccard >= 0.4) shares ~3+ of 20 bands, a same-topic story ~1. Following neighbours
+# is most of the lookup cost (~30 a page in the corpus); sweep recall on copies sharing
+# >= 60%: 0.992 / 0.995 / 0.996 / 0.997 following 4 / 8 / 16 / all, 16 ~18% faster.
+DEDUP_MAX_CANDIDATES = 16
+
+# Seed of the MinHash permutations; part of the index's identity (dedup_meta).
+DEDUP_SEED = 20_250_611

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import zstandard
 
-from archive.dedup import find_article
+from archive.dedup import PageFacts, page_similarities, place_page
 from archive.metadata import now_iso
 from archive.settings import ZSTD_LEVEL
 from archive.sitelearn import learn_page, story_key
@@ -25,6 +25,7 @@ from archive.urls import normalize_url
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from archive.dedup import DedupParams
     from archive.extract import Extracted
 
 _compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
@@ -120,6 +121,8 @@ def _page_row(page: FetchedPage, crawl_id: int | None, raw_sha256: str) -> dict[
         "updated": ex.updated,
         "origin": ex.origin,
         "canonical_url": ex.canonical_url,
+        # normalised, so a page can find the copies whose canonical points at it
+        "canonical_key": normalize_url(ex.canonical_url) if ex.canonical_url else None,
         "language": ex.language,
         "site_name": ex.site_name,
         "image": ex.image,
@@ -161,7 +164,10 @@ def choose_representative(pages: list[dict[str, Any]]) -> dict[str, Any]:
     :param pages: rows of ``pages`` with url, canonical_url, published, word_count, id
     """
     canonical_of = {
-        p["id"]: normalize_url(p["canonical_url"]) if p["canonical_url"] else None for p in pages
+        # canonical_key is the stored normalised form (courlan costs ~70 us a call)
+        p["id"]: p.get("canonical_key")
+        or (normalize_url(p["canonical_url"]) if p["canonical_url"] else None)
+        for p in pages
     }
     pointed: dict[str, int] = {}
     for page in pages:
@@ -202,11 +208,72 @@ def refresh_article(db: Database, article_id: int) -> None:
         last_seen=max(p["fetched_at"] for p in pages),
     )
     db["articles"].update(article_id, update)
-    db.execute(
-        "UPDATE pages SET similarity = CASE WHEN text_hash = ? THEN 1.0 ELSE similarity END"
-        " WHERE article_id = ?",
-        [best["text_hash"], article_id],
+    # similarity is to the representative, so it changes whenever the representative does
+    db.conn.executemany(
+        "UPDATE pages SET similarity = ? WHERE id = ?",
+        [(sim, page_id) for page_id, sim in page_similarities(db, article_id, best["id"]).items()],
     )
+
+
+def cluster_page(
+    db: Database,
+    page_id: int,
+    facts: PageFacts,
+    text: str,
+    *,
+    previous_article_id: int | None = None,
+    new_article_id: int | None = None,
+    params: DedupParams | None = None,
+) -> tuple[int, bool]:
+    """Put a stored page into the article it copies, or a new one; index its text.
+
+    Articles the page shows to be one story are merged into the one it joins, and every
+    article touched is refreshed (representative, copies, similarities).
+
+    :param db: the archive, inside a write transaction
+    :param page_id: the page's row id
+    :param facts: the page's URL, text hash, canonical URL and stated origin
+    :param text: the page's clean text
+    :param previous_article_id: the article the page was in before (re-saved page)
+    :param new_article_id: id for the article when the page starts one (a rebuild keeps
+        the ids users have seen); None: a new id
+    :param params: the dedup index's parameters (read from the archive when None)
+    :returns: (article id, whether the page started a new article)
+    """
+    # the row is stored first: the dedup index keys pages by id
+    match = place_page(db, page_id, facts, text, params=params)
+    merged: tuple[int, ...] = ()
+    if match is None:
+        (fetched_at,) = db.execute(
+            "SELECT fetched_at FROM pages WHERE id = ?", [page_id]
+        ).fetchone()
+        article = {
+            "text": text,
+            "text_hash": facts.text_hash,
+            "copies": 0,
+            "first_seen": fetched_at,
+            "last_seen": fetched_at,
+        }
+        if new_article_id is not None:
+            # a rebuild reusing the id of an article row left from before it
+            article["id"] = new_article_id
+        article_id = db["articles"].insert(article, replace=new_article_id is not None).last_pk
+    else:
+        article_id, merged = match.article_id, match.merge
+        if merged:
+            # one story stored twice: the oldest article survives, so the ids users saw
+            # first stay valid (and a rebuild, placing pages in the same order, ends with
+            # the same ids)
+            ids = sorted({article_id, *merged})
+            article_id, merged = ids[0], tuple(ids[1:])
+    db.execute("UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id])
+    for other in merged:
+        # the page is a copy of both: they were one story stored twice
+        db.execute("UPDATE pages SET article_id = ? WHERE article_id = ?", [article_id, other])
+    refresh_article(db, article_id)
+    for other in {previous_article_id, *merged} - {None, article_id}:
+        refresh_article(db, other)
+    return article_id, match is None
 
 
 def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> SaveResult:
@@ -227,42 +294,29 @@ def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> S
     old_article_id = existing[1] if existing else None
     text_changed = bool(existing) and existing[2] != ex.text_hash
 
-    if existing and not text_changed and old_article_id is not None:
-        article_id, similarity, new_article = old_article_id, None, False
-    else:
-        match = find_article(db, ex.text_hash, exclude_page_id=existing[0] if existing else None)
-        if match is None:
-            article_id = (
-                db["articles"]
-                .insert(
-                    {
-                        "text": ex.text,
-                        "text_hash": ex.text_hash,
-                        "copies": 0,
-                        "first_seen": row["fetched_at"],
-                        "last_seen": row["fetched_at"],
-                    }
-                )
-                .last_pk
-            )
-            similarity, new_article = 1.0, True
-        else:
-            article_id, similarity, new_article = match.article_id, match.similarity, False
-    row["article_id"] = article_id
-    if similarity is not None:
-        row["similarity"] = similarity
-
     if existing:
         page_id = existing[0]
+        row["article_id"] = old_article_id
         db["pages"].update(page_id, row)
     else:
         row["first_seen"] = row["fetched_at"]
         page_id = db["pages"].insert(row).last_pk
     if ex.site:  # the site learns its boilerplate from every page stored (issue 4)
         learn_page(db, ex.site, story_key(row["url"], ex.canonical_url), ex.line_keys)
-    refresh_article(db, article_id)
-    if old_article_id is not None and old_article_id != article_id:
-        refresh_article(db, old_article_id)
+
+    if existing and not text_changed and old_article_id is not None:
+        article_id, new_article = old_article_id, False
+        refresh_article(db, article_id)
+    else:
+        facts = PageFacts(
+            url=row["url"],
+            text_hash=ex.text_hash,
+            canonical_key=row["canonical_key"],
+            origin=ex.origin,
+        )
+        article_id, new_article = cluster_page(
+            db, page_id, facts, ex.text, previous_article_id=old_article_id
+        )
     return SaveResult(
         page_id=page_id,
         article_id=article_id,

@@ -622,6 +622,55 @@ def reextract(db_path: str, site: str | None, no_relearn: bool, as_json: bool) -
         out.print(f"[yellow]kept as stored[/]: {failure}")
 
 
+@cli.command()
+@db_option()
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    required=True,
+    help="Recompute the near-duplicate index and every article's copies.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def dedupe(db_path: str, rebuild: bool, as_json: bool) -> None:
+    """Cluster the stored pages into articles again from their clean texts (after the
+    dedup parameters changed, or to check the archive)."""
+    from dataclasses import asdict
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from archive.lock import crawl_lock
+    from archive.recluster import rebuild_clusters
+
+    try:
+        with crawl_lock(db_path):  # a crawl must not cluster pages meanwhile
+            db = _open(db_path, readonly=False)
+            with Progress(
+                TextColumn("rebuilding clusters"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=True,
+                disable=as_json,
+            ) as bar:
+                task = bar.add_task("rebuild", total=None)
+                summary = rebuild_clusters(
+                    db, lambda done, total: bar.update(task, completed=done, total=total)
+                )
+            db.close()
+    except ArchiveError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ARCHIVE_ERROR)
+    data = asdict(summary)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    out.print(
+        f"reclustered {data['pages']} pages in {data['seconds']:.1f} s: articles "
+        f"{data['articles_before']} -> {data['articles_after']}, "
+        f"{data['pages_moved']} pages moved"
+    )
+
+
 # Exit codes of `reprint extract`
 EXIT_NO_ARTICLE = 1
 EXIT_UNREADABLE = 2

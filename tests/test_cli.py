@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from archive.db import open_archive
+from archive.db import open_archive, write_transaction
 from crawler.cli import cli
 
 from .test_archive import STORY, _fetched, page_html
@@ -25,10 +25,13 @@ def archive_path(tmp_path: Path) -> str:
     from archive.store import save_page
 
     original = "https://tidings.example/tv/glasshouse"
-    save_page(
-        db, _fetched(original, page_html("Glasshouse Bay renewed", STORY, canonical=original))
-    )
-    save_page(db, _fetched("https://syndicator.example/g", page_html("Glasshouse is back", STORY)))
+    with write_transaction(db):  # save_page leaves committing to its caller
+        save_page(
+            db, _fetched(original, page_html("Glasshouse Bay renewed", STORY, canonical=original))
+        )
+        save_page(
+            db, _fetched("https://syndicator.example/g", page_html("Glasshouse is back", STORY))
+        )
     db.close()
     return str(path)
 
@@ -99,3 +102,12 @@ def test_reextract_summary(archive_path: str) -> None:
     assert summary["articles_before"] == summary["articles_after"] == 1
     result = CliRunner().invoke(cli, ["reextract", "--db", archive_path, "--site", "nowhere"])
     assert result.exit_code == 0 and "re-extracted 0 pages" in result.stdout
+
+
+def test_dedupe_rebuild(archive_path: str) -> None:
+    result = CliRunner().invoke(cli, ["dedupe", "--rebuild", "--db", archive_path, "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["pages"] == 2 and summary["pages_moved"] == 0
+    assert summary["articles_before"] == summary["articles_after"] == 1
+    assert CliRunner().invoke(cli, ["dedupe", "--db", archive_path]).exit_code == 2
