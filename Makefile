@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint clean
+.PHONY: demo test install install-test lint browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,19 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install-test lint
+# Headless Chromium for tests/test_browser.py: Debian's package, since Playwright cannot
+# download its own browsers here. Installed when missing and we are root (CI, a fresh
+# machine); otherwise the test skips, or fails when CI is set.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "no /usr/bin/chromium: install Debian's chromium to run the browser test"; \
+	  fi; \
+	fi
+
+test: install-test lint browser
 	$(BIN)/pytest
 
 clean:

@@ -79,7 +79,7 @@ FIELDS: tuple[Field, ...] = (
     Field("deleted", "c.deleted", "bool", "true: a tombstone, the article no longer exists"),
     Field("changed_at", "c.changed_at", "str", "when that change was written (UTC, ISO 8601)"),
     Field("title", "a.title", "str", "headline of the representative copy"),
-    Field("author", "a.author", "str", "byline, authors joined by '; '"),
+    Field("author", "a.author", "str", "byline (several authors joined by ', ')"),
     Field("published", "a.published", "str", "publication date or time, ISO 8601"),
     Field("updated", "a.updated", "str", "modification date the publisher states, ISO 8601"),
     Field("language", "a.language", "str", "ISO 639-1 code"),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +23,7 @@ from archive.store import load_raw, save_page
 from crawler.cli import cli
 
 from .archive_builder import LIGHTHOUSE, ORIGINAL, STORY, TOUR, add_page, build_archive
+from .conftest import ROOT
 from .test_archive import _fetched, page_html
 
 if TYPE_CHECKING:
@@ -277,3 +281,32 @@ def test_archives_made_before_change_tracking_are_migrated(tmp_path: Path) -> No
     out = io.BytesIO()
     assert export(migrated, "jsonl", out, Selection(after=0)).records == 1
     migrated.close()
+
+
+def test_readme_documents_every_field_in_order() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**Record schema**", 1)[1].split("\n\n", 2)[1]
+    documented = re.findall(r"^\| `(\w+)` \|", table, re.M)
+    assert documented == [f.name for f in FIELDS]
+
+
+def test_export_and_stats_plot_start_without_scrapy(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    code = (
+        "import sys; from crawler.cli import cli\n"
+        f"for args in (['export', '--db', {str(db_path)!r}, '--format', 'parquet', '--out',"
+        f" {str(tmp_path / 'x.parquet')!r}], ['stats', '--db', {str(db_path)!r}, '--plot',"
+        f" {str(tmp_path / 'charts.svg')!r}]):\n"
+        "    try:\n        cli(args)\n"
+        "    except SystemExit as exc:\n        assert not exc.code, exc.code\n"
+        "assert 'scrapy' not in sys.modules and 'twisted' not in sys.modules, 'slow start'\n"
+        "assert 'datasette' not in sys.modules, 'datasette is for serve only'\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    svg = (tmp_path / "charts.svg").read_text()
+    assert svg.startswith("<svg") and "Articles per day per site" in svg
+    assert "tidings.example" in svg and "Syndication fan-out" in svg
