@@ -217,10 +217,13 @@ def selection_sql(
         where.append(f"(c.deleted = 1 OR ({' AND '.join(wanted)}))")
     else:
         where.extend(wanted)
-    sql = (
-        f"SELECT {columns} FROM article_changes c LEFT JOIN articles a ON a.id = c.article_id"
-        f" WHERE {' AND '.join(where)} ORDER BY {order}"
-    )
+    if selection.after is None:
+        # no tombstones wanted: an inner join lets SQLite walk an articles index for the
+        # order (the feed's newest-first reads 50 rows, not the whole archive)
+        tables = "articles a JOIN article_changes c ON c.article_id = a.id"
+    else:
+        tables = "article_changes c LEFT JOIN articles a ON a.id = c.article_id"
+    sql = f"SELECT {columns} FROM {tables} WHERE {' AND '.join(where)} ORDER BY {order}"
     if selection.limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = selection.limit

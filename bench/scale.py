@@ -2,6 +2,7 @@
 
     python bench/scale.py 100000 1000000          # sizes as arguments
     python bench/scale.py 20000 --words 600 --keep
+    python bench/scale.py 1000000 --reuse         # measure again an archive kept before
 
 For each size: generate a synthetic archive through the real schema (open_archive, so
 every migration, FTS trigger and change-log trigger fires), with entertainment-like text
@@ -12,7 +13,8 @@ a story; then measure
   ranking, snippet, limit 20), each run 5 times, warm page cache;
 - export: rows/s and peak memory of ``reprint export`` to /dev/null, per format, each
   in a fresh process (so the peak RSS is the export's own);
-- size: the SQLite file against the raw article text it holds.
+- size: the SQLite file against the raw article text it holds;
+- datasette: median latency of the pages and canned queries of `reprint serve`.
 
 Prints a table and ratios, writes bench/results/scale-<N>.json. Archives are built under
 bench/results/data/ (gitignored) and deleted unless --keep.
@@ -563,27 +565,86 @@ def measure_export(path: Path, fmt: str, count: int) -> dict[str, float]:
     return {"seconds": elapsed, "rows_per_s": count / elapsed, "peak_rss_mb": peak_kb / 1024}
 
 
-def run(count: int, words: int, formats: list[str], keep: bool) -> dict[str, object]:
+# Pages a person opens in `reprint serve`, timed end to end over HTTP (median of 3).
+DATASETTE_PAGES = {
+    "articles table (facets site, language, author)": "/{db}/articles.json?_size=20",
+    "catalog view with month facet": "/{db}/catalog.json?_facet=month&_size=20",
+    "table search (?_search=okonjo)": "/{db}/articles.json?_search=okonjo&_size=20",
+    "canned: most copied": "/{db}/most_copied.json",
+    "canned: new since yesterday": "/{db}/new_since_yesterday.json",
+    "canned: copies of an article": "/{db}/copies_of_article.json?article_id=12345",
+    "canned: search with snippet (lantern house)": "/{db}/search_with_snippet.json?q=lantern+house",
+    "Atom feed (50 stories)": "/-/reprint/feed.atom",
+    "charts page": "/-/reprint/stats",
+}
+
+
+def measure_datasette(path: Path) -> dict[str, float]:
+    """Median latency (ms) of DATASETTE_PAGES served by `reprint serve` on the archive."""
+    import urllib.request
+
+    cmd = [sys.executable, "-m", "crawler.cli", "serve", "--db", str(path), "--port", "0"]
+    timings: dict[str, float] = {}
+    with subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            base = proc.stdout.readline().split(" at ", 1)[1].strip().rstrip("/")
+            for name, page in DATASETTE_PAGES.items():
+                url = base + page.format(db=path.stem)
+                runs = []
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    with urllib.request.urlopen(url, timeout=120) as response:
+                        response.read()
+                    runs.append((time.perf_counter() - t0) * 1000)
+                timings[name] = statistics.median(runs)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    return timings
+
+
+def _measured_load(path: Path) -> dict[str, float]:
+    """What generate() reports, read back from an archive made by an earlier --keep run."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        text_bytes = conn.execute("SELECT sum(length(CAST(text AS BLOB))) FROM articles").fetchone()
+        pages = conn.execute("SELECT count(*) FROM pages").fetchone()
+    finally:
+        conn.close()
+    return {"load_s": float("nan"), "text_bytes": text_bytes[0], "pages": pages[0]}
+
+
+def run(count: int, words: int, formats: list[str], keep: bool, reuse: bool) -> dict[str, object]:
     data = RESULTS / "data"
     data.mkdir(parents=True, exist_ok=True)
     path = data / f"scale-{count}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    print(f"== {count:,} articles x ~{words} words -> {path}", file=sys.stderr)
-    load = generate(path, count, words)
+    if reuse and path.exists():
+        print(f"== {count:,} articles: measuring the existing {path}", file=sys.stderr)
+        load = _measured_load(path)
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        print(f"== {count:,} articles x ~{words} words -> {path}", file=sys.stderr)
+        load = generate(path, count, words)
+        print(f"  loaded in {load['load_s']:.0f}s; searching", file=sys.stderr)
     db_bytes = path.stat().st_size
-    print(f"  loaded in {load['load_s']:.0f}s; searching", file=sys.stderr)
     result: dict[str, object] = {
         "articles": count,
         "pages": load["pages"],
         "words_per_article": words,
         "load_s": round(load["load_s"], 1),
-        "load_articles_per_s": round(count / load["load_s"]),
+        "load_articles_per_s": round(count / load["load_s"])
+        if load["load_s"] == load["load_s"]
+        else None,
         "text_bytes": load["text_bytes"],
         "db_bytes": db_bytes,
         "db_to_article_text": round(db_bytes / load["text_bytes"], 2),
+        # the machine is shared: other work running beside the benchmark shows here
+        "loadavg_before": os.getloadavg(),
         "search": measure_search(path),
         "search_exact": measure_search(path, window=None),
+        "datasette_ms": measure_datasette(path),
         "export": {},
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()},"
         f" SQLite {sqlite3.sqlite_version}",
@@ -592,6 +653,7 @@ def run(count: int, words: int, formats: list[str], keep: bool) -> dict[str, obj
     for fmt in formats:
         print(f"  export {fmt}", file=sys.stderr)
         result["export"][fmt] = measure_export(path, fmt, count)  # type: ignore[index]
+    result["loadavg_after"] = os.getloadavg()
     if not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -606,11 +668,14 @@ def main() -> None:
         "--formats", default="jsonl,csv,parquet", help="export formats to time (comma list)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated archives")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure archives kept by an earlier --keep run"
+    )
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
     for count in args.sizes:
-        result = run(count, args.words, args.formats.split(","), args.keep)
+        result = run(count, args.words, args.formats.split(","), args.keep, args.reuse)
         (RESULTS / f"scale-{count}.json").write_text(json.dumps(result, indent=2))
         rows.append(result)
     print(
@@ -626,7 +691,7 @@ def main() -> None:
         print(
             f"| {r['articles']:,} | {r['pages']:,} | {r['db_bytes'] / 2**30:.2f} GiB |"
             f" {r['text_bytes'] / 2**30:.2f} GiB | {r['db_to_article_text']}x |"
-            f" {r['load_articles_per_s']:,} | {search_['p50_ms']:.1f} ms |"
+            f" {r['load_articles_per_s'] or '-'} | {search_['p50_ms']:.1f} ms |"
             f" {search_['p95_ms']:.1f} ms |"
             f" {r['search_exact']['p95_ms']:.1f} ms | "
             + " | ".join(

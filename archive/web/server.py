@@ -40,7 +40,9 @@ def build_datasette(path: Path, *, immutable: bool = False) -> Datasette:
     return Datasette(
         files,
         immutables=immutables,
-        settings={"facet_time_limit_ms": SERVE_FACET_TIME_LIMIT_MS},
+        # suggested facets try every column of a table on each page view: on an archive
+        # of long texts that alone took over a second a page (bench/scale.py)
+        settings={"facet_time_limit_ms": SERVE_FACET_TIME_LIMIT_MS, "suggest_facets": False},
     )
 
 
