@@ -15,7 +15,7 @@ from archive.export import ExportResult, Selection, current_cursor, export, iter
 from archive.feed import feed
 from archive.read import COPY_COLUMNS, ArticleNotFound, archive_totals, get_article, most_copied
 from archive.search import SearchHit, search
-from archive.settings import FEED_SERVED_ENTRIES, SEARCH_DEFAULT_LIMIT
+from archive.settings import FEED_SERVED_ENTRIES, SEARCH_DEFAULT_LIMIT, SEARCH_RANK_WINDOW
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,6 +62,7 @@ class Archive:
         site: str | None = None,
         since: str | None = None,
         literal: bool = False,
+        window: int | None = SEARCH_RANK_WINDOW,
     ) -> list[SearchHit]:
         """Full-text search, best match first (bm25), with highlighted snippets.
 
@@ -70,9 +71,12 @@ class Archive:
         :param site: only stories whose original is on this host
         :param since: only stories published on/after this ISO date
         :param literal: take the words as typed (FTS5 operators become plain words)
+        :param window: past this many matches, rank only the newest (None: rank all)
         :raises BadQuery: the query is not valid FTS5 syntax
         """
-        return search(self.db, query, limit=limit, site=site, since=since, literal=literal)
+        return search(
+            self.db, query, limit=limit, site=site, since=since, literal=literal, window=window
+        )
 
     def articles(
         self,

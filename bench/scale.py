@@ -604,6 +604,27 @@ def measure_datasette(path: Path) -> dict[str, float]:
     return timings
 
 
+def size_breakdown(path: Path) -> dict[str, int]:
+    """Bytes of the archive by part (SQLite's dbstat): article rows, page rows (each copy
+    keeps its own text), the FTS index, the other indexes, the rest."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+    finally:
+        conn.close()
+    parts = {"articles": 0, "pages": 0, "fts_index": 0, "other_indexes": 0, "rest": 0}
+    for name, size in rows:
+        if name in ("articles", "pages"):
+            parts[name] += size
+        elif name.startswith("articles_fts"):
+            parts["fts_index"] += size
+        elif name.startswith(("idx_", "sqlite_autoindex")):
+            parts["other_indexes"] += size
+        else:
+            parts["rest"] += size
+    return parts
+
+
 def _measured_load(path: Path) -> dict[str, float]:
     """What generate() reports, read back from an archive made by an earlier --keep run."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -640,6 +661,7 @@ def run(count: int, words: int, formats: list[str], keep: bool, reuse: bool) -> 
         "text_bytes": load["text_bytes"],
         "db_bytes": db_bytes,
         "db_to_article_text": round(db_bytes / load["text_bytes"], 2),
+        "size_breakdown": size_breakdown(path),
         # the machine is shared: other work running beside the benchmark shows here
         "loadavg_before": os.getloadavg(),
         "search": measure_search(path),

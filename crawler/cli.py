@@ -561,7 +561,7 @@ def _iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) ->
 def serve_command(db_path: str, host: str, port: int, immutable: bool) -> None:
     """Browse, search and query the archive in datasette, read-only, with the Atom feed
     of stories (/-/reprint/feed.atom) and charts (/-/reprint/stats)."""
-    from archive.web.server import serve
+    from archive.web.server import AddressUnavailable, serve
 
     _open(db_path).close()  # a missing or unreadable archive is an error, not an empty site
 
@@ -569,7 +569,10 @@ def serve_command(db_path: str, host: str, port: int, immutable: bool) -> None:
         click.echo(f"Serving {db_path} (read-only) at {url}", err=False)
         sys.stdout.flush()
 
-    serve(Path(db_path), host=host, port=port, immutable=immutable, ready=ready)
+    try:
+        serve(Path(db_path), host=host, port=port, immutable=immutable, ready=ready)
+    except AddressUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.command(name="export")
@@ -637,6 +640,8 @@ def export_command(
                 with partial.open("wb") as stream:
                     result = export(db, fmt, stream, selection)
                 partial.replace(target)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
             finally:
                 partial.unlink(missing_ok=True)
     except ArchiveError as exc:

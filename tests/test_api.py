@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -89,3 +90,32 @@ def test_readme_python_api_example_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Glasshouse Bay renewed" in result.stdout
+
+
+def test_search_window_ranks_only_the_newest_matches(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    built = build_archive(db_path)
+    query = "glasshouse OR lighthouse OR vance"
+    with Archive(db_path) as a:
+        assert {h.id for h in a.search(query)} == {built.glasshouse, built.lighthouse, built.tour}
+        # past the window only the newest matches (highest rowid) are ranked
+        assert [h.id for h in a.search(query, window=1)] == [built.tour]
+        assert len(a.search(query, window=None)) == 3
+
+
+def test_cli_errors_name_the_file_or_address(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    out = tmp_path / "no-such-dir" / "x.jsonl"
+    result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out)])
+    assert result.exit_code == 1 and f"cannot write {out}" in result.output
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--db", str(db_path), "--port", str(port)])
+    assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.output

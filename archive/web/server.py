@@ -46,19 +46,23 @@ def build_datasette(path: Path, *, immutable: bool = False) -> Datasette:
     )
 
 
+class AddressUnavailable(OSError):
+    """The host/port to serve on cannot be bound (in use, or not an address of this host)."""
+
+
 def bind(host: str, port: int) -> socket.socket:
     """Bind a listening TCP socket (port 0: any free port).
 
-    :raises OSError: the address is in use or not available
+    :raises AddressUnavailable: the address is in use or not available
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise AddressUnavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     sock.listen(socket.SOMAXCONN)  # queue clients that connect before uvicorn is up
     return sock
 
@@ -78,7 +82,7 @@ def serve(
     :param port: port (0: any free port)
     :param immutable: see :func:`build_datasette`
     :param ready: called with the base URL once the socket listens
-    :raises OSError: the address could not be bound
+    :raises AddressUnavailable: the address could not be bound
     """
     import uvicorn
 
