@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from archive.errors import ArchiveError, BadQuery
 from archive.settings import EXPORT_CHUNK_ROWS, PARQUET_ROW_GROUP_ROWS
-from archive.store import load_raw
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -446,6 +445,7 @@ def write_warc(db: Database, selection: Selection, upto: int, out: BinaryIO) -> 
     from warcio.warcwriter import WARCWriter
 
     from archive import __version__
+    from archive.store import load_raw
 
     writer = WARCWriter(out, gzip=True)
     writer.write_record(
