@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import io
 import json
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -389,6 +391,45 @@ class _Tell:
         return False
 
 
+class _InBackground:
+    """Apply ``fn`` to submitted items in a second thread, one item behind the caller.
+
+    Arrow encodes and compresses a row group without holding the GIL, so on two cores it
+    runs while Python builds the next group from SQLite rows.
+    """
+
+    _DONE = object()
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.items: queue.Queue[Any] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="reprint-export", daemon=True)
+
+    def _run(self) -> None:
+        while (item := self.items.get()) is not self._DONE:
+            if self.error is None:  # after a failure keep draining, so submit() never blocks
+                try:
+                    self.fn(item)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self.error = exc
+
+    def submit(self, item: Any) -> None:
+        if self.error is not None:
+            raise self.error
+        self.items.put(item)
+
+    def __enter__(self) -> _InBackground:
+        self.thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self.items.put(self._DONE)
+        self.thread.join()
+        if self.error is not None and exc_type is None:
+            raise self.error
+
+
 def write_parquet(db: Database, selection: Selection, upto: int, out: BinaryIO) -> int:
     """Parquet (zstd), row groups of :data:`~archive.settings.PARQUET_ROW_GROUP_ROWS`."""
     import pyarrow as pa
@@ -400,7 +441,10 @@ def write_parquet(db: Database, selection: Selection, upto: int, out: BinaryIO) 
     rows = run_selection(db, selection, upto, _scalar_columns())
     count = 0
     sink = pa.PythonFile(_Tell(out), mode="w")
-    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+    with (
+        pq.ParquetWriter(sink, schema, compression="zstd") as writer,
+        _InBackground(writer.write_batch) as background,
+    ):
         columns: list[list[Any]] = [[] for _ in FIELDS]
         while chunk := rows.fetchmany(EXPORT_CHUNK_ROWS):
             for row in chunk:
@@ -408,10 +452,10 @@ def write_parquet(db: Database, selection: Selection, upto: int, out: BinaryIO) 
                     column.append(value if to_python is None or value is None else to_python(value))
             count += len(chunk)
             if len(columns[0]) >= PARQUET_ROW_GROUP_ROWS:
-                writer.write_batch(pa.record_batch(columns, schema=schema))
+                background.submit(pa.record_batch(columns, schema=schema))
                 columns = [[] for _ in FIELDS]
         if columns[0]:
-            writer.write_batch(pa.record_batch(columns, schema=schema))
+            background.submit(pa.record_batch(columns, schema=schema))
     return count
 
 
