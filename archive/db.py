@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from archive.errors import ArchiveLocked, ArchiveNotFound
-from archive.settings import BUSY_TIMEOUT_MS
+from archive.settings import BUSY_TIMEOUT_MS, READ_CACHE_KIB
 
 MIGRATIONS = Migrations("reprint")
 
@@ -245,6 +245,7 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
     else:
         conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

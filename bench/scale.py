@@ -702,7 +702,7 @@ def main() -> None:
         rows.append(result)
     print(
         "| articles | pages | DB size | article text | DB/text | load art/s | search p50 |"
-        " search p95 | "
+        " search p95 | exact p95 | "
         + " | ".join(f"export {f} rows/s (peak MB)" for f in args.formats.split(","))
         + " |"
     )

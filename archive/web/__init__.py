@@ -23,6 +23,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from archive.settings import READ_CACHE_KIB
 from archive.web.metadata import FEED_PATH, STATS_PATH, archive_metadata
 
 if TYPE_CHECKING:
@@ -99,6 +100,12 @@ def render_cell(
             return None
         return Markup(", ").join(escape(t) for t in tags if isinstance(t, str))
     return None
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Datasette) -> None:
+    if database in archive_names(datasette):
+        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")  # see archive/settings.py
 
 
 @hookimpl
