@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-test lint browser clean
+.PHONY: demo test install install-test system-deps lint clean
+
+# Programs the tests run for real (not Python packages): redis-server for distributed
+# crawls; Debian's chromium for the browser test (Playwright cannot download its own
+# browsers here). Installed with apt when missing and we are root (CI, fresh machines).
+SYSTEM_DEPS := redis-server:redis-server chromium:chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,23 +23,20 @@ install-test: $(BIN)/python
 demo: install
 	$(BIN)/reprint demo
 
+system-deps:
+	@for dep in $(SYSTEM_DEPS); do \
+	  cmd=$${dep%%:*}; pkg=$${dep#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 && continue; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null || exit 1; \
+	  else echo "please install $$pkg (needed by the tests)"; exit 1; fi; \
+	done
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Headless Chromium for tests/test_browser.py: Debian's package, since Playwright cannot
-# download its own browsers here. Installed when missing and we are root (CI, a fresh
-# machine); otherwise the test skips, or fails when CI is set.
-browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else \
-	    echo "no /usr/bin/chromium: install Debian's chromium to run the browser test"; \
-	  fi; \
-	fi
-
-test: install-test lint browser
+test: install-test system-deps lint
 	$(BIN)/pytest
 
 clean:

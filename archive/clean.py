@@ -1,21 +1,58 @@
-"""Syndication boilerplate removal on extracted text.
+"""Syndication boilerplate removal: in the parsed page before extraction, and on the
+extracted text after it.
 
-trafilatura keeps lines that syndicators insert into the article body (embed
-placeholders, photo credits, newsletter prompts, related-links blocks). Each known kind
-is a pattern below; a line is dropped only when the whole line is that boilerplate, so a
-sentence of the story that merely mentions a newsletter stays.
+trafilatura keeps lines that syndicators and templates put into the article body (embed
+placeholders, photo credits, newsletter and social prompts, related-links blocks, ad
+markers, "originally appeared on" notes). Each known kind is a whole-line pattern below;
+a line is dropped only when the whole line is that boilerplate, so a story sentence that
+merely mentions a newsletter stays. Lines a site repeats across many of its articles are
+learned per site (archive/sitelearn.py) and arrive here as ``site_boilerplate`` keys.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from archive.settings import SITE_LINE_KEY_HEX, SITE_LINE_MAX_WORDS
+from archive.text import words
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 _I = re.IGNORECASE
+_SOCIAL = (
+    r"(twitter|facebook|instagram|x|tiktok|threads|bluesky|linkedin|youtube|pinterest"
+    r"|snapchat|whatsapp)"
+)
+_SHARE_WORD = (
+    r"share|tweet|pin|email|e-mail|copy link|print|whatsapp|facebook|twitter|x|linkedin"
+    r"|reddit|messenger|flipboard|pinterest|telegram|sms|comment|comments|save"
+)
+# Headings that open a block of links to other stories, in the languages of the archive's
+# sources and of their syndicators.
+_RELATED_HEADING = (
+    r"you (might|may) (also )?like|we think you('|’)ll like|you might be interested in"
+    r"|related( articles?| stories| content| coverage| posts?| reading| links| topics| videos?"
+    r"| news)?"
+    r"|more (from|on|in|about) .{1,40}|more (stories|news|articles|videos)( from .{1,40})?"
+    r"|recommended( for you| reading| stories| videos| articles)?|read next|up next"
+    r"|what to read next"
+    r"|most (read|popular|viewed|shared|watched)( stories| articles| now| today)?( in .{1,40})?"
+    r"|trending( now| stories| articles| today)?|top stories|popular (now|stories|articles)"
+    r"|editor('|’)?s? picks?|latest (news|stories|videos|articles)|explore further"
+    r"|don('|’)t miss|(read|see) (more|also)|also read|further reading|in other news"
+    r"|around the web|from (our|the) partners|sponsored (stories|links|content)"
+    r"|leia (tamb[ée]m|mais)|veja (tamb[ée]m|mais)|voc[êe] (pode|tamb[ée]m pode) gostar.*"
+    r"|mat[ée]rias relacionadas|not[íi]cias relacionadas|lesen sie (auch|mehr)|mehr zum thema"
+    r"|das k[öo]nnte sie (auch )?interessieren|(à )?lire aussi|sur le m[êe]me sujet"
+    r"|(lee|leer|ver) tambi[ée]n|te puede interesar|art[íi]culos relacionados"
+    r"|leggi anche|potrebbe interessarti|articoli correlati"
+    r"|читайте также|смотрите также|по теме|関連記事|관련\s?기사|추천\s?기사"
+)
 
 # Whole-line patterns, by kind (the kind names the stats and the tests).
 LINE_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -24,46 +61,179 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|this content is (imported|created and maintained) (from|by) .*"
         r"|you may be able to find (the same|more information about this and similar) content.*"
         r"|click here to (view|see) (this|the) (content|post|video|embed).*"
-        r"|(view|see) (this|the) post on (instagram|twitter|x|tiktok|facebook|youtube).*"
+        r"|(view|see) (this|the) post on " + _SOCIAL + r".*"
         r"|a post shared by .*"
+        r"|(this|the) (video|embed|content|tweet|post|media) (is|cannot be|can('|’)t be"
+        r"|could not be)"
+        r" (displayed|loaded|shown|played|available).*"
+        r"|your browser does not support (the )?(video|audio|iframe)s?( tag| element)?.*"
+        r"|(please )?enable javascript to (view|see|watch|play).*"
+        r"|loading (the )?(video|player|content|tweet)\W*"
         r"|(watch|play) (the )?video\.?)$",
         _I,
     ),
     "photo_credit": re.compile(
-        r"^(\(?(photo|image|picture|pictured|credit|photograph)s?"
-        r"( credit)?\s*(:|by|-|–)\s*.{1,80}\)?"
-        r"|\(?(getty images|shutterstock|alamy|pa images|rex features|afp)[^.]{0,40}\)?)\.?$",
+        r"^(\(?(photo|image|picture|pictured|credit|photograph|foto|bild|illustration)s?"
+        r"( credit)?\s*(:|-|–|/)\s*.{1,80}\)?"
+        # "Photo by Kit Arden": a name, not a sentence ("Photographs by her brother hang...")
+        r"|\(?(photo|image|picture|photograph)s? by "
+        r"(?-i:[A-Z][\w'’&/.-]*( [A-Z&][\w'’&/.-]*){0,5})\)?"
+        r"|\(?(getty images|shutterstock|alamy|pa images|rex features|afp|ap photo|reuters)"
+        r"[^.]{0,40}\)?"
+        # a caption ending in its credit: "Varley as Cressida (Photo: Getty Images)"
+        r"|.{1,300}[(\[](photo|image|picture|credit|photograph|foto)s?( credit)?\s*(:|by)\s*"
+        r"[^)\]]{1,80}[)\]]"
+        r"|.{1,300}\b(photo|image|picture) credit:\s*.{1,80})\.?$",
         _I,
     ),
     "newsletter": re.compile(
-        r"^((like|love|enjoy)(d)? this (article|story)\??.{0,40}sign up.*"
-        r"|sign up (to|for) (our|the) .{0,40}newsletter.*"
-        r"|(subscribe|sign up) (now|today|here).{0,80}"
-        r"|get the latest .{0,60}(straight to|delivered to|in) your inbox.*"
-        r"|follow us on (instagram|twitter|x|facebook|tiktok|threads).*"
-        r"|(share|tweet|email|pin) (this|on) ?(article|story|facebook|twitter|x|pinterest)?\.?)$",
+        r"^((like|love|enjoy)(d)? this (article|story|post)\??.{0,40}(sign up|subscribe).*"
+        r"|((please |why not |click here to |you can )?(also )?)sign up (to|for) (our|the|a|his"
+        r"|her)"
+        r" .{0,60}newsletter.*"
+        r"|(subscribe|sign up) (now|today|here|for free)\b.{0,80}"
+        r"|(click|tap) here to (subscribe|sign up|register).{0,80}"
+        r"|subscribe to (our|the) .{0,80}"
+        r"|get (the|our) .{0,60}newsletter.{0,60}"
+        r"|get (the|our) (latest|best|top) .{0,80}(straight to|delivered to|sent to"
+        r"|sent straight to"
+        r"|delivered straight to|in) your inbox.*"
+        r"|never miss a (story|thing|beat|post)\W*"
+        r"|thanks? (you )?for (signing up|subscribing)\W*"
+        r"|keep an eye on your inbox.*"
+        r"|there was an error processing your subscription\W*"
+        r"|by (signing up|subscribing|clicking)\b.{0,40}you agree.*"
+        r"|enter your email( address)?.{0,40}"
+        r"|.{1,40} newsletters?"
+        r"|sign up|sign me up|subscribe|newsletter)\W*$",
         _I,
     ),
-    "related_heading": re.compile(
-        r"^(you might also like|you may also like|related( articles| stories| content)?"
-        r"|more from .{1,40}|recommended( for you)?|read next|most popular|trending now"
-        r"|(read|see) (more|also))\s*:?$",
+    "social": re.compile(
+        r"^((.{0,300}[.!?]\s+)?follow .{1,60}? on " + _SOCIAL + r"\b[^.!?]{0,120}[.!?]?"
+        r"|(share|tweet|email|pin|print) (this|on) ?(article|story|post|page|facebook|twitter|x"
+        r"|pinterest|whatsapp)?\W*"
+        r"|(like|love|enjoy)(d)? this (article|story|post)\? share it.*"
+        r"|share (this|the) (article|story|post) with .{1,40}"
+        r"|(click here to |)(get|download) the .{1,40} app\b.{0,60}"
+        r"|join the (conversation|discussion).{0,60}"
+        r"|.{0,200}\b(may|can) be reached at \S+@\S+.{0,120}"
+        r"|(have|got) a (news )?tip\?.{0,200}"
+        r"|if you (enjoyed|liked|value) (this|our) (article|story|post|journalism).{0,300}"
+        r"|(share (this|the) (article|story|post|page)\s*:?\s*)?(" + _SHARE_WORD + r")"
+        r"(\s*[|·•/,]?\s*(" + _SHARE_WORD + r"))*)\W*$",
         _I,
     ),
-    "related_link": re.compile(r"^(read more|related|see also|read next|more)\s*:\s*.{1,200}$", _I),
+    "related_heading": re.compile(r"^(" + _RELATED_HEADING + r")\s*[:.…]*$", _I),
+    "related_link": re.compile(
+        r"^[(\[]?(read more|related( article| story)?|see also|read next|more|also read|read also"
+        r"|watch|listen|also on [\w.-]+|leia (tamb[ée]m|mais)|veja tamb[ée]m|leggi anche( su)?"
+        r"|lesen sie auch|lire aussi|lee tambi[ée]n|читайте также)\s*[:—–-]\s*.{1,200}$"
+        r"|^also on [\w-]+\.[\w.]+\s.{1,200}$",
+        _I,
+    ),
     "originally_appeared": re.compile(
-        r"^(this (article|story|piece) (was )?originally (appeared|published) (on|in|at) .{1,100}"
-        r"|originally (appeared|published) (on|in|at) .{1,100})$",
+        r"^((this|the) (article|story|piece|post) (was )?(first |originally )(appeared|ran"
+        r"|published)"
+        r" (on|in|at|by) .{1,100}"
+        r"|(this|the) (article|story|piece|post) (was |is )?(first |originally )?(published"
+        r"|republished)"
+        r" (with permission )?(on|in|at|by|from) .{1,100}"
+        r"|(originally|first) (appeared|published) (on|in|at|by) .{1,100}"
+        r"|(re)?published with (the )?permission (of|from) .{1,100}"
+        r"|the post .{1,200} appeared first on .{1,100})$",
         _I,
     ),
     "ad_marker": re.compile(
-        r"^(advertisement|advert|sponsored( content)?|story continues below"
-        r"( this)? (ad|advertisement)|ad feedback|continue reading below)\.?$",
+        r"^(advertisement|advertising|advert|ad|ads|anzeige|publicidad|publicidade|pubblicit[àa]"
+        r"|sponsored( content| post| by .{1,40})?|paid (post|content|partner content).{0,40}"
+        r"|(story|article) continues below( this)? (ad|advertisement)|ad feedback"
+        r"|continue reading (below|the (main )?story)|advertisement\W+(scroll|continue"
+        r"|story).{0,60}"
+        # affiliate disclosures: "We may earn a commission from links on this page."
+        r"|(?=.*\b(links?|products?|purchases?|buy|retailers?|sales?)\b).{0,200}\b(we|[A-Z][\w.]*)"
+        r" may (earn|get|receive) (a )?(small )?(commission|share of (the )?sales?)\b.{0,200}"
+        r"|.{0,80}\bcontains affiliate links.{0,160})\W*$",
+        _I,
+    ),
+    "copyright": re.compile(
+        r"^((©|ⓒ|\(c\))\s?.{0,100}(\d{4}|all rights reserved).{0,60}"
+        # the bare word needs a year and no sentence ("Copyright law changed in 2019.")
+        r"|copyright\b[^.]{0,100}\d{4}[^.]{0,60}"
+        r"|.{0,100}\ball rights reserved\.?)$",
+        _I,
+    ),
+    "markup_value": re.compile(
+        # bare values of hidden metadata markup: an image URL, an ISO timestamp (a bare link
+        # to a page can be a story's list of sources, so it stays)
+        r"^((https?:)?//\S+\.(jpe?g|png|gif|webp|avif|svg)(\?\S*)?"
+        r"|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)$",
+        _I,
+    ),
+    "ui_label": re.compile(
+        r"^(\d+\s)?(comments?|tags?|share|sorry!?|loading( \.\.\.|…|\.\.\.)?|close|menu"
+        r"|skip to (main )?content|back to top|view comments|show comments|leave a (comment|reply)"
+        r"|post a comment|(add|write) a comment|tell us what you think.{0,20}"
+        r"|click to (expand|enlarge)|(\d+ )?min(ute)?s? read|\d+ min read|print this (page"
+        r"|article))"
+        r"\s*[:.!…]*$",
         _I,
     ),
 }
+# Story paragraphs are long; before the patterns that allow long lines are tried on a
+# line longer than this, one of the words the pattern needs must be in it (substring
+# tests are far cheaper than the patterns, and story lines are most lines).
+GATED_LINE_CHARS = 100
+_SIGNALS: dict[str, tuple[str, ...]] = {
+    "embed_placeholder": (
+        "content", "post", "video", "embed", "tweet", "media", "browser", "javascript",
+        "audio", "iframe",
+    ),
+    "photo_credit": (
+        "photo", "image", "picture", "credit", "foto", "bild", "illustration", "getty",
+        "shutterstock", "alamy", "pa images", "rex features", "afp", "reuters",
+    ),
+    "newsletter": ("sign", "subscri", "newsletter", "inbox", "email"),
+    "social": ("follow", "share", "app", "join the", "reached at", "tip?", "if you"),
+    "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),
+    "copyright": ("©", "ⓒ", "(c)", "copyright", "rights reserved"),
+    "originally_appeared": ("originally", "first", "publish", "permission"),
+}  # fmt: skip
 
-_ORIGIN = re.compile(r"originally (?:appeared|published) (?:on|in|at) (.+?)\.?$", _I)
+# A byline or dateline line standing apart from the story ("By Jane Doe", "Published 18
+# November 2019"); the name part is case-sensitive so "by the way" sentences never match.
+_DATE = (
+    r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|([A-Za-z]+,?\s+)?(\d{1,2}(st|nd|rd|th)?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
+    r"|nov|dec)[a-z]*\.?\s+(\d{1,2}(st|nd|rd|th)?,?\s+)?\d{4})"
+)
+_BYLINE = re.compile(
+    # a name line never ends like a sentence: "By Friday, tickets had sold out." stays
+    r"^[-•·]?\s*(?i:by|story by|words by|written by|von|par|por)\s+"
+    r"[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3}(\s*(,|and|&)\s*[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3})*"
+    r"(\s*[|•·–-]\s*.{0,60}|,\s*[A-Z][\w'’ ]{0,40})?(?<![.!?])$"
+)
+_CREDIT_LINE = re.compile(
+    r"^[-•·]?\s*((?i:(reporting|writing|editing|additional reporting|compiled|produced) by)"
+    r"\s.{1,300}"
+    r"|[A-Z].{0,80}(?i: contributed( reporting)? to this (report|story|article))\.?"
+    r"|(?i:(published|updated|posted|last updated|first published)( on| at)?:?)\s+"
+    + _DATE
+    + r"([\s,|•·–-]+(at\s+)?\d{1,2}[:.]\d{2}.{0,20})?)$"
+)
+
+# Lines that are text of the kinds above get these names when found by position rather
+# than by pattern.
+RELATED_LINK = "related_link"
+HEADLINE = "headline"
+SITE_LEARNED = "site_learned"
+
+_ORIGIN = re.compile(
+    r"(?:originally|first) (?:appeared|ran|published) (?:on|in|at|by) (.+?)\.?$"
+    r"|(?:published|republished) (?:with permission )?(?:on|in|at|by|from) (.+?)\.?$"
+    r"|permission (?:of|from) (.+?)\.?$"
+    r"|appeared first on (.+?)\.?$",
+    _I,
+)
 
 # After a related-links heading, the lines that follow are link titles: short and
 # without the final punctuation of a sentence. The block ends at the first real sentence.
@@ -77,6 +247,22 @@ class Cleaned:
     text: str
     removed: dict[str, int] = field(default_factory=dict)
     origin: str | None = None  # "This article originally appeared on X": X
+    # keys (line_key) of the lines a site may have learned as boilerplate: every line
+    # left after the known patterns, before learned lines are removed
+    line_keys: list[str] = field(default_factory=list)
+
+
+def line_key(line: str) -> str:
+    """Return the key of one line of text for per-site learning: a short hash of its
+    normalised words, so typography and spacing differences do not split a line.
+
+    :param line: one line of extracted text
+    """
+    return _key(words(line))
+
+
+def _key(tokens: Collection[str]) -> str:
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:SITE_LINE_KEY_HEX]
 
 
 def _looks_like_link_title(line: str) -> bool:
@@ -85,13 +271,43 @@ def _looks_like_link_title(line: str) -> bool:
     )
 
 
-def clean_text(text: str) -> Cleaned:
-    """Remove known syndication boilerplate lines from extracted ``text``.
+def line_kind(line: str) -> str | None:
+    """Return the kind of known boilerplate ``line`` is (a key of LINE_PATTERNS, or
+    "byline"), or None for a line of the story.
+
+    :param line: one stripped line of extracted text
+    """
+    lowered = line.lower() if len(line) > GATED_LINE_CHARS else None
+    for kind, pattern in LINE_PATTERNS.items():
+        signals = _SIGNALS.get(kind)
+        if lowered is not None and signals and not any(s in lowered for s in signals):
+            continue  # a long line without the kind's words cannot be that kind
+        if pattern.match(line):
+            return kind
+    if len(line) < 400 and (_BYLINE.match(line) or _CREDIT_LINE.match(line)):
+        return "byline"
+    return None
+
+
+def clean_text(
+    text: str,
+    *,
+    titles: Collection[str | None] = (),
+    site_boilerplate: Collection[str] | None = None,
+) -> Cleaned:
+    """Remove syndication boilerplate lines from extracted ``text``.
 
     :param text: newline-separated paragraphs as trafilatura returns them
-    :returns: the text without boilerplate, counts per kind, and the stated origin
+    :param titles: the page's headlines (markup and guessed): lines repeating one are
+        the headline, which is metadata and not story text
+    :param site_boilerplate: keys (:func:`line_key`) of the lines learned as this site's
+        boilerplate (archive/sitelearn.py); None or empty before anything is learned
+    :returns: the text without boilerplate, counts per kind, the stated origin and the
+        keys of the lines a site can learn from
     """
+    title_words = {tuple(w) for t in titles if t and (w := words(t))}
     kept: list[str] = []
+    keys: list[str] = []
     removed: dict[str, int] = {}
     origin: str | None = None
     in_related_block = False
@@ -99,22 +315,58 @@ def clean_text(text: str) -> Cleaned:
         line = raw_line.strip()
         if not line:
             continue
-        kind = next((k for k, pat in LINE_PATTERNS.items() if pat.match(line)), None)
-        if kind is None and in_related_block and _looks_like_link_title(line):
-            kind = "related_link"
-        in_related_block = kind in ("related_heading", "related_link")
+        tokens = tuple(words(line))
+        if not tokens:  # "-", "•": list bullets trafilatura leaves on their own line
+            continue
+        kind = line_kind(line)
+        if kind is None and in_related_block and _looks_like_link_title(line.lstrip("-•· ")):
+            kind = RELATED_LINK
+        if kind is None and not kept and tokens in title_words:
+            kind = HEADLINE
+        in_related_block = kind in ("related_heading", RELATED_LINK) or (
+            in_related_block and kind is not None
+        )
+        if kind is None and len(tokens) <= SITE_LINE_MAX_WORDS:
+            key = _key(tokens)
+            keys.append(key)
+            if site_boilerplate and key in site_boilerplate:
+                kind = SITE_LEARNED
         if kind is None:
             kept.append(line)
             continue
         removed[kind] = removed.get(kind, 0) + 1
         if kind == "originally_appeared" and (match := _ORIGIN.search(line)):
-            origin = match.group(1).strip()
-    return Cleaned(text="\n".join(kept), removed=removed, origin=origin)
+            origin = next(g for g in match.groups() if g).strip()
+    return Cleaned(text="\n".join(kept), removed=removed, origin=origin, line_keys=keys)
 
 
 # A list item whose text is at least this share link text is a link, not a sentence.
 LINK_TEXT_SHARE = 0.9
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_HEADING_PATTERN = LINE_PATTERNS["related_heading"]
+# A related-links heading is short ("You Might Also Like", "More from Glossmag")
+RELATED_HEADING_MAX_CHARS = 80
+# Elements that can hold a related-links heading (a bold paragraph or a bare div count:
+# templates style headings without <h*>; the <h1> is the page's headline)
+_HEADING_XPATH = (
+    "//h2|//h3|//h4|//h5|//h6|//p[strong or b]|//div[not(*)]|//strong[not(*)]|//header[not(*)]"
+)
+# Blocks that can be a lone recirculation link
+# (paragraphs only: a list item or a sub-heading that is a link is often the story's own,
+# a listicle's "1. The Lantern House" or a list of nominees)
+_LINK_BLOCK_XPATH = "//p"
+_SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "»")
+# Embedded social posts (their text is in the page without JavaScript)
+_SOCIAL_EMBED_XPATH = (
+    '//blockquote[contains(@class,"twitter-tweet") or contains(@class,"twitter-video")'
+    ' or contains(@class,"instagram-media") or contains(@class,"tiktok-embed")'
+    ' or contains(@class,"bluesky-embed") or contains(@class,"threads-post")]'
+)
+# ... and the wrappers around them that hold nothing else ("social-media-embed" divs)
+EMBED_WRAPPER_LEVELS = 2
+# Styled elements that carry microdata (whether the style hides them is checked after)
+_HIDDEN_MARKUP_XPATH = "//*[@style][@itemprop or @itemscope]"
+# CSS that hides an element from readers
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", _I)
 
 
 def _text(el: HtmlElement) -> str:
@@ -125,7 +377,7 @@ def _is_link_list(el: HtmlElement) -> bool:
     """A <ul>/<ol> (or a container of them) whose items are all links."""
     items = el.xpath(".//li")
     if not items:
-        return False
+        return _is_teaser(el)
     for item in items:
         text = _text(item)
         linked = sum(len(_text(a)) for a in item.xpath(".//a"))
@@ -134,27 +386,107 @@ def _is_link_list(el: HtmlElement) -> bool:
     return True
 
 
+def _is_teaser(el: HtmlElement) -> bool:
+    """An <article> teaser of another story, or a block that is nothing but links."""
+    if el.tag == "article":
+        return True
+    text = _text(el)
+    if not text:
+        return False
+    linked = sum(len(_text(a)) for a in el.xpath(".//a"))
+    return linked / len(text) >= LINK_TEXT_SHARE
+
+
+def _rest_is_links(block: HtmlElement, heading: str) -> bool:
+    """Whether ``block`` holds nothing but the heading text and links after it."""
+    rest = _text(block).removeprefix(heading).strip(" :–-|")
+    if not rest:
+        return True
+    linked = sum(len(_text(a)) for a in block.iter("a"))
+    return linked / len(rest) >= LINK_TEXT_SHARE
+
+
+def _is_link_block(el: HtmlElement) -> bool:
+    """A paragraph, heading or list item that is nothing but a link to another page and
+    not a sentence: a recirculation headline ("LAUREN ALAINA SAYS 'DWTS' HAS HELPED HER"),
+    a "[Video]" teaser, a call to action. A bare URL stays: it is a cited source."""
+    if next(el.iter("a"), None) is None:  # most paragraphs: no link at all
+        return False
+    text = _text(el)
+    if not text or text.endswith(_SENTENCE_END) or text.startswith(("http", "www.")):
+        return False
+    links = [a for a in el.iter("a") if (a.get("href") or "#")[0] != "#"]
+    if not links or any(a.get("href", "").startswith("javascript:") for a in links):
+        return False
+    linked = sum(len(_text(a)) for a in links)
+    return linked / len(text) >= LINK_TEXT_SHARE
+
+
 def prune_tree(tree: HtmlElement) -> dict[str, int]:
-    """Remove related-links blocks from a parsed page before text extraction.
+    """Remove related-links blocks and hidden metadata blocks from a parsed page before
+    text extraction.
 
     Text alone cannot tell a list of related headlines from story sentences once the
     heading above them is gone (trafilatura drops headings it deems navigation), so the
-    block is removed in the DOM: a heading such as "You Might Also Like" and the list of
-    links that follows it.
+    block is removed in the DOM: a heading such as "You Might Also Like" and the links or
+    story teasers that follow it, and paragraphs or list items that are a lone link to
+    another page rather than a sentence (:func:`_is_link_block`). Hidden microdata blocks
+    (``display:none`` elements carrying ``itemprop``) restate the headline, dates and body
+    for machines; trafilatura would add them to the text a second time. Embedded social
+    posts lose the class names that make trafilatura discard them: they are quotes.
 
+    :param tree: the parsed page, modified in place
     :returns: counts of removed blocks by kind
     """
     removed: dict[str, int] = {}
-    pattern = LINE_PATTERNS["related_heading"]
-    for heading in tree.xpath("//h1|//h2|//h3|//h4|//h5|//h6|//p[strong]|//div[not(*)]"):
-        if not pattern.match(_text(heading)):
+    for heading in tree.xpath(_HEADING_XPATH):
+        # a leaf's text is its .text: far cheaper than text_content() on the many leaves
+        raw = heading.text_content() if len(heading) else (heading.text or "")
+        if len(raw) > RELATED_HEADING_MAX_CHARS * 2:  # cheap test before normalising
+            continue
+        text = " ".join(raw.split())
+        if len(text) > RELATED_HEADING_MAX_CHARS or not _HEADING_PATTERN.match(text):
             continue
         parent = heading.getparent()
         if parent is None:
             continue
-        following = heading.getnext()
-        if following is not None and _is_link_list(following):
-            parent.remove(following)
-        heading.drop_tree()
+        if heading.tag == "strong" and not _rest_is_links(parent, text):
+            continue  # a bold word opening a story sentence ("<b>Trending</b> on TikTok...")
+        # the links follow the heading, or the heading's wrapper (<div><h3/></div><ul/>)
+        anchor = heading
+        while (
+            anchor.getnext() is None
+            and anchor.getparent() is not None
+            and not _text(anchor.getparent()).removeprefix(text).strip()
+        ):
+            anchor = anchor.getparent()
+        following = anchor.getnext()
+        while following is not None and _is_link_list(following):
+            after = following.getnext()
+            following.drop_tree()
+            following = after
+        if anchor is not heading and anchor.getparent() is not None:
+            anchor.drop_tree()
+        elif heading.getparent() is not None:
+            heading.drop_tree()
         removed["related_heading"] = removed.get("related_heading", 0) + 1
+    for block in tree.xpath(_LINK_BLOCK_XPATH):
+        if _is_link_block(block) and block.getparent() is not None:
+            block.drop_tree()
+            removed["link_block"] = removed.get("link_block", 0) + 1
+    for embed in tree.xpath(_SOCIAL_EMBED_XPATH):
+        # trafilatura discards elements whose class names a social network; an embedded
+        # post is a quote the story is built on, so it keeps its text as a blockquote
+        quoted = _text(embed)
+        wrapper: HtmlElement | None = embed
+        for _ in range(EMBED_WRAPPER_LEVELS + 1):
+            if wrapper is None or _text(wrapper) != quoted:
+                break
+            for attr in ("class", "id"):
+                wrapper.attrib.pop(attr, None)
+            wrapper = wrapper.getparent()
+    for hidden in tree.xpath(_HIDDEN_MARKUP_XPATH):
+        if _HIDDEN_STYLE.search(hidden.get("style", "")) and hidden.getparent() is not None:
+            hidden.drop_tree()
+            removed["hidden_markup"] = removed.get("hidden_markup", 0) + 1
     return removed

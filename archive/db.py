@@ -136,6 +136,57 @@ def m001_initial(db: Database) -> None:
     db["articles"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True)
 
 
+@MIGRATIONS()
+def m002_page_versions(db: Database) -> None:
+    # a page fetched again with different text keeps its earlier text here; a trigger, so
+    # every writer (crawl, reextract) keeps versions without having to remember to
+    db["page_versions"].create(
+        {
+            "id": int,
+            "page_id": int,
+            "title": str,
+            "text": str,
+            "text_hash": str,
+            "fetched_at": str,  # when this version was fetched
+            "replaced_at": str,  # when a newer text replaced it
+            "raw_sha256": str,
+        },
+        pk="id",
+        foreign_keys=[("page_id", "pages", "id")],
+    )
+    db["page_versions"].create_index(["page_id"])
+    db.execute(
+        """
+        CREATE TRIGGER pages_keep_version AFTER UPDATE OF text_hash ON pages
+        WHEN old.text_hash IS NOT new.text_hash
+        BEGIN
+            INSERT INTO page_versions
+                (page_id, title, text, text_hash, fetched_at, replaced_at, raw_sha256)
+            VALUES (old.id, old.title, old.text, old.text_hash, old.fetched_at,
+                    new.fetched_at, old.raw_sha256);
+        END
+        """
+    )
+    # the incremental filter looks pages up by the URL a feed gave (before redirects) too
+    db["pages"].create_index(["requested_url"])
+
+
+@MIGRATIONS()
+def m003_site_lines(db: Database) -> None:
+    # Per-site learned boilerplate (archive/sitelearn.py): which stories of a site each
+    # line of extracted text appeared in, and the count of those stories per line.
+    db["site_lines"].create(
+        {"site": str, "line_key": str, "story": str},
+        pk=("site", "line_key", "story"),
+    )
+    db["site_line_counts"].create(
+        {"site": str, "line_key": str, "stories": int},
+        pk=("site", "line_key"),
+    )
+    db["site_line_counts"].create_index(["site", "stories"])
+    db["site_stories"].create({"site": str, "story": str}, pk=("site", "story"))
+
+
 # Columns of `articles` whose change is a change of the story for incremental exports
 # (`reprint export --after`): all but last_seen, which every re-crawl of an unchanged page
 # moves and which would otherwise re-export the whole archive after each crawl. A
@@ -202,7 +253,7 @@ ARTICLE_MONTH_SQL = "substr(coalesce(published, first_seen), 1, 7)"
 
 
 @MIGRATIONS()
-def m002_change_log_and_browsing(db: Database) -> None:
+def m004_change_log_and_browsing(db: Database) -> None:
     """Change log for incremental exports; the `catalog` view and indexes for browsing.
 
     - ``article_changes``: one row per article, with the sequence number of its latest

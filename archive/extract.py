@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import trafilatura
+from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from archive.clean import clean_text, prune_tree
 from archive.errors import NoArticleText, NotHtml
-from archive.metadata import iso_datetime, read_metadata
+from archive.metadata import fallback_metadata, iso_datetime, read_metadata, read_time_minutes
 from archive.settings import (
     BINARY_CONTROL_SHARE,
     BINARY_SNIFF_BYTES,
+    FULL_CASCADE_BELOW_CHARS,
     MAX_HTML_BYTES,
     MIN_ARTICLE_WORDS,
 )
 from archive.text import text_hash, words
 from archive.urls import site_of
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 # bytes that never occur in text documents (all C0 controls but tab, LF, FF, CR, ESC)
 _CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13, 27}
@@ -37,8 +42,8 @@ class Extracted:
 
     text: str
     title: str | None = None
-    author: str | None = None
-    published: str | None = None
+    author: str | None = None  # the authors joined with ", "
+    published: str | None = None  # ISO 8601, with the timezone the page states
     updated: str | None = None
     site: str | None = None  # host of the page's URL
     site_name: str | None = None  # the publisher's own name ("Glossmag")
@@ -52,10 +57,22 @@ class Extracted:
     text_hash: str = ""
     encoding: str = "utf-8"
     removed: dict[str, int] = field(default_factory=dict)  # boilerplate lines, by kind
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    read_time_minutes: int = 0
+    # where each metadata field came from: json-ld, opengraph, meta, microdata, html,
+    # trafilatura, hints
+    sources: dict[str, str] = field(default_factory=dict)
+    # keys of the text's lines before learned boilerplate was removed: what the site
+    # learns from when the page is stored (archive/sitelearn.py)
+    line_keys: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the fields as a JSON-ready dict."""
-        return asdict(self)
+        """Return the fields as a JSON-ready dict (without ``line_keys``, an internal
+        hash per line used to learn site boilerplate)."""
+        data = asdict(self)
+        del data["line_keys"]
+        return data
 
     def to_json(self) -> str:
         """Return the fields as one JSON object."""
@@ -93,15 +110,35 @@ def _guess_encoding(body: bytes) -> str:
     return "utf-8"
 
 
-def _without_headline(text: str, titles: tuple[str | None, ...]) -> str:
-    # trafilatura often keeps the <h1> as the first line of the body; the headline is
-    # metadata (syndicators rewrite it), and leaving it in would make copies of one story
-    # differ in text
-    first, _, rest = text.partition("\n")
-    first_words = words(first)
-    if first_words and any(t and words(t) == first_words for t in titles):
-        return rest
-    return text
+def _extract_text(tree: HtmlElement, url: str | None, *, fast: bool) -> Document | None:
+    # Metadata is ours (archive/metadata.py), so trafilatura extracts text only: its own
+    # metadata pass (htmldate's extensive search above all) would cost half again the
+    # extraction time. bare_extraction works on a copy: ``tree`` stays as it was.
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=fast,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+    )
+    return doc if isinstance(doc, Document) else None
+
+
+def _needs_full_cascade(doc: Document | None) -> bool:
+    """Whether trafilatura's fast pass may have missed the article.
+
+    The full cascade compares the main extractor with readability and jusText, at a
+    third of the extraction time. Their text replaces the main extractor's when that is
+    empty or short, has no paragraphs or is mostly tables, or is less than half as long
+    as readability's. The fast pass runs first and the cascade only in the first cases;
+    the last one goes unchecked: on the dev benchmark, after our pruning, the cascade
+    changed no page at all.
+    """
+    if doc is None or doc.body is None or len(doc.text or "") < FULL_CASCADE_BELOW_CHARS:
+        return True
+    paragraphs = len(doc.body.findall(".//p"))
+    return paragraphs == 0 or len(doc.body.findall(".//table")) > paragraphs
 
 
 def extract_article(
@@ -111,6 +148,7 @@ def extract_article(
     content_type: str | None = None,
     hints: dict[str, Any] | None = None,
     min_words: int = MIN_ARTICLE_WORDS,
+    site_boilerplate: frozenset[str] | None = None,
 ) -> Extracted:
     """Extract the article of one HTML page.
 
@@ -120,6 +158,9 @@ def extract_article(
     :param hints: metadata from the feed or sitemap that listed the page (title,
         published, author, tags), used where the page itself says nothing
     :param min_words: fewer clean words than this and the page is not an article
+    :param site_boilerplate: keys of the lines learned as boilerplate of the page's site
+        (:func:`archive.sitelearn.learned_lines`); the caller reads them from the archive,
+        so this stays a pure function that runs in worker processes
     :raises NotHtml: empty, binary or oversized body
     :raises NoArticleText: HTML without an article
     """
@@ -136,42 +177,65 @@ def extract_article(
         raise NotHtml(f"unparseable HTML: {where}")
     markup = read_metadata(tree, url)
     pruned = prune_tree(tree)
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-    )
+    doc = _extract_text(tree, url, fast=True)
+    if _needs_full_cascade(doc):
+        doc = _extract_text(tree, url, fast=False)
     if doc is None or not (doc.text or "").strip():
         raise NoArticleText(f"no article text found: {where}")
-    cleaned = clean_text(_without_headline(doc.text, (markup.title, doc.title)))
+    hints = hints or {}
+    cleaned = clean_text(
+        doc.text,
+        titles=(markup.title, hints.get("title")),
+        site_boilerplate=site_boilerplate or frozenset(),
+    )
     for kind, count in pruned.items():
         cleaned.removed[kind] = cleaned.removed.get(kind, 0) + count
     tokens = words(cleaned.text)
     if len(tokens) < min_words:
         raise NoArticleText(f"{len(tokens)} words of text, fewer than {min_words}: {where}")
+    # only for articles (hubs and galleries are refused above) and on the pruned tree,
+    # where the bylines of related stories are gone
+    fallback_metadata(tree, markup, url, html)
 
-    hints = hints or {}
-    tags = markup.tags or list(doc.tags or []) or list(doc.categories or [])
+    sources = dict(markup.sources)
+    tags = list(markup.tags)
     if markup.section and markup.section not in tags:
         tags.append(markup.section)
+    authors = markup.authors
+    for name, value in (
+        ("title", markup.title),
+        ("authors", authors),
+        ("published", markup.published),
+        ("tags", tags),
+    ):
+        hint = hints.get("author" if name == "authors" else name)
+        if not value and hint:
+            sources[name] = "hints"
+    if not authors and hints.get("author"):
+        authors = [hints["author"]] if isinstance(hints["author"], str) else list(hints["author"])
     return Extracted(
         text=cleaned.text,
-        title=markup.title or doc.title or hints.get("title"),
-        author=", ".join(markup.authors) or doc.author or hints.get("author"),
-        published=markup.published or iso_datetime(doc.date) or hints.get("published"),
+        title=markup.title or hints.get("title"),
+        author=", ".join(authors) or None,
+        authors=list(authors),
+        published=markup.published
+        or iso_datetime(hints.get("published"))
+        or hints.get("published"),
         updated=markup.updated,
-        site=site_of(url) if url else doc.hostname,
-        site_name=markup.site_name or doc.sitename,
-        canonical_url=markup.canonical_url or doc.url,
-        language=markup.language or doc.language,
-        image=markup.image or doc.image,
+        site=site_of(url) if url else None,
+        site_name=markup.site_name,
+        canonical_url=markup.canonical_url,
+        language=markup.language,
+        image=markup.image,
         tags=tags or list(hints.get("tags") or []),
-        description=markup.description or doc.description,
+        section=markup.section,
+        description=markup.description,
         origin=cleaned.origin,
         word_count=len(tokens),
+        read_time_minutes=read_time_minutes(len(tokens)),
         text_hash=text_hash(cleaned.text),
         encoding=encoding,
         removed=cleaned.removed,
+        sources=sources,
+        line_keys=cleaned.line_keys,
     )

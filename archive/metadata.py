@@ -1,17 +1,24 @@
-"""Page metadata from structured markup: JSON-LD, OpenGraph/meta tags, <link rel=canonical>.
+"""Page metadata from structured markup: JSON-LD, OpenGraph, meta tags, microdata, links.
 
-trafilatura finds title, author and site name well but keeps only the day of a date and
-drops the language; publishers state both precisely in JSON-LD and meta tags, which win.
+Publishers state title, authors, dates (with their timezone) and language precisely in
+JSON-LD and meta tags; trafilatura guesses from the visible page, keeps only the day of a
+date and drops the language. Markup wins; :func:`fallback_metadata` fills what markup
+left empty with trafilatura's guesses. Each field records where its value came from
+(``PageMetadata.sources``), so tests and ``reprint show`` can tell.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
+
+from archive.settings import READING_WORDS_PER_MINUTE
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -30,26 +37,55 @@ ARTICLE_TYPES = frozenset(
         "ReviewNewsArticle",
         "BackgroundNewsArticle",
         "Report",
+        "LiveBlogPosting",
+        "SocialMediaPosting",
     }
+)
+# meta keys (name=, property= or itemprop=), most specific first
+TITLE_META = ("og:title", "twitter:title", "headline", "dc.title", "sailthru.title")
+AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "byl",
+    "twitter:creator",
 )
 PUBLISHED_META = (
     "article:published_time",
     "og:article:published_time",
-    "datePublished",
+    "datepublished",
     "date",
     "pubdate",
     "publish-date",
+    "publish_date",
+    "dc.date.issued",
+    "dc.date",
     "sailthru.date",
     "parsely-pub-date",
 )
-UPDATED_META = ("article:modified_time", "og:updated_time", "dateModified")
-TAG_META = ("article:tag", "news_keywords", "keywords")
-SECTION_META = ("article:section",)
+UPDATED_META = ("article:modified_time", "og:updated_time", "datemodified", "last-modified")
+SITE_NAME_META = ("og:site_name", "application-name", "twitter:site")
+DESCRIPTION_META = ("og:description", "description", "twitter:description")
+IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image")
+LANGUAGE_META = ("og:locale", "content-language", "dc.language", "language")
+TAG_META = ("news_keywords", "keywords", "parsely-tags", "sailthru.tags")
+SECTION_META = ("article:section", "parsely-section", "section")
+
+# "By Jane Doe" bylines in meta tags and link texts
+_BY_PREFIX = re.compile(r"^\s*(by|von|par|por|di)\s+", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*")
 
 
 @dataclass(slots=True)
 class PageMetadata:
-    """What the page says of itself in markup (every field may be missing)."""
+    """What the page says of itself (every field may be missing).
+
+    ``sources`` maps each filled field to where its value came from: ``json-ld``,
+    ``opengraph``, ``meta``, ``microdata``, ``html`` (link/time/lang elements) or
+    ``trafilatura`` (fallback guesses).
+    """
 
     title: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -62,17 +98,19 @@ class PageMetadata:
     tags: list[str] = field(default_factory=list)
     section: str | None = None
     description: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)
 
 
-def iso_datetime(value: str | None) -> str | None:
+def iso_datetime(value: Any) -> str | None:
     """Return ``value`` as ISO 8601, keeping its timezone; None when unparseable.
 
     :param value: a date or datetime string as found in markup ("2024-05-01T10:00:00Z",
-        "2024-05-01", "2024-05-01T10:00:00+0100")
+        "2024-05-01", "2024-05-01T10:00:00+0100", "2024-05-01 10:00:00 +01:00")
     """
-    if not value:
+    if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip().replace("Z", "+00:00")
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    text = re.sub(r"\s+([+-]\d\d:?\d\d)$", r"\1", text)  # "10:00:00 +01:00"
     if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit() and ":" not in text[-5:]:
         text = f"{text[:-2]}:{text[-2:]}"  # +0100 -> +01:00, which fromisoformat wants
     try:
@@ -84,123 +122,338 @@ def iso_datetime(value: str | None) -> str | None:
     return parsed.isoformat()
 
 
+def read_time_minutes(word_count: int) -> int:
+    """Minutes an adult needs to read ``word_count`` words (at least 1 for any text).
+
+    :param word_count: words of the clean text
+    """
+    return math.ceil(word_count / READING_WORDS_PER_MINUTE) if word_count > 0 else 0
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
+def _clean(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split())
+    return text or None
+
+
 def _names(value: Any) -> list[str]:
     out = []
     for item in _as_list(value):
         name = item.get("name") if isinstance(item, dict) else item
-        if isinstance(name, str) and name.strip():
-            out.append(" ".join(name.split()))
+        if isinstance(name, list):  # schema.org allows several names
+            name = name[0] if name else None
+        text = _clean(name)
+        if text:
+            out.append(text)
     return out
+
+
+def _person_names(values: list[str]) -> list[str]:
+    """Author names from free text: drop "By", URLs and @handles; split "A and B"."""
+    names: list[str] = []
+    for value in values:
+        if value.startswith(("http://", "https://", "@", "/")):
+            continue  # article:author is often a profile URL
+        for part in _AUTHOR_SPLIT.split(_BY_PREFIX.sub("", value)):
+            part = part.strip(" .,")
+            if part and part not in names:
+                names.append(part)
+    return names
 
 
 def _json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text_content() or "null")
+            data = json.loads(script.text_content() or "null", strict=False)
         except json.JSONDecodeError as exc:
             logger.debug("skipping malformed JSON-LD block: %s", exc)
             continue
         stack = _as_list(data)
         while stack:
-            item = stack.pop()
+            item = stack.pop(0)
             if isinstance(item, dict):
                 objects.append(item)
                 stack.extend(_as_list(item.get("@graph")))
+                main = item.get("mainEntity")
+                if isinstance(main, dict):
+                    stack.append(main)
     return objects
 
 
-def _article_object(tree: HtmlElement) -> dict[str, Any] | None:
-    for obj in _json_ld_objects(tree):
+def _article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    for obj in objects:
         types = {t for t in _as_list(obj.get("@type")) if isinstance(t, str)}
         if types & ARTICLE_TYPES:
             return obj
-    return None
+    return {}
 
 
-def _meta(tree: HtmlElement) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for el in tree.xpath("//meta[@content]"):
-        key = el.get("property") or el.get("name") or el.get("itemprop")
-        content = (el.get("content") or "").strip()
-        if key and content:
-            found.setdefault(key.strip().lower() if ":" not in key else key.strip(), content)
-    return found
+def _resolve(value: Any, objects: list[dict[str, Any]]) -> Any:
+    """Follow JSON-LD ``{"@id": ...}`` references into the @graph."""
+    if isinstance(value, list):
+        return [_resolve(v, objects) for v in value]
+    if isinstance(value, dict) and set(value) == {"@id"}:
+        for obj in objects:
+            if obj.get("@id") == value["@id"] and len(obj) > 1:
+                return obj
+    return value
+
+
+def _meta(tree: HtmlElement) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+    """Meta tags as (OpenGraph/Twitter by property, other meta by lowercased name, every
+    value of repeatable keys)."""
+    og: dict[str, str] = {}
+    other: dict[str, str] = {}
+    every: dict[str, list[str]] = {}
+    for el in tree.iter("meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+        content = _clean(el.get("content"))
+        if not key or not content:
+            continue
+        key = key.strip().lower()
+        every.setdefault(key, []).append(content)
+        target = og if key.startswith(("og:", "article:", "twitter:")) else other
+        target.setdefault(key, content)
+    return og, other, every
 
 
 def _first(mapping: dict[str, str], keys: tuple[str, ...]) -> str | None:
     for key in keys:
-        if mapping.get(key) or mapping.get(key.lower()):
-            return mapping.get(key) or mapping.get(key.lower())
+        if mapping.get(key):
+            return mapping[key]
     return None
 
 
-def _split_tags(value: str | list[Any] | None) -> list[str]:
+def _split_tags(value: Any) -> list[str]:
     raw = value if isinstance(value, list) else (value or "").split(",")
-    return [t.strip() for t in raw if isinstance(t, str) and t.strip()]
+    return [" ".join(t.split()) for t in raw if isinstance(t, str) and t.strip()]
+
+
+class _Picker:
+    """Set a field from the first source that has a value, and remember the source."""
+
+    def __init__(self, md: PageMetadata) -> None:
+        self.md = md
+
+    def set(self, name: str, *candidates: tuple[str, Any]) -> None:
+        """Candidates are (source, value or a function computing it), best first."""
+        for source, candidate in candidates:
+            value = candidate() if callable(candidate) else candidate
+            if value:
+                setattr(self.md, name, value)
+                self.md.sources[name] = source
+                return
+
+
+def _microdata(tree: HtmlElement, prop: str) -> str | None:
+    for el in tree.xpath(f'//*[@itemprop="{prop}"][not(self::meta)]'):
+        value = el.get("datetime") or el.get("content") or el.text_content()
+        if text := _clean(value):
+            return text
+    return None
 
 
 def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
-    """Read the metadata a page states in JSON-LD, meta tags and link elements.
+    """Read the metadata a page states in JSON-LD, OpenGraph/meta tags, microdata and
+    link/time elements.
 
     :param tree: the parsed page
     :param url: the page's address, to resolve relative canonical and image URLs
     """
-    meta = _meta(tree)
-    article = _article_object(tree) or {}
+    og, meta, every = _meta(tree)
+    objects = _json_ld_objects(tree)
+    article = _article_object(objects)
     md = PageMetadata()
+    pick = _Picker(md)
 
-    headline = article.get("headline")
-    md.title = headline.strip() if isinstance(headline, str) else _first(meta, ("og:title",))
-    md.authors = _names(article.get("author")) or _split_tags(_first(meta, ("author",)))
-    md.published = iso_datetime(article.get("datePublished")) or iso_datetime(
-        _first(meta, PUBLISHED_META)
+    pick.set(
+        "title",
+        ("json-ld", _clean(article.get("headline")) or _clean(article.get("name"))),
+        ("opengraph", _first(og, TITLE_META)),
+        ("meta", _first(meta, TITLE_META)),
     )
-    md.updated = iso_datetime(article.get("dateModified")) or iso_datetime(
-        _first(meta, UPDATED_META)
+    pick.set(
+        "authors",
+        ("json-ld", _person_names(_names(_resolve(article.get("author"), objects)))),
+        ("meta", _person_names([v for k in AUTHOR_META for v in every.get(k, [])])),
+        # lazy: a search of the whole tree, only when the cheaper sources had nothing
+        ("microdata", lambda: _person_names(_microdata_authors(tree))),
+        (
+            "html",
+            lambda: _person_names([_clean(a.text_content()) or "" for a in _rel_author(tree)]),
+        ),
     )
-    publisher = _names(article.get("publisher"))
-    md.site_name = _first(meta, ("og:site_name",)) or (publisher[0] if publisher else None)
-    md.description = _first(meta, ("og:description", "description"))
+    pick.set(
+        "published",
+        ("json-ld", iso_datetime(article.get("datePublished"))),
+        ("opengraph", iso_datetime(_first(og, PUBLISHED_META))),
+        ("meta", iso_datetime(_first(meta, PUBLISHED_META))),
+        ("microdata", lambda: iso_datetime(_microdata(tree, "datePublished"))),
+        ("html", lambda: iso_datetime(_first_time(tree))),
+    )
+    pick.set(
+        "updated",
+        ("json-ld", iso_datetime(article.get("dateModified"))),
+        ("opengraph", iso_datetime(_first(og, UPDATED_META))),
+        ("meta", iso_datetime(_first(meta, UPDATED_META))),
+        ("microdata", lambda: iso_datetime(_microdata(tree, "dateModified"))),
+    )
+    publisher = _names(_resolve(article.get("publisher"), objects))
+    pick.set(
+        "site_name",
+        ("opengraph", _first(og, SITE_NAME_META[:1])),
+        ("json-ld", publisher[0] if publisher else None),
+        ("meta", _first(meta, SITE_NAME_META[1:2])),
+    )
+    pick.set(
+        "description",
+        ("json-ld", _clean(article.get("description"))),
+        ("opengraph", _first(og, DESCRIPTION_META)),
+        ("meta", _first(meta, DESCRIPTION_META)),
+    )
 
     canonical = tree.xpath('//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href')
-    if canonical and canonical[0].strip():
-        md.canonical_url = urljoin(url or "", canonical[0].strip())
-    elif _first(meta, ("og:url",)):
-        md.canonical_url = urljoin(url or "", _first(meta, ("og:url",)) or "")
-
-    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-    lang = lang or article.get("inLanguage") or _first(meta, ("og:locale", "content-language"))
-    if isinstance(lang, str) and lang.strip():
-        md.language = lang.strip().replace("_", "-").split("-")[0].lower()
-
-    image = article.get("image")
-    image_url = _as_list(image)[0] if image else None
-    if isinstance(image_url, dict):
-        image_url = image_url.get("url")
-    image_url = image_url or _first(meta, ("og:image", "twitter:image"))
-    if isinstance(image_url, str) and image_url.strip():
-        md.image = urljoin(url or "", image_url.strip())
-
-    tags = (
-        _split_tags(article.get("keywords"))
-        or [
-            el.get("content").strip()
-            for el in tree.xpath('//meta[@property="article:tag"][@content]')
-            if el.get("content").strip()
-        ]
-        or _split_tags(_first(meta, TAG_META[1:]))
+    main_entity = article.get("mainEntityOfPage")
+    if isinstance(main_entity, dict):
+        main_entity = main_entity.get("@id") or main_entity.get("url")
+    pick.set(
+        "canonical_url",
+        ("html", _absolute(canonical[0] if canonical else None, url)),
+        ("opengraph", _absolute(_first(og, ("og:url",)), url)),
+        ("json-ld", _absolute(main_entity if isinstance(main_entity, str) else None, url)),
     )
-    section = article.get("articleSection") or _first(meta, SECTION_META)
-    md.section = _as_list(section)[0] if section else None
-    md.tags = list(dict.fromkeys(tags))
+
+    pick.set(
+        "language",
+        (
+            "html",
+            _language(tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")),
+        ),
+        ("json-ld", _language(article.get("inLanguage"))),
+        ("opengraph", _language(_first(og, LANGUAGE_META))),
+        ("meta", _language(_first(meta, LANGUAGE_META))),
+    )
+
+    image = _as_list(_resolve(article.get("image"), objects))
+    image_url = image[0] if image else None
+    if isinstance(image_url, dict):
+        image_url = image_url.get("url") or image_url.get("contentUrl")
+    pick.set(
+        "image",
+        ("json-ld", _absolute(image_url if isinstance(image_url, str) else None, url)),
+        ("opengraph", _absolute(_first(og, IMAGE_META), url)),
+        ("meta", _absolute(_first(meta, IMAGE_META), url)),
+    )
+
+    pick.set(
+        "tags",
+        ("json-ld", _split_tags(article.get("keywords"))),
+        ("opengraph", _split_tags(every.get("article:tag", []))),
+        ("meta", _split_tags(_first(meta, TAG_META))),
+    )
+    md.tags = list(dict.fromkeys(md.tags))
+    section = _as_list(article.get("articleSection"))
+    pick.set(
+        "section",
+        ("json-ld", _clean(section[0]) if section else None),
+        ("opengraph", _first(og, SECTION_META)),
+        ("meta", _first(meta, SECTION_META)),
+    )
     return md
+
+
+def _microdata_authors(tree: HtmlElement) -> list[str]:
+    out = []
+    for el in tree.xpath('//*[@itemprop="author"]'):
+        names = el.xpath('.//*[@itemprop="name"]')
+        node = names[0] if names else el
+        value = node.get("content") or node.text_content()
+        if text := _clean(value):
+            out.append(text)
+    return out
+
+
+def _rel_author(tree: HtmlElement) -> list[HtmlElement]:
+    return tree.xpath('//a[@rel="author"]')[:3]
+
+
+def _first_time(tree: HtmlElement) -> str | None:
+    # <time pubdate> is the HTML5 draft's marker of the publication date
+    found = tree.xpath("//time[@pubdate][@datetime]/@datetime")
+    return found[0] if found else None
+
+
+def _absolute(value: str | None, url: str | None) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return urljoin(url or "", value.strip())
+
+
+def _language(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("alternateName") or value.get("name")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    return code if code.isalpha() and 2 <= len(code) <= 3 else None
+
+
+# Words in the attributes trafilatura's author search looks at (lowercased). A page whose
+# HTML has none of them gives that search nothing to find, so its cost (a deep copy of the
+# tree and regex XPaths over every element, the dearest step of the fallback) is saved.
+AUTHOR_HINT_WORDS = (
+    "author", "byl", "writer", "screenname", "username", "zuozhe", "bianji", "xiaobian",
+    "submitted-by", "posted-by", "journalist-name", "channel-name", "data-testid", "rel=\"me",
+    "rel='me",
+)  # fmt: skip
+
+
+def fallback_metadata(
+    tree: HtmlElement, md: PageMetadata, url: str | None, html: str | None = None
+) -> None:
+    """Fill the fields markup left empty with trafilatura's guesses from the page.
+
+    Only the missing fields are asked for: trafilatura's author search alone costs
+    about as much as a third of the text extraction.
+
+    :param tree: the parsed page, before any pruning
+    :param md: metadata read from markup, completed in place
+    :param url: the page's address
+    :param html: the page's source, if at hand (lets the author search be skipped when
+        the page has nothing it could find)
+    """
+    # imported here: trafilatura's metadata module is heavy and only needed on this path
+    from htmldate import find_date
+    from trafilatura.metadata import extract_author, extract_sitename, extract_title
+
+    pick = _Picker(md)
+    if not md.title:
+        pick.set("title", ("trafilatura", _clean(extract_title(tree))))
+    if not md.authors and _may_name_author(html):
+        author = extract_author(tree)
+        pick.set("authors", ("trafilatura", _person_names([author] if author else [])))
+    if not md.published:
+        # the fast search only: the extensive one parses every date-like string of the
+        # page with dateparser and costs more than the text extraction itself
+        found = find_date(tree, url=url, extensive_search=False, original_date=True)
+        pick.set("published", ("trafilatura", iso_datetime(found)))
+    if not md.site_name:
+        pick.set("site_name", ("trafilatura", _clean(extract_sitename(tree))))
+
+
+def _may_name_author(html: str | None) -> bool:
+    if html is None:
+        return True
+    lowered = html.lower()
+    return any(word in lowered for word in AUTHOR_HINT_WORDS)
 
 
 def now_iso() -> str:

@@ -13,6 +13,7 @@ COPY_COLUMNS = (
     "id",
     "url",
     "site",
+    "site_name",
     "title",
     "published",
     "canonical_url",
@@ -81,9 +82,31 @@ def archive_totals(db: Database) -> dict[str, Any]:
 
 
 def most_copied(db: Database, limit: int = 10) -> list[dict[str, Any]]:
-    """The articles seen in the most places, most first."""
+    """The articles seen in the most places, most first, each with ``seen_on``: the
+    names of the sites that ran it (publisher names where pages state them), the
+    representative's first."""
+    keys = ("id", "title", "site", "site_name", "copies", "representative_page_id")
+    articles = [
+        dict(zip(keys, row, strict=True))
+        for row in db.execute(
+            f"SELECT {', '.join(keys)} FROM articles ORDER BY copies DESC, id LIMIT ?", [limit]
+        ).fetchall()
+    ]
+    by_id = {a["id"]: a for a in articles}
+    names: dict[int, list[str]] = {a["id"]: [] for a in articles}
+    marks = ", ".join("?" * len(by_id))
     rows = db.execute(
-        "SELECT id, title, site, site_name, copies FROM articles ORDER BY copies DESC, id LIMIT ?",
-        [limit],
+        f"SELECT id, article_id, coalesce(site_name, site) FROM pages"
+        f" WHERE article_id IN ({marks}) ORDER BY id",
+        list(by_id),
     ).fetchall()
-    return [dict(zip(("id", "title", "site", "site_name", "copies"), r, strict=True)) for r in rows]
+    for _page_id, article_id, name in sorted(
+        rows, key=lambda r: (r[0] != by_id[r[1]]["representative_page_id"], r[0])
+    ):
+        if name not in names[article_id]:
+            names[article_id].append(name)
+    for article in articles:
+        article["seen_on"] = ", ".join(
+            names[article.pop("representative_page_id") and article["id"]]
+        )
+    return articles

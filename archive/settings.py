@@ -69,3 +69,41 @@ SERVE_DEFAULT_PORT = 8001
 # Facet counts on a million articles are index scans of ~50-300 ms; datasette's default
 # 200 ms limit drops them as "timed out" on the author and month facets.
 SERVE_FACET_TIME_LIMIT_MS = 1_000
+
+# Read time: 238 words a minute, the mean silent reading rate of adults for non-fiction
+# in Brysbaert's 2019 meta-analysis of 190 studies (the "200-250" of most news sites).
+READING_WORDS_PER_MINUTE = 238
+
+# Per-site learned boilerplate (archive/sitelearn.py). A line of extracted text is the
+# site's boilerplate once it has appeared in at least SITE_LINE_MIN_ARTICLES different
+# articles of the site AND in at least SITE_LINE_MIN_SHARE of the site's articles.
+# 3 articles: two stories can share a sentence (a follow-up quoting the first), three
+# unrelated ones sharing a whole line is a template; and 3 makes a new site's prompts
+# known after its first few pages. The share (2%) keeps a large site from losing a
+# recurring story sentence ("Season 1 is available to stream now.") that a handful of
+# its thousands of articles happen to repeat, while the site's real boilerplate (footer
+# prompts, author bios of staff writers) is in far more of its pages than that.
+SITE_LINE_MIN_ARTICLES = 3
+SITE_LINE_MIN_SHARE = 0.02
+# Longer lines are never learned: boilerplate is prompts, credits and short bios;
+# a 60+ word paragraph repeated across articles is quoted story text, kept.
+SITE_LINE_MAX_WORDS = 60
+# Lines are keyed by this many hex digits of the SHA-256 of their normalised words:
+# 64 bits make a collision between two lines of one site practically impossible
+# (birthday bound ~4e9 lines) at a quarter of the storage of the full digest.
+SITE_LINE_KEY_HEX = 16
+# A crawl reads a site's learned lines from the archive at most this often (seconds):
+# fresh enough that a new site's boilerplate is caught within its first pages, rare
+# enough that lookups never show in crawl throughput.
+SITE_LINES_REFRESH_S = 10.0
+
+# reextract commits every this many pages: short write transactions let a crawl or a
+# reader share the archive during a long re-extraction, and ~200 pages (a few seconds of
+# extraction) keep the commit overhead negligible.
+REEXTRACT_BATCH_PAGES = 200
+
+# trafilatura runs in fast mode (no readability/jusText comparison) unless its text comes
+# out shorter than this or without paragraphs; then the full cascade runs. 1,000
+# characters is four times trafilatura's own "too short" size (MIN_EXTRACTED_SIZE 250)
+# and about 170 words, under the shortest real news story.
+FULL_CASCADE_BELOW_CHARS = 1000

@@ -28,8 +28,13 @@ class SourceFetch:
     fetched_at: str | None = None
 
 
-def record_source_fetch(db: Database, fetch: SourceFetch) -> None:
-    """Insert or update the source's row with the outcome of this fetch."""
+def record_source_fetch(db: Database, fetch: SourceFetch, *, validators: bool = True) -> None:
+    """Insert or update the source's row with the outcome of this fetch.
+
+    :param validators: also store its ETag/Last-Modified, so the next crawl asks for the
+        document only if it changed. Pass False until every page the document listed is
+        archived: a crawl that dies halfway must see the document again next time.
+    """
     row = {
         "url": fetch.url,
         "kind": fetch.kind,
@@ -38,7 +43,13 @@ def record_source_fetch(db: Database, fetch: SourceFetch) -> None:
         "last_crawled": fetch.fetched_at or now_iso(),
     }
     # keep validators only from successful fetches: a 304/5xx carries none worth keeping
-    if 200 <= fetch.status < 300:
+    if validators and 200 <= fetch.status < 300:
         row["etag"] = fetch.etag
         row["last_modified"] = fetch.last_modified
     db["sources"].upsert(row, pk="url")  # url is unique (archive.db); id stays stable
+
+
+def source_validators(db: Database, url: str) -> tuple[str | None, str | None]:
+    """The (ETag, Last-Modified) stored for a source, for a conditional GET."""
+    row = db.execute("SELECT etag, last_modified FROM sources WHERE url = ?", [url]).fetchone()
+    return (row[0], row[1]) if row else (None, None)

@@ -19,6 +19,7 @@ import zstandard
 from archive.dedup import find_article
 from archive.metadata import now_iso
 from archive.settings import ZSTD_LEVEL
+from archive.sitelearn import learn_page, story_key
 from archive.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -257,6 +258,8 @@ def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> S
     else:
         row["first_seen"] = row["fetched_at"]
         page_id = db["pages"].insert(row).last_pk
+    if ex.site:  # the site learns its boilerplate from every page stored (issue 4)
+        learn_page(db, ex.site, story_key(row["url"], ex.canonical_url), ex.line_keys)
     refresh_article(db, article_id)
     if old_article_id is not None and old_article_id != article_id:
         refresh_article(db, old_article_id)

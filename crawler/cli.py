@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
@@ -19,9 +20,11 @@ from rich.text import Text
 from archive.db import open_archive
 from archive.errors import ArchiveError
 from archive.export import FORMATS
+from archive.lock import crawl_lock
 from archive.read import ArticleNotFound, archive_totals, get_article, most_copied
 from archive.search import HIGHLIGHT_END, HIGHLIGHT_START, search
 from archive.settings import SEARCH_DEFAULT_LIMIT, SERVE_DEFAULT_PORT
+from crawler.crawlstats import FIGURES
 
 if TYPE_CHECKING:
     from crawler.run import SpiderOutcome
@@ -39,7 +42,7 @@ DEMO_HOST = "127.0.0.1"
 
 # soft_wrap: lines piped to other tools are not cut at 80 columns
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _open(db_path: str, readonly: bool = True):
@@ -86,6 +89,19 @@ def cli() -> None:
 @db_option()
 @click.option("--since", help="Sitemaps: only pages dated on/after this ISO date.")
 @click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch archived pages again (conditionally: If-None-Match/-Modified-Since).",
+)
+@click.option("--wait", is_flag=True, help="If another crawl holds the archive, wait for it.")
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Be a worker of a distributed crawl: share the queue in Redis and push "
+    "pages there for `reprint write` (redis://host:6379/0, unix:///path).",
+)
+@click.option(
     "-s",
     "--set",
     "settings",
@@ -112,6 +128,9 @@ def crawl(
     allow_host: tuple[str, ...],
     db_path: str,
     since: str | None,
+    refresh: bool,
+    wait: bool,
+    redis_url: str | None,
     settings: tuple[str, ...],
     stats_json: str | None,
     verbose: bool,
@@ -131,6 +150,11 @@ def crawl(
     except SourcesError as exc:
         raise click.ClickException(str(exc)) from exc
     overrides = _parse_settings(settings)
+    if redis_url:
+        from crawler.distributed import redis_settings
+
+        _check_redis(redis_url)
+        overrides = {**redis_settings(redis_url), **overrides}
     if allow_host:
         overrides["REPRINT_ALLOW_HOSTS"] = [*_allowed_in(overrides), *allow_host]
     outcomes = _run(
@@ -141,8 +165,23 @@ def crawl(
         verbose=verbose,
         progress=progress,
         stats_json=stats_json,
+        wait=wait,
+        refresh=refresh,
     )
     sys.exit(_exit_code(outcomes))
+
+
+def _check_redis(url: str) -> None:
+    """Fail with a clear message when the Redis of a distributed crawl is unreachable."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from exc
+    finally:
+        client.close()
 
 
 def _allowed_in(overrides: dict[str, Any]) -> list[str]:
@@ -169,6 +208,8 @@ def _run(
     verbose: bool,
     progress: bool | None,
     stats_json: str | None,
+    wait: bool = False,
+    refresh: bool = False,
 ) -> list[SpiderOutcome]:
     from crawler.run import run_crawl
 
@@ -177,18 +218,30 @@ def _run(
             "no sources to crawl: give --feed/--sitemap/--site or a "
             "sources file with [[source]] entries"
         )
-    try:  # fail early and clearly on an unusable archive, before any fetching
-        open_archive(db_path).close()
+    lock = ExitStack()
+    distributed = bool(overrides.get("REPRINT_REDIS_URL"))
+    try:  # fail early and clearly on an unusable or busy archive, before any fetching
+        if not distributed:  # workers of a distributed crawl write to Redis, not here
+            on_wait = lambda message: err.print(message + "…")  # noqa: E731
+            lock.enter_context(crawl_lock(db_path, wait=wait, on_wait=on_wait))
+            open_archive(db_path).close()
     except ArchiveError as exc:
+        lock.close()
         err.print(f"[red]error:[/] {exc}")
         sys.exit(EXIT_ARCHIVE_ERROR)
     settings = {
         "ARCHIVE_PATH": str(db_path),
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         "REPRINT_PROGRESS": sys.stderr.isatty() if progress is None else progress,
+        "REPRINT_REFRESH": refresh,
         **overrides,
     }
-    outcomes = run_crawl(sources, settings, since=since)
+    with lock:
+        outcomes = run_crawl(sources, settings, since=since)
+    if distributed:
+        for outcome in outcomes:
+            # another worker may have taken every request: an idle worker did nothing wrong
+            outcome.stats.setdefault("reprint/distributed", True)
     if stats_json:
         Path(stats_json).write_text(
             json.dumps(
@@ -197,44 +250,30 @@ def _run(
                 indent=2,
             )
         )
-    _print_summary(outcomes, db_path)
+    _print_summary(outcomes, None if distributed else db_path)
     return outcomes
 
 
 def _exit_code(outcomes: list[SpiderOutcome]) -> int:
     if any(not o.finished for o in outcomes):
         return EXIT_CRAWL_FAILED
-    if outcomes and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes):
+    if (
+        outcomes
+        and not any(o.stats.get("reprint/distributed") for o in outcomes)
+        and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes)
+    ):
         return EXIT_NOTHING_FETCHED
     return EXIT_OK
 
 
-def _stat_sum(stats: dict[str, Any], prefix: str) -> int:
-    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
-
-
-SUMMARY_ROWS: tuple[tuple[str, Any], ...] = (
-    ("responses", lambda s: s.get("downloader/response_count", 0)),
-    ("article pages fetched", lambda s: s.get("reprint/pages_fetched", 0)),
-    ("new articles", lambda s: s.get("reprint/articles_stored", 0)),
-    ("copies of stored articles", lambda s: s.get("reprint/copies_clustered", 0)),
-    ("unchanged pages", lambda s: s.get("reprint/pages_unchanged", 0)),
-    ("changed pages", lambda s: s.get("reprint/pages_changed", 0)),
-    ("not articles", lambda s: s.get("reprint/not_article", 0) + s.get("reprint/not_html", 0)),
-    ("duplicate URLs", lambda s: s.get("reprint/duplicate_urls", 0)),
-    ("errors", lambda s: _stat_sum(s, "reprint/errors/")),
-    ("skipped (robots, limits)", lambda s: _stat_sum(s, "reprint/skipped/")),
-)
-
-
-def _print_summary(outcomes: list[SpiderOutcome], db_path: str) -> None:
+def _print_summary(outcomes: list[SpiderOutcome], db_path: str | None) -> None:
     table = Table(title="crawl summary", title_justify="left")
     table.add_column("")
     for o in outcomes:
         table.add_column(o.spider, justify="right")
     table.add_row("finish", *(o.reason for o in outcomes))
-    for label, read in SUMMARY_ROWS:
-        table.add_row(label, *(str(read(o.stats)) for o in outcomes))
+    for figure in FIGURES:
+        table.add_row(figure.label, *(str(figure.read(o.stats)) for o in outcomes))
     out.print(table)
     problems: dict[str, int] = {}
     for o in outcomes:
@@ -243,6 +282,10 @@ def _print_summary(outcomes: list[SpiderOutcome], db_path: str) -> None:
                 problems[key.removeprefix("reprint/")] = problems.get(key, 0) + value
     if problems:
         out.print("problems: " + ", ".join(f"{k} {v}" for k, v in sorted(problems.items())))
+    if db_path is None:
+        queued = sum(o.stats.get("reprint/pages_queued", 0) for o in outcomes)
+        out.print(f"{queued} pages queued in Redis for `reprint write`")
+        return
     db = _open(db_path)
     totals = archive_totals(db)
     db.close()
@@ -338,20 +381,18 @@ def show(article_id: int, db_path: str, as_json: bool, no_text: bool) -> None:
     if not no_text:
         out.print()
         out.print(article["text"])
-    table = Table(title="copies", title_justify="left")
-    for column in ("page", "site", "title", "similarity", "url"):
-        table.add_column(column)
-    for page in article["pages"]:
-        mark = "*" if page["id"] == article["representative_page_id"] else ""
-        table.add_row(
-            f"{page['id']}{mark}",
-            page["site"],
-            page["title"] or "",
-            f"{page['similarity'] or 0:.2f}",
-            page["url"],
-        )
     out.print()
-    out.print(table)
+    out.print(Text(f"copies ({len(article['pages'])}, * the representative):", style="bold"))
+    for page in article["pages"]:
+        mark = "*" if page["id"] == article["representative_page_id"] else " "
+        out.print(
+            Text.assemble(
+                f"{mark} [{page['id']}] ",
+                (page["site_name"] or page["site"], "bold"),
+                f"  {page['title'] or ''}  (similarity {page['similarity'] or 0:.2f})",
+            )
+        )
+        out.print(f"    {page['url']}")
 
 
 @cli.command()
@@ -405,6 +446,193 @@ def stats(db_path: str, as_json: bool, plot: str | None) -> None:
     out.print(crawls)
     if plot:
         out.print(f"charts: {plot}")
+
+
+@cli.command()
+@click.option(
+    "--every",
+    "interval",
+    required=True,
+    metavar="INTERVAL",
+    help="How often: 15m, 30m, 1h, 2h30m...",
+)
+@click.option(
+    "--sources",
+    "sources_path",
+    type=click.Path(dir_okay=False),
+    help="Sources file for the scheduled crawls (default: sources.toml).",
+)
+@db_option()
+@click.option(
+    "--format", "fmt", type=click.Choice(["systemd", "cron"]), default="systemd", show_default=True
+)
+@click.option(
+    "--install",
+    is_flag=True,
+    help="Write the systemd units to ~/.config/systemd/user (or --unit-dir).",
+)
+@click.option(
+    "--unit-dir",
+    type=click.Path(file_okay=False),
+    help="Where --install writes the units (e.g. /etc/systemd/system).",
+)
+def schedule(
+    interval: str,
+    sources_path: str | None,
+    db_path: str,
+    fmt: str,
+    install: bool,
+    unit_dir: str | None,
+) -> None:
+    """Print (or install) a systemd timer or a cron line running `reprint crawl` regularly.
+
+    Runs never overlap: the timer counts from the end of the last run, and a crawl that
+    finds another one running on the archive exits with status 3.
+    """
+    import shutil
+
+    from crawler.schedule import CrawlJob, ScheduleError, cron_line, parse_interval, systemd_units
+
+    try:
+        seconds = parse_interval(interval)
+    except ScheduleError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from exc
+    workdir = Path.cwd()
+    executable = shutil.which("reprint") or str(Path(sys.executable).parent / "reprint")
+    command = [executable, "crawl", "--db", str((workdir / db_path).resolve()), "--no-progress"]
+    if sources_path:
+        command += ["--sources", str((workdir / sources_path).resolve())]
+    job = CrawlJob(workdir=workdir, command=command)
+    if fmt == "cron":
+        try:
+            click.echo(cron_line(job, seconds))
+        except ScheduleError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return
+    units = systemd_units(job, seconds)
+    if not install:
+        for name, text in units.items():
+            click.echo(f"# {name}\n{text}")
+        return
+    target = Path(unit_dir) if unit_dir else Path.home() / ".config" / "systemd" / "user"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in units.items():
+        (target / name).write_text(text)
+        click.echo(f"wrote {target / name}")
+    user = "" if unit_dir else " --user"
+    click.echo(
+        f"now run: systemctl{user} daemon-reload && "
+        f"systemctl{user} enable --now reprint-crawl.timer"
+    )
+
+
+@cli.command()
+@click.option(
+    "--redis",
+    "redis_url",
+    required=True,
+    metavar="URL",
+    help="The Redis the crawl workers push pages to.",
+)
+@db_option()
+@click.option("--until-empty", is_flag=True, help="Stop when the queue is empty.")
+def write(redis_url: str, db_path: str, until_empty: bool) -> None:
+    """Store the pages that distributed crawl workers (`reprint crawl --redis`) queued.
+
+    Run one writer per archive, on the archive's machine; it waits for pages until
+    stopped (Ctrl-C, SIGTERM), or with --until-empty until the queue is drained.
+    """
+    import redis
+
+    from crawler.redis_writer import write_from_redis
+
+    _check_redis(redis_url)
+    server = redis.Redis.from_url(redis_url)
+
+    def report(summary: Any) -> None:
+        err.print(
+            f"stored {summary.pages} pages ({summary.new_articles} new articles, "
+            f"{summary.copies} copies)"
+        )
+
+    try:
+        summary = write_from_redis(server, db_path, until_empty=until_empty, on_batch=report)
+    except ArchiveError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ARCHIVE_ERROR)
+    except KeyboardInterrupt:
+        err.print("stopped")
+        return
+    finally:
+        server.close()
+    out.print(
+        f"stored {summary.pages} pages: {summary.new_articles} new articles, "
+        f"{summary.copies} copies, {summary.unreadable} unreadable (kept in Redis)"
+    )
+
+
+@cli.command()
+@db_option()
+@click.option("--site", help="Only pages of this site (host, as in pages.site).")
+@click.option(
+    "--no-relearn",
+    is_flag=True,
+    help="Use the boilerplate lines learned so far instead of learning them again.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def reextract(db_path: str, site: str | None, no_relearn: bool, as_json: bool) -> None:
+    """Extract and clean every stored page again from its raw HTML, updating pages,
+    articles and their clustering in place (after the extractor improved)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from archive.lock import crawl_lock
+    from archive.reextract import reextract as reextract_archive
+
+    try:
+        with crawl_lock(db_path):  # a crawl and a re-extraction must not interleave
+            db = _open(db_path, readonly=False)
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=True,
+                disable=as_json,
+            ) as bar:
+                tasks: dict[str, Any] = {}
+
+                def progress(phase: str, done: int, total: int) -> None:
+                    if phase not in tasks:
+                        tasks[phase] = bar.add_task(phase, total=total)
+                    bar.update(tasks[phase], completed=done, total=total)
+
+                summary = reextract_archive(
+                    db, site=site, progress=progress, relearn=not no_relearn
+                )
+            db.close()
+    except ArchiveError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ARCHIVE_ERROR)
+    data = summary.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    out.print(
+        f"re-extracted {data['pages']} pages in {data['seconds']:.1f} s: "
+        f"{data['text_changed']} texts changed, {data['metadata_changed']} metadata "
+        f"changed, {data['unchanged']} unchanged, {data['moved']} moved to another article"
+    )
+    out.print(
+        f"articles: {data['articles_before']} -> {data['articles_after']}; "
+        f"words: {data['words_before']} -> {data['words_after']}"
+    )
+    if data["removed"]:
+        out.print(
+            "boilerplate removed: "
+            + ", ".join(f"{kind} {count}" for kind, count in sorted(data["removed"].items()))
+        )
+    for failure in data["failed"]:
+        out.print(f"[yellow]kept as stored[/]: {failure}")
 
 
 # Exit codes of `reprint extract`
@@ -508,16 +736,11 @@ def demo(db_path: str, keep: bool, verbose: bool) -> None:
         )
     db = _open(db_path)
     table = Table(title="stories seen in more than one place", title_justify="left")
-    for column in ("id", "copies", "title", "original"):
+    for column in ("id", "copies", "title", "seen on"):
         table.add_column(column)
     for row in most_copied(db, limit=20):
         if row["copies"] > 1:
-            table.add_row(
-                str(row["id"]),
-                str(row["copies"]),
-                row["title"] or "",
-                row["site_name"] or row["site"],
-            )
+            table.add_row(str(row["id"]), str(row["copies"]), row["title"] or "", row["seen_on"])
     out.print(table)
     query = "season"
     hits = search(db, query, limit=3)

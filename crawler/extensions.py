@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.live import Live
@@ -10,24 +10,10 @@ from rich.table import Table
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.crawlstats import FIGURES
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-# (column title, how to read it from a crawler's stats)
-COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("fetched", lambda s: s.get("downloader/response_count", 0)),
-    ("pages", lambda s: s.get("reprint/pages_fetched", 0)),
-    ("articles", lambda s: s.get("reprint/articles_stored", 0)),
-    ("copies", lambda s: s.get("reprint/copies_clustered", 0)),
-    ("unchanged", lambda s: s.get("reprint/pages_unchanged", 0)),
-    ("not articles", lambda s: s.get("reprint/not_article", 0) + s.get("reprint/not_html", 0)),
-    ("errors", lambda s: error_count(s)),
-)
-
-
-def error_count(stats: dict[str, Any]) -> int:
-    """Total of the ``reprint/errors/*`` counters."""
-    return sum(v for k, v in stats.items() if k.startswith("reprint/errors/"))
 
 
 class _ProgressBoard:
@@ -41,12 +27,12 @@ class _ProgressBoard:
     def render(self) -> Table:
         table = Table(title="reprint crawl", title_justify="left")
         table.add_column("spider")
-        for title, _ in COLUMNS:
-            table.add_column(title, justify="right")
+        for figure in LIVE_FIGURES:
+            table.add_column(figure.short or figure.label, justify="right")
         for crawler in self.crawlers:
             stats = dict(crawler.stats.get_stats())
-            name = crawler.spider.name if getattr(crawler, "spider", None) else "?"
-            table.add_row(name, *(str(read(stats)) for _, read in COLUMNS))
+            name = crawler.spider.name if crawler.spider is not None else "?"
+            table.add_row(name, *(str(figure.read(stats)) for figure in LIVE_FIGURES))
         return table
 
     def add(self, crawler: Crawler) -> None:
@@ -69,6 +55,7 @@ class _ProgressBoard:
 
 
 _BOARD = _ProgressBoard()
+LIVE_FIGURES = tuple(figure for figure in FIGURES if figure.short)
 
 
 class ProgressDisplay:

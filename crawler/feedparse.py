@@ -16,7 +16,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from html.entities import html5 as HTML5_ENTITIES
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -425,7 +425,7 @@ def _collect_text(el: _Element, parts: list[str], blocks: bool) -> None:
         if child.tag is etree.Entity:
             # Only the fixed HTML table, never the document's own definition: feeds often
             # use &eacute; or &nbsp; without declaring them.
-            parts.append(HTML5_ENTITIES.get(f"{child.name};", ""))
+            parts.append(HTML5_ENTITIES.get(f"{cast(Any, child).name};", ""))
         elif isinstance(child.tag, str):
             block = blocks and _local(child.tag) in BLOCK_TAGS
             if block:

@@ -11,6 +11,7 @@ import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,11 @@ from scrapy.exceptions import DropItem
 from archive.db import open_archive, write_transaction
 from archive.errors import NoArticleText, NotHtml
 from archive.extract import extract_article
+from archive.lock import crawl_lock
+from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
 from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
-from archive.urls import normalize_url
+from archive.urls import normalize_url, site_of
 from crawler.signals import source_fetched
 
 if TYPE_CHECKING:
@@ -94,6 +97,8 @@ class ExtractPipeline:
         self.workers = crawler.settings.getint("REPRINT_EXTRACT_WORKERS")
         self.min_words = crawler.settings.getint("REPRINT_MIN_WORDS")
         self.executor: Executor | None = None
+        # lines learned as each site's boilerplate, read from the archive (issue 4)
+        self.boilerplate = LearnedBoilerplate(crawler.settings.get("ARCHIVE_PATH"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -105,6 +110,7 @@ class ExtractPipeline:
     def close_spider(self) -> None:
         _POOL.release()
         self.executor = None
+        self.boilerplate.close()
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -116,6 +122,7 @@ class ExtractPipeline:
             content_type=adapter.get("content_type"),
             hints=adapter.get("hints"),
             min_words=self.min_words,
+            site_boilerplate=self.boilerplate.for_site(site_of(url)),
         )
         try:
             extracted = await asyncio.get_running_loop().run_in_executor(self.executor, job)
@@ -176,7 +183,9 @@ class ArchivePipeline:
         self.db: Database | None = None
         self.crawl_id: int | None = None
         self.pending: list[Any] = []
+        self.lock = ExitStack()
         self.pending_sources: list[SourceFetch] = []
+        self.fetched_sources: list[SourceFetch] = []  # validators saved at a clean finish
         self.last_flush = time.monotonic()
 
     @classmethod
@@ -187,8 +196,11 @@ class ArchivePipeline:
         return pipeline
 
     def open_spider(self) -> None:
+        # one crawl per archive at a time (shared by the spiders of one `reprint crawl`)
+        self.lock.enter_context(crawl_lock(self.path))
         self.db = open_archive(self.path)
         spider = self.crawler.spider
+        assert spider is not None  # pipelines open with their spider
         with write_transaction(self.db):
             interrupted = mark_interrupted(self.db)
             self.crawl_id = start_crawl(self.db, spider.name, _spider_args(spider))
@@ -209,6 +221,7 @@ class ArchivePipeline:
     def source_fetched(self, fetch: SourceFetch) -> None:
         """A feed, sitemap or start page was fetched: record it with the next batch."""
         self.pending_sources.append(fetch)
+        self.fetched_sources.append(fetch)
 
     def flush(self) -> None:
         """Write the pending pages in one transaction, each in its own savepoint."""
@@ -220,7 +233,7 @@ class ArchivePipeline:
             return
         with write_transaction(self.db):
             for fetch in sources:
-                record_source_fetch(self.db, fetch)
+                record_source_fetch(self.db, fetch, validators=False)
             for item in batch:
                 self._save(item)
 
@@ -269,10 +282,18 @@ class ArchivePipeline:
         )
         stats = dict(self.stats.get_stats())
         stats["finish_reason"] = reason
+        clean = status == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
         with write_transaction(self.db):
+            if clean:
+                # every page the sources listed is stored now: next time, ask only for
+                # sources that changed (conditional GET); after errors, ask again in full
+                # so the pages that failed are retried
+                for fetch in self.fetched_sources:
+                    record_source_fetch(self.db, fetch, validators=True)
             finish_crawl(self.db, self.crawl_id, status, stats)
         self.db.close()
         self.db = None
+        self.lock.close()
 
 
 def _spider_args(spider: Spider) -> dict[str, Any]:

@@ -50,6 +50,8 @@ TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 DOWNLOADER_MIDDLEWARES = {
     # first of all: nothing, not even robots.txt, is fetched from a refused address
     "crawler.netguard.PrivateAddressGuardMiddleware": 50,
+    # after robots.txt (100): archived pages are skipped, sources asked conditionally
+    "crawler.incremental.ArchivedPagesMiddleware": 120,
     # a higher number than RetryMiddleware (550): responses reach it first
     "crawler.middlewares.RetryAfterMiddleware": 560,
 }
@@ -73,6 +75,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # --- reprint ---
 ARCHIVE_PATH = "archive.db"
+# Re-fetch pages already archived (conditionally); off, each run fetches only new URLs.
+REPRINT_REFRESH = False
 REPRINT_SOURCES = "sources.toml"
 # Extraction runs in worker processes so the reactor never blocks on parsing; 0 runs it
 # in a thread of this process (for debugging).

@@ -64,7 +64,7 @@ def adhoc_sources(
     feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), sites: tuple[str, ...] = ()
 ) -> list[Source]:
     """Sources given on the command line (--feed/--sitemap/--site)."""
-    out = []
+    out: list[Source] = []
     for kind, urls in (("feed", feeds), ("sitemap", sitemaps), ("site", sites)):
         out.extend(Source(name=url, kind=kind, url=_check_url(url, f"--{kind}")) for url in urls)
     return out

@@ -89,3 +89,13 @@ def test_every_command_has_help() -> None:
         assert command.help, f"command {name} has no help text"
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_reextract_summary(archive_path: str) -> None:
+    result = CliRunner().invoke(cli, ["reextract", "--db", archive_path, "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["pages"] == 2 and summary["unchanged"] == 2
+    assert summary["articles_before"] == summary["articles_after"] == 1
+    result = CliRunner().invoke(cli, ["reextract", "--db", archive_path, "--site", "nowhere"])
+    assert result.exit_code == 0 and "re-extracted 0 pages" in result.stdout

@@ -82,22 +82,31 @@ def test_demo_crawl_stores_each_story_once_with_its_copies(
     ]
 
 
-def test_second_crawl_adds_no_rows(demo_web: FixtureWeb, tmp_path: Path) -> None:
+def test_next_crawls_are_incremental(demo_web: FixtureWeb, tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     _, db = run_crawl(path, *demo_args(demo_web))
     counts = {t: db[t].count for t in ("articles", "pages", "raw")}
     db.close()
+    asked = len(demo_web.requests)
+
+    # nothing changed: every feed and sitemap answers 304, no article is asked for
     stats, db = run_crawl(path, *demo_args(demo_web))
     assert {t: db[t].count for t in ("articles", "pages", "raw")} == counts
-    assert stats["feeds"].get("reprint/articles_stored", 0) == 0
-    assert stats["feeds"]["reprint/pages_unchanged"] >= 1
+    sources = db["sources"].count
+    not_modified = sum(s.get("reprint/sources/not_modified", 0) for s in stats.values())
+    assert not_modified == sources == 6  # 3 feeds, 3 sitemaps
+    again = [p for _, p in demo_web.requests[asked:] if not p.endswith(("robots.txt", ".xml"))]
+    assert again == []
     assert db["crawls"].count == 4
-    assert (
-        db.execute(
-            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'lantern'"
-        ).fetchone()[0]
-        >= 2
-    )
+    db.close()
+
+    # --refresh: sources in full, archived pages asked conditionally (all 304 here)
+    stats, db = run_crawl(path, "--refresh", *demo_args(demo_web))
+    assert {t: db[t].count for t in ("articles", "pages", "raw")} == counts
+    assert sum(s.get("reprint/pages/not_modified", 0) for s in stats.values()) >= counts["pages"]
+    assert sum(s.get("reprint/articles_stored", 0) for s in stats.values()) == 0
+    fts = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'lantern'"
+    assert db.execute(fts).fetchone()[0] >= 2
 
 
 def test_site_spider_finds_articles_from_section_pages(

@@ -269,7 +269,7 @@ def test_export_streams_in_bounded_writes(tmp_path: Path) -> None:
 def test_archives_made_before_change_tracking_are_migrated(tmp_path: Path) -> None:
     db_path = tmp_path / "old.db"
     db = Database(db_path)
-    MIGRATIONS.apply(db, stop_before="m002_change_log_and_browsing")
+    MIGRATIONS.apply(db, stop_before="m004_change_log_and_browsing")
     save_page(db, _fetched(ORIGINAL, page_html("Glasshouse Bay renewed", STORY)))
     db.close()
     readonly = open_archive(db_path, readonly=True)

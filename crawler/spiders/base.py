@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request, Spider
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
@@ -18,12 +18,16 @@ from crawler.signals import source_fetched
 from crawler.sources import Source, adhoc_sources, load_sources
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
 
 # Request.meta key marking the request of a source document (its Source)
 SOURCE_META = "reprint_source"
+# a conditional request's answer when the document did not change (crawler/incremental.py)
+NOT_MODIFIED = 304
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -75,9 +79,15 @@ class SourceSpider(Spider):
         return [s for s in chosen if s.kind == self.source_kind]
 
     def source_request(self, source: Source, url: str | None = None, **kwargs: Any) -> Request:
-        """A request for a source document, reported through ``source_fetched``."""
+        """A request for a source document, reported through ``source_fetched``.
+
+        Never filtered as a duplicate: a feed is asked for on every run, also when the
+        duplicate filter persists between runs (scrapy-redis).
+        """
         meta = {**kwargs.pop("meta", {}), SOURCE_META: source}
-        return Request(url or source.url, errback=self.on_error, meta=meta, **kwargs)
+        return Request(
+            url or source.url, errback=self.on_error, meta=meta, dont_filter=True, **kwargs
+        )
 
     def report_source(self, response: Response) -> None:
         """Record that a source document was fetched (call at the top of its callback)."""
@@ -95,6 +105,23 @@ class SourceSpider(Spider):
                 last_modified=_header(response, "Last-Modified"),
             ),
         )
+
+    def article_request(self, url: str, source: str, hints: dict[str, Any]) -> Request:
+        """A request for an article page listed by a source, with the source's hints."""
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"source": source, "hints": hints},
+        )
+
+    def parse_article(
+        self, response: Response, source: str, hints: dict[str, Any]
+    ) -> Iterator[PageItem]:
+        """An article page listed by a feed or sitemap."""
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
+        yield self.page_item(response, source, hints)
 
     def page_item(
         self, response: Response, source: str | None, hints: dict[str, Any] | None = None
@@ -132,13 +159,18 @@ class SourceSpider(Spider):
             reason = str(failure.value) or "ignored"
             if "robots" in reason:
                 key = "robots_forbidden"
+            elif "DOWNLOAD_MAXSIZE" in reason or "download max size" in reason:
+                key = "too_large"  # e.g. a gzip bomb, stopped while decompressing
             elif reason.startswith("private address"):
                 key = "private_address"
             else:
                 key = reason.replace(" ", "_")
             stats.inc_value(f"reprint/skipped/{key}")
             logger.info("skipped %s: %s", url, reason)
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(DownloadCancelledError) and "size" in str(failure.value):
+            stats.inc_value("reprint/skipped/too_large")  # over DOWNLOAD_MAXSIZE
+            logger.warning("too large, not downloaded: %s", url)
+        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             stats.inc_value("reprint/errors/timeout")
             logger.warning("timed out: %s", url)
         elif failure.check(DNSLookupError):

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from crawler.feedparse import FeedError, parse_feed
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from scrapy.http import Response
 
-    from crawler.items import PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,8 @@ class FeedsSpider(SourceSpider):
     def parse_feed(self, response: Response, source: str) -> Iterator[Request]:
         """Parse a feed and request its articles."""
         self.report_source(response)
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         stats = self.crawler.stats
         try:
             feed = parse_feed(response.body, response.url)
@@ -57,15 +58,4 @@ class FeedsSpider(SourceSpider):
                 "author": entry.author,
                 "tags": list(entry.tags),
             }
-            yield Request(
-                entry.url,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={"source": source, "hints": hints},
-            )
-
-    def parse_article(
-        self, response: Response, source: str, hints: dict[str, Any]
-    ) -> Iterator[PageItem]:
-        """An article listed by a feed."""
-        yield self.page_item(response, source, hints)
+            yield self.article_request(entry.url, source, hints)

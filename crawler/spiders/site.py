@@ -12,7 +12,7 @@ from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 
 from crawler.pagekind import is_article_page, is_hub_url
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -74,6 +74,8 @@ class SiteSpider(SourceSpider):
     def parse_page(self, response: Response, source: str, depth: int) -> Iterator[Any]:
         """Yield the page if it is an article; follow its in-site links while under depth."""
         self.report_source(response)
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         stats = self.crawler.stats
         if not isinstance(response, TextResponse):
             stats.inc_value("reprint/site/not_text")

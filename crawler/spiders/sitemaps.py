@@ -17,14 +17,13 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
-from crawler.spiders.base import SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from scrapy.http import Response
 
-    from crawler.items import PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +64,8 @@ class SitemapsSpider(SourceSpider):
     def parse_robots(self, response: Response, source: str, depth: int) -> Iterator[Request]:
         """Follow the Sitemap: lines of a robots.txt."""
         self.report_source(response)
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         for url in sitemap_urls_from_robots(response.text, base_url=response.url):
             yield Request(
                 url,
@@ -91,6 +92,8 @@ class SitemapsSpider(SourceSpider):
     def parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Request]:
         """Parse a sitemap index (follow it) or a urlset (request its pages)."""
         self.report_source(response)
+        if response.status == NOT_MODIFIED:
+            return  # nothing new since the last crawl
         stats = self.crawler.stats
         body = self._body(response)
         if body is None:
@@ -127,15 +130,4 @@ class SitemapsSpider(SourceSpider):
                 "published": entry.news_published or entry.lastmod,
                 "tags": list(entry.news_keywords),
             }
-            yield Request(
-                entry.loc,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={"source": source, "hints": hints},
-            )
-
-    def parse_article(
-        self, response: Response, source: str, hints: dict[str, Any]
-    ) -> Iterator[PageItem]:
-        """An article listed by a sitemap."""
-        yield self.page_item(response, source, hints)
+            yield self.article_request(entry.loc, source, hints)

@@ -1,0 +1,323 @@
+"""Syndication boilerplate removal (archive/clean.py) and per-site learning
+(archive/sitelearn.py), on pages written for these tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from archive.clean import LINE_PATTERNS, clean_text, line_key, line_kind
+from archive.db import open_archive, write_transaction
+from archive.extract import extract_article
+from archive.settings import SITE_LINE_MIN_ARTICLES
+from archive.sitelearn import LearnedBoilerplate, learned_lines, story_key, threshold
+from archive.store import FetchedPage, save_page
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+PAGES = Path(__file__).parent / "sites" / "syndication"
+
+STORY = [
+    "Marlow Finch will headline the Saltmere Folk Festival this summer, organisers confirmed "
+    "on Tuesday, in what will be the singer's first outdoor show since her comeback album.",
+    "The festival, now in its fourteenth year, moves to a larger field on the edge of the "
+    "village after last year's event sold out within a day of tickets going on sale.",
+    "Finch said she had spent childhood summers in the area and that playing the festival "
+    "had been on her list since she first picked up a guitar at the age of eleven.",
+    "Tickets go on sale on Friday morning, with a limited number held back for residents.",
+]
+TITLE = "Marlow Finch to headline Saltmere Folk Festival"
+
+# One real example of every kind of known boilerplate, as syndicators print it.
+KIND_EXAMPLES = [
+    (
+        "embed_placeholder",
+        "To view this content, you'll need to update your privacy settings. "
+        "Please click here to do so.",
+    ),
+    (
+        "embed_placeholder",
+        "This content is imported from Instagram. You may be able to find the same content "
+        "in another format, or you may be able to find more information, at their web site.",
+    ),
+    ("photo_credit", "Photo credit: Brightwave"),
+    ("photo_credit", "(Photo: Getty Images)"),
+    ("photo_credit", "Marlow Finch on stage in Leeds last spring (Photo: Getty Images)"),
+    (
+        "newsletter",
+        "Like this article? Sign up to our newsletter to get more articles like this "
+        "delivered straight to your inbox.",
+    ),
+    ("newsletter", "SIGN UP"),
+    ("newsletter", "Never miss a story"),
+    ("social", "Share this article"),
+    ("social", "Follow Tidings on Instagram, TikTok and X."),
+    ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
+    ("related_heading", "You Might Also Like"),
+    ("related_heading", "Most read"),
+    ("related_link", "Read more: Harbour Lane legend quits after 22 years"),
+    ("related_link", "Related: Every bombshell from the Paradise Shores reunion"),
+    ("originally_appeared", "This article originally appeared on Glossmag"),
+    ("originally_appeared", "The post Marlow Finch to headline appeared first on Glossmag."),
+    ("ad_marker", "Advertisement"),
+    ("ad_marker", "Story continues below advertisement"),
+    ("ad_marker", "We may earn a commission from links on this page."),
+    ("copyright", "© 2025 Tidings Media Ltd. All rights reserved."),
+    ("markup_value", "2025-05-01T09:00:00+01:00"),
+    ("ui_label", "12 Comments"),
+    ("byline", "By Rae Lindqvist"),
+    ("byline", "Published 1 May 2025"),
+    ("byline", "Reporting by Rae Lindqvist; Editing by Ola Brandt"),
+]
+
+# Story sentences that share words with boilerplate and must stay.
+STORY_LOOKALIKES = [
+    "She said she would sign up to our newsletter of life lessons any day, laughing.",
+    "By the end of the night the crowd had learned every word of the chorus.",
+    "Updated figures released in 2019 show the festival's audience has doubled.",
+    "Fans who follow the band closely will recognise the cover photo from its debut.",
+    "The photo, taken by her brother, became the cover of the album.",
+    "Related to the headliner by marriage, the support act is a local favourite.",
+    "Advertising executives were among the crowd at the launch in London.",
+    "Read the lyrics closely and the song is about the village she grew up in.",
+    "By Friday, tickets had sold out.",
+    "Workers may receive compensation under the new law.",
+    "Copyright law changed in 2019.",
+    "Photographs by her brother hang in the hall.",
+    "Register now for the vote, officials urged residents.",
+]
+
+
+def _article(paragraphs: list[str], *, extra: str = "", head: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title>'
+        f'<meta property="og:title" content="{TITLE}">{head}</head><body>'
+        "<nav><a href='/'>Home</a> <a href='/music/'>Music</a></nav>"
+        f"<main><article><h1>{TITLE}</h1>{body}{extra}</article></main>"
+        "<footer><p>Tidings is a fictional publisher.</p></footer></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(("kind", "line"), KIND_EXAMPLES)
+def test_each_boilerplate_kind_is_recognised(kind: str, line: str) -> None:
+    assert line_kind(line) == kind
+    cleaned = clean_text("\n".join([STORY[0], line, STORY[1]]))
+    assert cleaned.text.splitlines() == STORY[:2]
+    assert cleaned.removed == {kind: 1}
+
+
+@pytest.mark.parametrize("sentence", STORY_LOOKALIKES)
+def test_story_sentences_that_look_like_boilerplate_stay(sentence: str) -> None:
+    assert line_kind(sentence) is None
+    assert clean_text(f"{STORY[0]}\n{sentence}").text == f"{STORY[0]}\n{sentence}"
+
+
+def test_every_pattern_kind_has_an_example() -> None:
+    assert set(LINE_PATTERNS) | {"byline"} == {kind for kind, _ in KIND_EXAMPLES}
+
+
+@pytest.mark.parametrize(("kind", "line"), KIND_EXAMPLES)
+def test_extraction_removes_each_kind_from_a_page(kind: str, line: str) -> None:
+    page = _article([STORY[0], STORY[1], line, STORY[2], STORY[3]])
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert line not in ex.text
+    for sentence in STORY:
+        assert sentence in ex.text
+
+
+def test_origin_is_recorded_as_evidence() -> None:
+    cleaned = clean_text(f"{STORY[0]}\nThis article originally appeared on Glossmag.")
+    assert cleaned.origin == "Glossmag"
+    cleaned = clean_text(f"{STORY[0]}\nThis story was first published by Hollow Pine Media")
+    assert cleaned.origin == "Hollow Pine Media"
+
+
+def test_related_block_in_text_ends_at_the_first_sentence() -> None:
+    text = "\n".join(
+        [STORY[0], "You Might Also Like", "Another show is back", "A star quits", STORY[1]]
+    )
+    cleaned = clean_text(text)
+    assert cleaned.text.splitlines() == STORY[:2]
+    assert cleaned.removed == {"related_heading": 1, "related_link": 2}
+
+
+def test_headline_repeated_at_the_top_is_metadata_not_text() -> None:
+    cleaned = clean_text(f"{TITLE}\n{STORY[0]}\n{TITLE}", titles=[TITLE])
+    # only the leading copy is the headline; later, the words are the story's own
+    assert cleaned.text == f"{STORY[0]}\n{TITLE}"
+    assert cleaned.removed == {"headline": 1}
+
+
+def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> None:
+    extra = (
+        "<h3>You Might Also Like</h3><ul><li><a href='/a'>Another show is back</a></li>"
+        "<li><a href='/b'>A star quits a soap</a></li></ul>"
+        "<div style='display: none' itemscope itemtype='https://schema.org/NewsArticle'>"
+        f"<div itemprop='headline'>{TITLE}</div>"
+        "<div itemprop='datePublished'>2025-05-01T09:00:00+01:00</div>"
+        f"<div itemprop='articleBody'>{STORY[0]}</div></div>"
+    )
+    recirculation = "<a href='/tv/harbour-lane'>HARBOUR LANE STAR QUITS AFTER 22 YEARS</a>"
+    page = _article([STORY[0], recirculation, *STORY[1:]], extra=extra)
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for junk in ("You Might Also Like", "Another show", "HARBOUR LANE", "2025-05-01"):
+        assert junk not in ex.text
+    assert ex.text.count(STORY[0]) == 1
+    assert ex.removed["related_heading"] == 1
+    assert ex.removed["link_block"] == 1
+    assert ex.removed["hidden_markup"] == 1
+
+
+def test_embedded_social_post_is_kept_as_a_quote() -> None:
+    tweet = (
+        "<div class='social-media-embed'><blockquote class='twitter-tweet'><p>Saltmere, I am "
+        "coming home this summer and I cannot wait to see every one of you there</p>"
+        "— Marlow Finch (@marlowfinch) <a href='https://x.example/status/1'>May 1, 2025</a>"
+        "</blockquote></div>"
+    )
+    page = _article([STORY[0], STORY[1]], extra=tweet + "".join(f"<p>{p}</p>" for p in STORY[2:]))
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "I am coming home this summer" in ex.text
+
+
+def test_republished_page_keeps_only_the_story() -> None:
+    """A Yahoo-style republished magazine story (tests/sites/syndication)."""
+    page = (PAGES / "republished.html").read_bytes()
+    expected = json.loads((PAGES / "republished.json").read_text(encoding="utf-8"))
+    ex = extract_article(page, "https://dailywire.example/entertainment/finch-123.html")
+    for snippet in expected["must_contain"]:
+        assert snippet in ex.text
+    for snippet in expected["must_not_contain"]:
+        assert snippet not in ex.text, snippet
+    assert ex.origin == "Glossmag"
+    assert ex.text.splitlines()[0].startswith(expected["must_contain"][0])
+
+
+# --- per-site learning -----------------------------------------------------------------
+
+SITE = "kettle.example"
+HOUSE_LINE = "Kettle and Crumb readers can claim a free tote with the code KC-TOTE at checkout"
+SHARED_SENTENCE = "The Saltmere Folk Festival runs from 4 to 6 July on the village green."
+STORIES = {
+    "finch": STORY,
+    "ferry": [
+        "The Saltmere ferry will run through the night for the first time this summer, the "
+        "operator said, so that visitors can stay until the last act leaves the stage.",
+        "Late sailings will leave every hour from midnight and cost the same as day tickets, "
+        "a decision the parish council called a welcome surprise for residents.",
+        "The operator said it would review the timetable after the summer season ends.",
+    ],
+    "bakery": [
+        "A bakery on Saltmere's high street has been named the best in the county by a panel "
+        "of judges who tasted more than two hundred loaves over three weekends.",
+        "Its owners, who opened the shop five years ago after leaving jobs in the city, said "
+        "the win had brought queues around the corner every morning since.",
+        "The shop now plans to open on Sundays for the first time this year.",
+    ],
+    "lifeboat": [
+        "Saltmere's lifeboat crew has welcomed three new volunteers after a recruitment drive "
+        "that drew more applicants than any other in the station's long history.",
+        "The new members will train for a year before joining the crew on call-outs, which "
+        "have risen by a third since the village became a summer destination.",
+        "The station opens its doors to visitors on the first Saturday of every month.",
+    ],
+}
+
+
+def _site_page(story: str, *, with_house_line: bool = True, shared: bool = False) -> bytes:
+    paragraphs = list(STORIES[story])
+    if shared:
+        paragraphs.insert(1, SHARED_SENTENCE)
+    if with_house_line:
+        paragraphs.insert(2, HOUSE_LINE)
+    return _article(paragraphs)
+
+
+def _store(db: Database, story: str, body: bytes, site: str = SITE) -> None:
+    url = f"https://{site}/news/{story}/"
+    save_page(db, FetchedPage(url, url, body, extract_article(body, url)))
+
+
+def test_a_new_site_learns_its_boilerplate_after_a_few_stories(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    with write_transaction(db):
+        _store(db, "finch", _site_page("finch", shared=True))
+        _store(db, "ferry", _site_page("ferry", shared=True))
+        assert line_key(HOUSE_LINE) not in learned_lines(db, SITE)  # two stories: not yet
+        _store(db, "bakery", _site_page("bakery"))
+    learned = learned_lines(db, SITE)
+    assert line_key(HOUSE_LINE) in learned
+    # in two stories only: a sentence the stories share, never the site's template
+    assert line_key(SHARED_SENTENCE) not in learned
+
+    ex = extract_article(
+        _site_page("lifeboat", shared=True),
+        f"https://{SITE}/news/lifeboat/",
+        site_boilerplate=learned,
+    )
+    assert HOUSE_LINE not in ex.text
+    assert SHARED_SENTENCE in ex.text
+    assert ex.removed["site_learned"] == 1
+    for sentence in STORIES["lifeboat"]:
+        assert sentence in ex.text
+
+
+def test_a_line_of_one_story_is_never_learned(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    head = f'<link rel="canonical" href="https://{SITE}/news/finch/">'
+    with write_transaction(db):
+        for path in ("news/finch/", "amp/news/finch/", "music/finch/", "news/finch/?p=2"):
+            # one story under several URLs that name one canonical URL
+            url = f"https://{SITE}/{path}"
+            page = _article([STORY[0], HOUSE_LINE, *STORY[1:]], head=head)
+            save_page(db, FetchedPage(url, url, page, extract_article(page, url)))
+    assert learned_lines(db, SITE) == frozenset()
+
+
+def test_threshold_grows_with_the_site() -> None:
+    assert threshold(0) == SITE_LINE_MIN_ARTICLES
+    assert threshold(10) == SITE_LINE_MIN_ARTICLES
+    assert threshold(10_000) == 200
+
+
+def test_learned_boilerplate_cache_reads_the_archive_and_refreshes(tmp_path: Path) -> None:
+    now = [0.0]
+    cache = LearnedBoilerplate(tmp_path / "a.db", refresh_s=10, clock=lambda: now[0])
+    assert cache.for_site(SITE) == frozenset()  # no archive yet
+    db = open_archive(tmp_path / "a.db")
+    with write_transaction(db):
+        for story in ("finch", "ferry", "bakery"):
+            _store(db, story, _site_page(story))
+    assert cache.for_site(SITE) == frozenset()  # cached until the refresh interval
+    now[0] = 11.0
+    assert line_key(HOUSE_LINE) in cache.for_site(SITE)
+    assert cache.for_site("other.example") == frozenset()
+    assert LearnedBoilerplate(None).for_site(SITE) == frozenset()
+    cache.close()
+
+
+def test_bold_word_opening_a_story_sentence_is_not_a_related_heading() -> None:
+    sentence = (
+        "<strong>Trending</strong> <a href='/tag/finch'>#MarlowFinch</a> was the top hashtag "
+        "in Britain on Tuesday night, with fans sharing clips of her last tour."
+    )
+    inline_related = (
+        "<strong>Related:</strong> <a href='/tv/harbour'>Harbour Lane legend quits after "
+        "22 years</a>"
+    )
+    page = _article([STORY[0], sentence, STORY[1], inline_related, *STORY[2:]])
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Trending #MarlowFinch was the top hashtag" in " ".join(ex.text.split())
+    assert "Harbour Lane" not in ex.text
+
+
+def test_story_key_ignores_a_canonical_that_names_the_home_page() -> None:
+    page = "https://kettle.example/news/ferry/?utm_source=x"
+    assert story_key(page, "https://kettle.example/news/ferry/") == story_key(page, None)
+    assert story_key(page, "https://kettle.example/") == "https://kettle.example/news/ferry/"
+    assert story_key(page, "https://glossmag.example/tv/x/") == "https://glossmag.example/tv/x/"

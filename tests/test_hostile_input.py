@@ -1,0 +1,141 @@
+"""Hostile input through the real crawler: bombs, oversized, binary, broken encodings,
+deep nesting, entity expansion, slow servers, huge feeds. Each is counted by reason and
+none costs the good page crawled beside it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from typing import TYPE_CHECKING
+
+import pytest
+
+from crawler.fixture_server import FixtureWeb
+
+from .conftest import run_crawl
+from .test_archive import STORY, page_html
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+BOMB_BYTES = 40 * 1024 * 1024  # decompresses to 4x the crawl's 10 MB DOWNLOAD_MAXSIZE
+HUGE_FEED_ITEMS = 20_000
+
+
+def _feed(links: list[str]) -> str:
+    items = "".join(
+        f"<item><title>t</title><link>{{{{site:traps}}}}{p}</link></item>" for p in links
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    )
+
+
+@pytest.fixture
+def traps(tmp_path: Path) -> Iterator[FixtureWeb]:
+    """A web of traps, generated (bombs are not worth committing), beside one good page."""
+    site = tmp_path / "web" / "traps"
+    (site / "good").mkdir(parents=True)
+    (site / "good" / "index.html").write_bytes(page_html("The good page", STORY))
+    (site / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    (site / "gzip-bomb.bin").write_bytes(gzip.compress(b" " * BOMB_BYTES, compresslevel=9))
+    (site / "deflate-bomb.bin").write_bytes(zlib.compress(b"<p>" * (BOMB_BYTES // 3), 9))
+    (site / "oversized.bin").write_bytes(b"<html><body>" + b"<p>big</p>" * 1_200_000)
+    nested = "<div>" * 5000 + "".join(f"<p>{p}</p>" for p in STORY) + "</div>" * 5000
+    (site / "nested.html").write_text(f"<html><body>{nested}</body></html>")
+    mixed = page_html("Mixed encodings", STORY).replace(
+        b"Cornish", "Corn\xe9sh caf\xe9 \xff\xfe".encode("latin-1")
+    )
+    (site / "mixed.bin").write_bytes(mixed)
+    bomb_sitemap = (
+        '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(
+            f'<!ENTITY {c} "{("&" + p + ";") * 10}">'
+            for p, c in zip("abcdefg", "bcdefgh", strict=True)
+        )
+        + '<!ENTITY ext SYSTEM "{{site:traps}}/secret.txt">]>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>{{site:traps}}/good/</loc><lastmod>&h;&ext;</lastmod></url></urlset>"
+    )
+    (site / "bomb-sitemap.xml").write_text(bomb_sitemap)
+    (site / "secret.txt").write_text("never fetched")
+    links = [
+        "/good/",
+        "/gzip-bomb",
+        "/deflate-bomb",
+        "/oversized",
+        "/nested.html",
+        "/mixed",
+        "/binary",
+        "/slow",
+    ]
+    (site / "feed.xml").write_text(_feed(links))
+    (site / "huge-feed.xml").write_text(
+        _feed([f"/good/?n={i % 3}" for i in range(HUGE_FEED_ITEMS)])
+    )
+    (site / "_routes.json").write_text(
+        json.dumps(
+            {
+                "/gzip-bomb": {
+                    "body_file": "gzip-bomb.bin",
+                    "content_type": "text/html",
+                    "headers": {"Content-Encoding": "gzip"},
+                },
+                "/deflate-bomb": {
+                    "body_file": "deflate-bomb.bin",
+                    "content_type": "text/html",
+                    "headers": {"Content-Encoding": "deflate"},
+                },
+                "/oversized": {"body_file": "oversized.bin", "content_type": "text/html"},
+                "/mixed": {"body_file": "mixed.bin", "content_type": "text/html; charset=utf-8"},
+                "/binary": {"body_file": "gzip-bomb.bin", "content_type": "text/html"},
+                "/slow": {"delay_ms": 6000, "body": "<html><body>late</body></html>"},
+            }
+        )
+    )
+    with FixtureWeb(tmp_path / "web") as web:
+        yield web
+
+
+def test_traps_are_counted_and_the_good_page_is_kept(traps: FixtureWeb, tmp_path: Path) -> None:
+    stats, db = run_crawl(
+        tmp_path / "t.db",
+        "--feed",
+        traps.url("traps", "/feed.xml"),
+        "-s",
+        "DOWNLOAD_TIMEOUT=2",
+        "-s",
+        "RETRY_TIMES=0",
+    )
+    feeds = stats["feeds"]
+    assert feeds["finish_reason"] == "finished"
+    assert feeds["reprint/skipped/too_large"] == 3  # gzip and deflate bombs, oversized
+    assert feeds["reprint/errors/timeout"] == 1  # the slow server
+    assert feeds["reprint/not_html"] >= 1  # binary labelled text/html
+    titles = {r["title"] for r in db.query("SELECT title FROM pages")}
+    assert {"The good page", "Mixed encodings"} <= titles
+    mixed = db.execute("SELECT text FROM pages WHERE title = 'Mixed encodings'").fetchone()[0]
+    assert "Glasshouse Bay" in mixed  # broken bytes cost only themselves
+    # over DOWNLOAD_MAXSIZE without compression: cancelled, counted, not stored
+    assert not db.execute("SELECT 1 FROM pages WHERE url LIKE '%/oversized'").fetchone()
+    # deeply nested HTML neither crashes the extractor nor the crawl
+    assert feeds.get("reprint/errors/extractor_crashed", 0) == 0
+
+
+def test_sitemap_entity_expansion_neither_expands_nor_fetches(
+    traps: FixtureWeb, tmp_path: Path
+) -> None:
+    stats, db = run_crawl(tmp_path / "s.db", "--sitemap", traps.url("traps", "/bomb-sitemap.xml"))
+    assert stats["sitemaps"]["finish_reason"] == "finished"
+    assert ("traps", "/secret.txt") not in traps.requests
+    assert db["pages"].count <= 1
+
+
+def test_huge_feed(traps: FixtureWeb, tmp_path: Path) -> None:
+    stats, db = run_crawl(tmp_path / "h.db", "--feed", traps.url("traps", "/huge-feed.xml"))
+    feeds = stats["feeds"]
+    assert feeds["reprint/feeds/entries"] == 3  # 20k items, 3 distinct URLs (deduplicated)
+    # three URLs of one text: three pages, one article
+    assert (db["pages"].count, db["articles"].count) == (3, 1)
