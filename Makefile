@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 .PHONY: demo test install install-test system-deps lint clean
 
 # Programs the tests run for real (not Python packages): redis-server for distributed
-# crawls. Installed with apt when missing and we are root (CI, fresh machines).
-SYSTEM_DEPS := redis-server:redis-server
+# crawls; Debian's chromium for the browser test (Playwright cannot download its own
+# browsers here). Installed with apt when missing and we are root (CI, fresh machines).
+SYSTEM_DEPS := redis-server:redis-server chromium:chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from archive.errors import ArchiveLocked, ArchiveNotFound
-from archive.settings import BUSY_TIMEOUT_MS, WRITER_CACHE_MB
+from archive.settings import BUSY_TIMEOUT_MS, READ_CACHE_KIB, WRITER_CACHE_MB
 
 MIGRATIONS = Migrations("reprint")
 
@@ -216,10 +216,116 @@ def m004_dedup_index(db: Database) -> None:
         last_id = batch[-1][0]
 
 
+# Columns of `articles` whose change is a change of the story for incremental exports
+# (`reprint export --after`): all but last_seen, which every re-crawl of an unchanged page
+# moves and which would otherwise re-export the whole archive after each crawl. A
+# migration that adds article columns should call _create_change_triggers again.
+UNTRACKED_ARTICLE_COLUMNS = frozenset({"id", "last_seen"})
+# Columns of `pages` that show in an export's list of places a story ran.
+TRACKED_PAGE_COLUMNS = ("article_id", "url", "final_url", "site", "title", "published")
+_NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')"  # the format of metadata.now_iso()
+
+
+def _record_change_sql(article_id: str) -> str:
+    # One row per article, replaced on each change: AUTOINCREMENT gives the new row a seq
+    # above every seq ever handed out (never reused, even after deletes), and rows are
+    # written under SQLite's single write lock, so a reader's max(seq) is a correct
+    # cursor: whatever commits later gets a higher seq. `deleted` is worked out here so a
+    # page trigger firing after its article was removed still records a tombstone.
+    return (
+        "INSERT OR REPLACE INTO article_changes (article_id, deleted, changed_at) "
+        f"SELECT {article_id}, NOT EXISTS (SELECT 1 FROM articles WHERE id = {article_id}), "
+        f"{_NOW_SQL} WHERE {article_id} IS NOT NULL;"
+    )
+
+
+def _create_change_triggers(db: Database) -> None:
+    """(Re)create the triggers that log every change of an article in ``article_changes``.
+
+    Triggers rather than code in store.py, so every writer (crawls, reextract, dedup
+    re-clustering, a user's own SQL) is tracked without knowing about it.
+    """
+    columns = [c for c in db["articles"].columns_dict if c not in UNTRACKED_ARTICLE_COLUMNS]
+    article_changed = " OR ".join(f"OLD.[{c}] IS NOT NEW.[{c}]" for c in columns)
+    page_changed = " OR ".join(f"OLD.[{c}] IS NOT NEW.[{c}]" for c in TRACKED_PAGE_COLUMNS)
+    triggers = {
+        "article_changes_articles_ai": (
+            f"AFTER INSERT ON articles BEGIN {_record_change_sql('NEW.id')} END"
+        ),
+        "article_changes_articles_au": (
+            f"AFTER UPDATE ON articles WHEN {article_changed} "
+            f"BEGIN {_record_change_sql('NEW.id')} END"
+        ),
+        "article_changes_articles_ad": (
+            f"AFTER DELETE ON articles BEGIN {_record_change_sql('OLD.id')} END"
+        ),
+        "article_changes_pages_ai": (
+            f"AFTER INSERT ON pages BEGIN {_record_change_sql('NEW.article_id')} END"
+        ),
+        "article_changes_pages_au": (
+            f"AFTER UPDATE OF {', '.join(TRACKED_PAGE_COLUMNS)} ON pages WHEN {page_changed} "
+            f"BEGIN {_record_change_sql('OLD.article_id')} "
+            f"{_record_change_sql('NEW.article_id')} END"
+        ),
+        "article_changes_pages_ad": (
+            f"AFTER DELETE ON pages BEGIN {_record_change_sql('OLD.article_id')} END"
+        ),
+    }
+    for name, body in triggers.items():
+        db.execute(f"DROP TRIGGER IF EXISTS [{name}]")
+        db.execute(f"CREATE TRIGGER [{name}] {body}")
+
+
+# The day and month an article belongs to in browsing (datasette facet) and charts.
+ARTICLE_DAY_SQL = "substr(coalesce(published, first_seen), 1, 10)"
+ARTICLE_MONTH_SQL = "substr(coalesce(published, first_seen), 1, 7)"
+
+
+@MIGRATIONS()
+def m005_change_log_and_browsing(db: Database) -> None:
+    """Change log for incremental exports; the `catalog` view and indexes for browsing.
+
+    - ``article_changes``: one row per article, with the sequence number of its latest
+      change (insert, update, a copy added or moved, delete as a tombstone).
+    - ``catalog``: one row per story without its text, with a ``month`` column to facet on.
+    - indexes behind datasette's facets and canned queries, so they answer on a million
+      articles without scanning the article texts.
+    """
+    db.execute(
+        "CREATE TABLE article_changes ("
+        " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " article_id INTEGER NOT NULL UNIQUE,"
+        " deleted INTEGER NOT NULL DEFAULT 0,"
+        " changed_at TEXT NOT NULL)"
+    )
+    # archives made before this migration: every article is a change after cursor 0
+    db.execute(
+        "INSERT INTO article_changes (article_id, deleted, changed_at) "
+        f"SELECT id, 0, {_NOW_SQL} FROM articles ORDER BY id"
+    )
+    _create_change_triggers(db)
+    db.execute(
+        "CREATE VIEW catalog AS SELECT id, title, site, site_name, author, language, "
+        f"{ARTICLE_MONTH_SQL} AS month, published, copies, word_count, first_seen, "
+        "last_seen, canonical_url FROM articles"
+    )
+    db["articles"].create_index(["first_seen"], if_not_exists=True)
+    db["articles"].create_index(["copies"], if_not_exists=True)
+    db["articles"].create_index(["language"], if_not_exists=True)
+    db["articles"].create_index(["author"], if_not_exists=True)
+    # expression indexes serve the month facet and the per-day-per-site chart from the
+    # index alone (SQLite uses them when a query repeats the expression exactly)
+    db.execute(f"CREATE INDEX IF NOT EXISTS idx_articles_month ON articles ({ARTICLE_MONTH_SQL})")
+    db.execute(
+        f"CREATE INDEX IF NOT EXISTS idx_articles_day_site ON articles ({ARTICLE_DAY_SQL}, site)"
+    )
+
+
 def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
     else:
         conn = sqlite3.connect(path)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

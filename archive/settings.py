@@ -39,6 +39,43 @@ WRITER_CACHE_MB = 256
 # Snippet of a search hit: this many tokens around the match.
 SNIPPET_TOKENS = 24
 SEARCH_DEFAULT_LIMIT = 20
+# Search ranks (bm25) at most this many matches, the newest: bm25 costs ~1-2 us a match,
+# so a common word in a million-article archive (100k+ matches) took 150-400 ms ranked
+# exactly; 10k keeps every query under ~30 ms (bench/scale.py) and is exact for any query
+# matching fewer stories. For news, the newest matches are where the best hit usually is.
+SEARCH_RANK_WINDOW = 10_000
+# Page cache of read-only connections (search, exports, the API, datasette): a search
+# reads a common term's doclist once to rank and again for each hit's snippet; with the
+# default 2 MB they went back to the OS each time. 64 MB (allocated only as used) took
+# 10-20% off the slowest searches of a million-article archive (bench/scale.py).
+READ_CACHE_KIB = 65_536
+
+# --- serving and exporting (issue 7) ---
+
+# Rows fetched from SQLite and written per chunk by exports: big enough that per-call
+# overhead vanishes (JSONL runs at C speed inside SQLite's json_object), small enough that
+# memory stays flat (~5 MB of article text, ~60 MB peak RSS) on a million-article export.
+EXPORT_CHUNK_ROWS = 500
+# Parquet row groups: readers (DuckDB, pandas, Spark) skip and parallelise by row group
+# and like them tens of MB; 5k articles is ~20 MB of text, and the group is held in
+# memory as Python objects and Arrow arrays while built (~150 MB peak at 20k).
+PARQUET_ROW_GROUP_ROWS = 5_000
+# Entries in the Atom feed that `reprint serve` publishes: feed readers poll often and
+# keep what they saw, so the latest stories are enough; exports take --limit instead.
+FEED_SERVED_ENTRIES = 50
+# Words of an article shown as the summary of a feed entry when it has no description.
+FEED_SUMMARY_WORDS = 60
+# Days shown by the per-day chart of `reprint stats --plot` and the stats page: two
+# months show the rhythm of each site without squeezing bars below a pixel or two.
+CHART_DAYS = 60
+# Sites drawn in their own colour in the per-day chart; the rest are summed as "other"
+# (more colours than this cannot be told apart).
+CHART_TOP_SITES = 8
+# Datasette: the port `reprint serve` uses by default (datasette's own default).
+SERVE_DEFAULT_PORT = 8001
+# Facet counts on a million articles are index scans of ~50-300 ms; datasette's default
+# 200 ms limit drops them as "timed out" on the author and month facets.
+SERVE_FACET_TIME_LIMIT_MS = 1_000
 
 # Read time: 238 words a minute, the mean silent reading rate of adults for non-fiction
 # in Brysbaert's 2019 meta-analysis of 190 studies (the "200-250" of most news sites).

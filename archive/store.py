@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import zstandard
 
+from archive.db import write_transaction
 from archive.dedup import PageFacts, page_similarities, place_page
 from archive.metadata import now_iso
 from archive.settings import ZSTD_LEVEL
@@ -279,12 +280,20 @@ def cluster_page(
 def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> SaveResult:
     """Store one fetched page: its raw body, its page row and its article.
 
-    Call inside a transaction (:func:`archive.db.write_transaction`) to batch writes.
+    Called inside a transaction (:func:`archive.db.write_transaction`), it joins it, so
+    callers batch many pages in one commit; called outside one, it commits on its own.
 
     :param db: the archive, opened writable
     :param page: the fetched page with its extraction
     :param crawl_id: the crawl that fetched it
     """
+    if not db.conn.in_transaction:
+        with write_transaction(db):
+            return _save_page(db, page, crawl_id)
+    return _save_page(db, page, crawl_id)
+
+
+def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveResult:
     ex = page.extracted
     raw_sha = save_raw(db, page.body, page.content_type, ex.encoding)
     row = _page_row(page, crawl_id, raw_sha)

@@ -19,10 +19,11 @@ from rich.text import Text
 
 from archive.db import open_archive
 from archive.errors import ArchiveError
+from archive.export import FORMATS
 from archive.lock import crawl_lock
 from archive.read import ArticleNotFound, archive_totals, get_article, most_copied
 from archive.search import HIGHLIGHT_END, HIGHLIGHT_START, search
-from archive.settings import SEARCH_DEFAULT_LIMIT
+from archive.settings import SEARCH_DEFAULT_LIMIT, SERVE_DEFAULT_PORT
 from crawler.crawlstats import FIGURES
 
 if TYPE_CHECKING:
@@ -397,9 +398,19 @@ def show(article_id: int, db_path: str, as_json: bool, no_text: bool) -> None:
 @cli.command()
 @db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON.")
-def stats(db_path: str, as_json: bool) -> None:
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="FILE.svg",
+    help="Also draw articles per day per site and syndication fan-out to this SVG file.",
+)
+def stats(db_path: str, as_json: bool, plot: str | None) -> None:
     """Totals of the archive: articles, copies, sites, storage, recent crawls."""
     db = _open(db_path)
+    if plot:
+        from archive.charts import chart_data, render_svg
+
+        Path(plot).write_text(render_svg(chart_data(db)), encoding="utf-8")
     totals = archive_totals(db)
     top = most_copied(db, limit=5)
     db.close()
@@ -433,6 +444,8 @@ def stats(db_path: str, as_json: bool) -> None:
             *(str(row[c] or "") for c in ("id", "spider", "started", "finished", "status"))
         )
     out.print(crawls)
+    if plot:
+        out.print(f"charts: {plot}")
 
 
 @cli.command()
@@ -788,6 +801,128 @@ def demo(db_path: str, keep: bool, verbose: bool) -> None:
         )
         out.print(Text("    ").append(_highlight(hit.snippet)))
     sys.exit(_exit_code(outcomes))
+
+
+def _iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"expected an ISO date such as 2025-06-01, got {value!r}") from exc
+    return value
+
+
+@cli.command(name="serve")
+@db_option()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=SERVE_DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port; the address is printed).",
+)
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="The archive will not change while served (no crawl running): faster counts.",
+)
+def serve_command(db_path: str, host: str, port: int, immutable: bool) -> None:
+    """Browse, search and query the archive in datasette, read-only, with the Atom feed
+    of stories (/-/reprint/feed.atom) and charts (/-/reprint/stats)."""
+    from archive.web.server import AddressUnavailable, serve
+
+    _open(db_path).close()  # a missing or unreadable archive is an error, not an empty site
+
+    def ready(url: str) -> None:
+        click.echo(f"Serving {db_path} (read-only) at {url}", err=False)
+        sys.stdout.flush()
+
+    try:
+        serve(Path(db_path), host=host, port=port, immutable=immutable, ready=ready)
+    except AddressUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command(name="export")
+@db_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl/csv/parquet: one record per story; warc: every stored response; "
+    "atom: a feed with one entry per story.",
+)
+@click.option("--since", callback=_iso_date, help="Only stories published on/after this date.")
+@click.option("--site", help="Only stories whose original is on this host.")
+@click.option("--query", help="Only stories matching this search (FTS5 syntax).")
+@click.option(
+    "--after",
+    metavar="CURSOR",
+    help="Only what changed since the export that printed this cursor (deletions included).",
+)
+@click.option("--limit", type=click.IntRange(1), help="At most this many stories.")
+@click.option(
+    "--out",
+    default="-",
+    show_default=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Output file; - for standard output.",
+)
+def export_command(
+    db_path: str,
+    fmt: str,
+    since: str | None,
+    site: str | None,
+    query: str | None,
+    after: str | None,
+    limit: int | None,
+    out: str,
+) -> None:
+    """Export stories for other tools, streaming. Prints the cursor for --after on stderr.
+
+    Records (jsonl, csv, parquet) follow the schema in the README ("Exporting"); a file is
+    written under a temporary name and renamed when complete.
+    """
+    from archive.export import Selection, export
+
+    selection = Selection(since=since, site=site, query=query, after=after, limit=limit)
+    db = _open(db_path)
+    try:
+        if out == "-":
+            stream = sys.stdout.buffer
+            if fmt in ("parquet", "warc") and stream.isatty():
+                raise click.ClickException(
+                    f"not writing binary {fmt} to a terminal: give --out FILE or pipe it"
+                )
+            try:
+                result = export(db, fmt, stream, selection)
+            except BrokenPipeError:  # `| head`: the reader has all it wants
+                sys.stderr.close()
+                sys.exit(0)
+        else:
+            target = Path(out)
+            partial = target.with_name(f".{target.name}.partial")
+            try:
+                with partial.open("wb") as stream:
+                    result = export(db, fmt, stream, selection)
+                partial.replace(target)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
+            finally:
+                partial.unlink(missing_ok=True)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.close()
+    unit = "responses" if fmt == "warc" else "stories"
+    click.echo(f"exported {result.records} {unit} as {fmt} to {out}", err=True)
+    click.echo(f"cursor: {result.cursor}", err=True)
 
 
 def main() -> None:

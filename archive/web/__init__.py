@@ -1,0 +1,207 @@
+"""Datasette plugin for reprint archives (registered as the ``datasette`` entry point
+``reprint``, so a bare ``datasette archive.db`` gets it as well as ``reprint serve``).
+
+For every database that is a reprint archive (it has reprint's migrations) it adds:
+
+- metadata (archive/web/metadata.py): titles, descriptions, facets, FTS on the
+  ``catalog`` view, canned queries;
+- article text rendered as paragraphs, search matches highlighted;
+- ``/-/reprint/feed.atom``: the deduplicated Atom feed (one entry per story);
+- ``/-/reprint/stats``: charts of articles per day per site and syndication fan-out.
+
+Other databases served beside it are left alone.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+
+from archive.settings import READ_CACHE_KIB
+from archive.web.metadata import FEED_PATH, STATS_PATH, archive_metadata
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
+CSS_PATH = "/-/reprint/reprint.css"
+# sqlite_utils' migration table, with the migration set name reprint uses (archive/db.py)
+_ARCHIVE_CHECK_SQL = (
+    "SELECT 1 FROM sqlite_master WHERE name = 'articles_fts' "
+    "AND EXISTS (SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'reprint')"
+)
+_is_archive: dict[str, bool] = {}  # by file path: checked once per process
+
+
+def is_reprint_archive(path: str) -> bool:
+    """Whether the SQLite file at ``path`` is a reprint archive (cached per path)."""
+    if path not in _is_archive:
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                _is_archive[path] = conn.execute(_ARCHIVE_CHECK_SQL).fetchone() is not None
+            finally:
+                conn.close()
+        except sqlite3.Error:  # not SQLite, or no _sqlite_migrations table: not ours
+            _is_archive[path] = False
+    return _is_archive[path]
+
+
+def archive_names(datasette: Datasette) -> list[str]:
+    """Names of the served databases that are reprint archives, in serving order."""
+    return [
+        name
+        for name, db in datasette.databases.items()
+        if db.path and not db.is_memory and is_reprint_archive(db.path)
+    ]
+
+
+@hookimpl
+def get_metadata(datasette: Datasette, key: str, database: str, table: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {"databases": {}}
+    for name in archive_names(datasette):
+        merged["databases"].update(archive_metadata(name)["databases"])
+    return merged
+
+
+def _paragraphs(text: str) -> Markup:
+    return Markup('<div class="reprint-text">{}</div>').format(
+        Markup("").join(Markup("<p>{}</p>").format(line) for line in text.splitlines() if line)
+    )
+
+
+def _highlighted(value: str) -> Markup:
+    # archive.search's markers (char(2)/char(3) in the canned query) around each match
+    return Markup(
+        str(escape(value)).replace("\x02", '<mark class="reprint-hit">').replace("\x03", "</mark>")
+    )
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Datasette
+) -> Markup | None:
+    if not isinstance(value, str) or database not in archive_names(datasette):
+        return None
+    if "\x02" in value:
+        return _highlighted(value)
+    if column == "text" and table in ("articles", "pages"):
+        return _paragraphs(value)
+    if column == "tags" and value.startswith("["):
+        try:
+            tags = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+        return Markup(", ").join(escape(t) for t in tags if isinstance(t, str))
+    return None
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Datasette) -> None:
+    if database in archive_names(datasette):
+        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")  # see archive/settings.py
+
+
+@hookimpl
+def extra_css_urls(datasette: Datasette, database: str | None) -> list[str]:
+    if database and database not in archive_names(datasette):
+        return []
+    return [datasette.urls.path(CSS_PATH)]
+
+
+def _archive(datasette: Datasette, request: Request) -> str:
+    names = archive_names(datasette)
+    wanted = request.args.get("db")
+    if wanted:
+        if wanted not in names:
+            raise NotFound(f"no reprint archive named {wanted!r} is served here")
+        return wanted
+    if not names:
+        raise NotFound("no reprint archive is served here")
+    return names[0]
+
+
+def _open(conn: sqlite3.Connection) -> Any:
+    from sqlite_utils import Database
+
+    # datasette's read connection, used as is (no PRAGMA changes)
+    return Database(conn, recursive_triggers=False)
+
+
+async def feed_view(datasette: Datasette, request: Request) -> Response:
+    """The Atom feed: ?db=NAME&site=HOST&q=QUERY&limit=N (newest stories first)."""
+    from archive.export import Selection
+    from archive.feed import feed
+    from archive.settings import FEED_SERVED_ENTRIES
+
+    name = _archive(datasette, request)
+    try:
+        limit = min(int(request.args.get("limit") or FEED_SERVED_ENTRIES), 1000)
+    except ValueError:
+        return Response.text("limit must be a number", status=400)
+    selection = Selection(
+        site=request.args.get("site") or None, query=request.args.get("q") or None, limit=limit
+    )
+    self_url = datasette.absolute_url(request, request.full_path)
+
+    def write(conn: sqlite3.Connection) -> bytes:
+        out = io.BytesIO()
+        feed(_open(conn), out, selection, name=name, self_url=self_url)
+        return out.getvalue()
+
+    from archive.errors import ArchiveError
+
+    try:
+        body = await datasette.get_database(name).execute_fn(write)
+    except ArchiveError as exc:
+        return Response.text(str(exc), status=400)
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+async def stats_view(datasette: Datasette, request: Request) -> Response:
+    """Charts of the archive (SVG inline) in datasette's page layout."""
+    from archive.charts import chart_data, render_svg
+    from archive.read import archive_totals
+
+    name = _archive(datasette, request)
+
+    def read(conn: sqlite3.Connection) -> tuple[str, dict[str, Any]]:
+        db = _open(conn)
+        return render_svg(chart_data(db)), archive_totals(db)
+
+    svg, totals = await datasette.get_database(name).execute_fn(read)
+    return Response.html(
+        await datasette.render_template(
+            "reprint_stats.html",
+            {
+                "database": name,
+                "charts": Markup(svg),
+                "totals": totals,
+                "feed_url": datasette.urls.path(f"{FEED_PATH}?db={name}"),
+            },
+            request=request,
+        )
+    )
+
+
+async def css_view(datasette: Datasette, request: Request) -> Response:
+    """The plugin's stylesheet (served by route: independent of how the plugin is named)."""
+    from importlib.resources import files
+
+    css = (files("archive.web") / "static" / "reprint.css").read_text()
+    return Response(css, content_type="text/css; charset=utf-8")
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [
+        (rf"^{FEED_PATH.replace('.', '[.]')}$", feed_view),
+        (rf"^{STATS_PATH}$", stats_view),
+        (rf"^{CSS_PATH.replace('.', '[.]')}$", css_view),
+    ]

@@ -1,0 +1,124 @@
+"""`reprint serve` and plain `datasette archive.db`: real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import httpx
+from click.testing import CliRunner
+
+from archive.db import open_archive
+from crawler.cli import cli
+
+from .archive_builder import build_archive
+from .conftest import ROOT
+from .servers import POLL_INTERVAL_S, START_TIMEOUT_S, get, get_json, reprint_serve
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_serve_answers_json_api_search_facets_and_canned_queries(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    built = build_archive(db_path)
+    with reprint_serve(db_path) as url:
+        base = f"{url}archive"
+        meta = get_json(f"{url}-/metadata.json")
+        assert meta["databases"]["archive"]["title"] == "reprint archive: archive"
+        assert set(meta["databases"]["archive"]["queries"]) == {
+            "most_copied",
+            "new_since_yesterday",
+            "copies_of_article",
+            "search_with_snippet",
+        }
+        tables = {t["name"]: t for t in get_json(f"{base}.json")["tables"]}
+        assert tables["articles"]["fts_table"] == "articles_fts"
+        assert tables["raw"]["hidden"] and tables["article_changes"]["hidden"]
+
+        # FTS through datasette's own search (table) and the catalog view (metadata)
+        hits = get_json(f"{base}/articles.json?_search=lighthouse&_shape=array&_col=title")
+        assert [h["title"] for h in hits] == ["Lighthouse keeper documentary to premiere in June"]
+        catalog = get_json(f"{base}/catalog.json?_search=vance&_facet=month")
+        assert [r[catalog["columns"].index("month")] for r in catalog["rows"]] == ["2025-04"]
+        assert {"site", "language", "author", "month"} <= set(catalog["facet_results"])
+
+        # canned queries
+        query = f"article_id={built.glasshouse}&_shape=array"
+        copies = get_json(f"{base}/copies_of_article.json?{query}")
+        assert [c["site"] for c in copies] == [
+            "tidings.example",
+            "syndicator.example",
+            "dailyreel.example",
+        ]
+        assert [c["original"] for c in copies] == [1, 0, 0]
+        top = get_json(f"{base}/most_copied.json?_shape=array")
+        assert [(t["id"], t["copies"]) for t in top] == [(built.glasshouse, 3), (built.tour, 2)]
+        found = get_json(f"{base}/search_with_snippet.json?q={quote('cornish coast')}&_shape=array")
+        assert found[0]["id"] == built.glasshouse and "\x02Cornish\x03" in found[0]["snippet"]
+        assert len(get_json(f"{base}/new_since_yesterday.json?_shape=array")) == 3
+
+        # readable HTML: text in paragraphs, search hits marked
+        status, _type, page = get(f"{base}/articles/{built.lighthouse}")
+        assert status == 200 and b'<div class="reprint-text"><p>A documentary' in page
+        status, _type, page = get(f"{base}/search_with_snippet?q=cornish")
+        assert b'<mark class="reprint-hit">Cornish</mark>' in page
+
+        # the deduplicated feed and the charts
+        status, content_type, body = get(f"{url}-/reprint/feed.atom")
+        assert status == 200 and content_type.startswith("application/atom+xml")
+        assert len(ET.fromstring(body).findall(f"{ATOM}entry")) == 3
+        status, _type, body = get(f"{url}-/reprint/stats")
+        assert status == 200 and b"<svg" in body and b"Syndication fan-out" in body
+
+        # read-only: datasette refuses writing SQL, and nothing changed
+        status, _type, _body = get(f"{base}.json?sql={quote('delete from articles')}")
+        assert status == 400
+    db = open_archive(db_path, readonly=True)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    db.close()
+
+
+def test_plain_datasette_finds_fts_metadata_and_feed(tmp_path: Path) -> None:
+    """`datasette archive.db` as is: the plugin (entry point) brings reprint's metadata."""
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    sock = tmp_path / "d.sock"
+    with subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", str(db_path), "--uds", str(sock)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        try:
+            with httpx.Client(
+                transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://datasette"
+            ) as client:
+                deadline = time.monotonic() + START_TIMEOUT_S
+                while not sock.exists():
+                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                    assert time.monotonic() < deadline, "datasette did not start"
+                    time.sleep(POLL_INTERVAL_S)  # polling interval
+                hits = client.get(
+                    "/archive/articles.json", params={"_search": "tour", "_shape": "array"}
+                ).json()
+                assert [h["title"] for h in hits] == ["Marisol Vance adds eleven tour dates"]
+                queries = client.get("/archive.json").json()["queries"]
+                assert "search_with_snippet" in {q["name"] for q in queries}
+                feed = client.get("/-/reprint/feed.atom")
+                assert feed.status_code == 200
+                assert len(ET.fromstring(feed.content).findall(f"{ATOM}entry")) == 3
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "nope.db")])
+    assert result.exit_code == 1 and "archive not found" in result.output
