@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from redis.exceptions import RedisError
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler
 
@@ -23,7 +24,7 @@ from crawler.redis_writer import ITEMS_KEY, page_to_json
 
 if TYPE_CHECKING:
     from redis import Redis
-    from scrapy import Request
+    from scrapy import Request, Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,22 @@ class RedisScheduler(Scheduler):
         scheduler = super().from_crawler(crawler)
         scheduler.crawler = crawler
         return scheduler
+
+    def open(self, spider: Spider) -> None:
+        # scrapy-redis's own open() reports a resumed queue with Spider.log(), deprecated
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if pending := len(self.queue):
+            logger.info("joining a crawl in progress: %d requests queued in Redis", pending)
 
     def _lost_redis(self, exc: RedisError) -> None:
         logger.error("lost the Redis queue, closing the spider: %s", exc)
