@@ -24,7 +24,7 @@ FTS_COLUMNS = ["title", "author", "text"]
 
 @MIGRATIONS()
 def m001_initial(db: Database) -> None:
-    db["crawls"].create(
+    db.table("crawls").create(
         {
             "id": int,
             "spider": str,
@@ -37,7 +37,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["raw"].create(
+    db.table("raw").create(
         {
             "sha256": str,
             "content_type": str,
@@ -48,7 +48,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="sha256",
     )
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": int,
             "title": str,
@@ -72,7 +72,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["pages"].create(
+    db.table("pages").create(
         {
             "id": int,
             "url": str,  # normalised; the key
@@ -112,14 +112,14 @@ def m001_initial(db: Database) -> None:
             ("raw_sha256", "raw", "sha256"),
         ],
     )
-    db["pages"].create_index(["url"], unique=True)
-    db["pages"].create_index(["article_id"])
-    db["pages"].create_index(["text_hash"])
-    db["pages"].create_index(["site"])
-    db["articles"].create_index(["text_hash"])
-    db["articles"].create_index(["published"])
-    db["articles"].create_index(["site"])
-    db["sources"].create(
+    db.table("pages").create_index(["url"], unique=True)
+    db.table("pages").create_index(["article_id"])
+    db.table("pages").create_index(["text_hash"])
+    db.table("pages").create_index(["site"])
+    db.table("articles").create_index(["text_hash"])
+    db.table("articles").create_index(["published"])
+    db.table("articles").create_index(["site"])
+    db.table("sources").create(
         {
             "id": int,
             "url": str,
@@ -132,15 +132,15 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["sources"].create_index(["url"], unique=True)
-    db["articles"].enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True)
+    db.table("sources").create_index(["url"], unique=True)
+    db.table("articles").enable_fts(FTS_COLUMNS, tokenize="porter", create_triggers=True)
 
 
 @MIGRATIONS()
 def m002_page_versions(db: Database) -> None:
     # a page fetched again with different text keeps its earlier text here; a trigger, so
     # every writer (crawl, reextract) keeps versions without having to remember to
-    db["page_versions"].create(
+    db.table("page_versions").create(
         {
             "id": int,
             "page_id": int,
@@ -154,7 +154,7 @@ def m002_page_versions(db: Database) -> None:
         pk="id",
         foreign_keys=[("page_id", "pages", "id")],
     )
-    db["page_versions"].create_index(["page_id"])
+    db.table("page_versions").create_index(["page_id"])
     db.execute(
         """
         CREATE TRIGGER pages_keep_version AFTER UPDATE OF text_hash ON pages
@@ -168,23 +168,23 @@ def m002_page_versions(db: Database) -> None:
         """
     )
     # the incremental filter looks pages up by the URL a feed gave (before redirects) too
-    db["pages"].create_index(["requested_url"])
+    db.table("pages").create_index(["requested_url"])
 
 
 @MIGRATIONS()
 def m003_site_lines(db: Database) -> None:
     # Per-site learned boilerplate (archive/sitelearn.py): which stories of a site each
     # line of extracted text appeared in, and the count of those stories per line.
-    db["site_lines"].create(
+    db.table("site_lines").create(
         {"site": str, "line_key": str, "story": str},
         pk=("site", "line_key", "story"),
     )
-    db["site_line_counts"].create(
+    db.table("site_line_counts").create(
         {"site": str, "line_key": str, "stories": int},
         pk=("site", "line_key"),
     )
-    db["site_line_counts"].create_index(["site", "stories"])
-    db["site_stories"].create({"site": str, "story": str}, pk=("site", "story"))
+    db.table("site_line_counts").create_index(["site", "stories"])
+    db.table("site_stories").create({"site": str, "story": str}, pk=("site", "story"))
 
 
 @MIGRATIONS()
@@ -197,8 +197,8 @@ def m004_dedup_index(db: Database) -> None:
     from archive.urls import normalize_url
 
     create_index_tables(db)
-    db["pages"].add_column("canonical_key", str)
-    db["pages"].create_index(["canonical_key"])
+    db.table("pages").add_column("canonical_key", str)
+    db.table("pages").create_index(["canonical_key"])
     params = index_params(db)
     last_id = 0
     while batch := db.execute(  # in batches: page texts are never all in memory
@@ -245,7 +245,7 @@ def _create_change_triggers(db: Database) -> None:
     Triggers rather than code in store.py, so every writer (crawls, reextract, dedup
     re-clustering, a user's own SQL) is tracked without knowing about it.
     """
-    columns = [c for c in db["articles"].columns_dict if c not in UNTRACKED_ARTICLE_COLUMNS]
+    columns = [c for c in db.table("articles").columns_dict if c not in UNTRACKED_ARTICLE_COLUMNS]
     article_changed = " OR ".join(f"OLD.[{c}] IS NOT NEW.[{c}]" for c in columns)
     page_changed = " OR ".join(f"OLD.[{c}] IS NOT NEW.[{c}]" for c in TRACKED_PAGE_COLUMNS)
     triggers = {
@@ -309,10 +309,10 @@ def m005_change_log_and_browsing(db: Database) -> None:
         f"{ARTICLE_MONTH_SQL} AS month, published, copies, word_count, first_seen, "
         "last_seen, canonical_url FROM articles"
     )
-    db["articles"].create_index(["first_seen"], if_not_exists=True)
-    db["articles"].create_index(["copies"], if_not_exists=True)
-    db["articles"].create_index(["language"], if_not_exists=True)
-    db["articles"].create_index(["author"], if_not_exists=True)
+    db.table("articles").create_index(["first_seen"], if_not_exists=True)
+    db.table("articles").create_index(["copies"], if_not_exists=True)
+    db.table("articles").create_index(["language"], if_not_exists=True)
+    db.table("articles").create_index(["author"], if_not_exists=True)
     # expression indexes serve the month facet and the per-day-per-site chart from the
     # index alone (SQLite uses them when a query repeats the expression exactly)
     db.execute(f"CREATE INDEX IF NOT EXISTS idx_articles_month ON articles ({ARTICLE_MONTH_SQL})")

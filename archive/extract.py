@@ -184,7 +184,7 @@ def extract_article(
         raise NoArticleText(f"no article text found: {where}")
     hints = hints or {}
     cleaned = clean_text(
-        doc.text,
+        doc.text or "",
         titles=(markup.title, hints.get("title")),
         site_boilerplate=site_boilerplate or frozenset(),
     )

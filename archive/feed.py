@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from xml.sax.saxutils import XMLGenerator
+from xml.sax.xmlreader import AttributesImpl
 
 from archive.export import Selection, run_selection, snapshot
 from archive.settings import FEED_SUMMARY_WORDS
@@ -89,7 +90,7 @@ class _Atom:
         self.xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
 
     def start(self, name: str, **attrs: str) -> None:
-        self.xml.startElement(name, attrs)
+        self.xml.startElement(name, AttributesImpl(attrs))
 
     def end(self, name: str) -> None:
         self.xml.endElement(name)
@@ -97,12 +98,12 @@ class _Atom:
     def text(self, name: str, value: str | None, **attrs: str) -> None:
         if value is None:
             return
-        self.xml.startElement(name, attrs)
+        self.xml.startElement(name, AttributesImpl(attrs))
         self.xml.characters(value)
         self.xml.endElement(name)
 
     def empty(self, name: str, **attrs: str) -> None:
-        self.xml.startElement(name, attrs)
+        self.xml.startElement(name, AttributesImpl(attrs))
         self.xml.endElement(name)
 
 

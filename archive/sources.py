@@ -46,7 +46,7 @@ def record_source_fetch(db: Database, fetch: SourceFetch, *, validators: bool = 
     if validators and 200 <= fetch.status < 300:
         row["etag"] = fetch.etag
         row["last_modified"] = fetch.last_modified
-    db["sources"].upsert(row, pk="url")  # url is unique (archive.db); id stays stable
+    db.table("sources").upsert(row, pk="url")  # url is unique (archive.db); id stays stable
 
 
 def source_validators(db: Database, url: str) -> tuple[str | None, str | None]:

@@ -76,7 +76,7 @@ class RedisScheduler(Scheduler):
             serializer=self.serializer,
         )
         if not self.df:
-            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+            self.df: Any = load_object(self.dupefilter_cls).from_spider(spider)
         if self.flush_on_start:
             self.flush()
         if pending := len(self.queue):
