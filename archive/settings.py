@@ -75,9 +75,9 @@ DEDUP_ROWS = 2
 
 # A page is a copy of a stored article when the estimated share of the shorter text
 # found in the other (containment) reaches this. Series articles sharing their stock
-# intro and outro reach 0.54 in the corpus; sweep precision 0.955 / 0.987 / 0.993 /
-# 0.997 / 0.998 at 0.45 / 0.5 / 0.52 / 0.55 / 0.58, while 0.58+ loses copies right at
-# 60% (recall on them 0.996 at 0.55, 0.992 at 0.6).
+# intro and outro reach 0.54 in the corpus; sweep precision 0.955 / 0.987 / 0.994 /
+# 0.997 / 0.998 at 0.45 / 0.5 / 0.52 / 0.55 / 0.58, while higher bars lose copies right
+# at 60% (recall on them 0.994 at 0.55, 0.991 at 0.6).
 DEDUP_MIN_CONTAINMENT = 0.55
 
 # With supporting evidence (the page's rel=canonical names a stored copy, or a stored
@@ -100,7 +100,7 @@ DEDUP_MAX_BUCKET = 64
 # Band neighbours followed to their articles, those sharing the most bands first: a copy
 # (Jaccard >= 0.4) shares ~3+ of 20 bands, a same-topic story ~1. Following neighbours
 # is most of the lookup cost (~30 a page in the corpus); sweep recall on copies sharing
-# >= 60%: 0.992 / 0.995 / 0.996 / 0.997 following 4 / 8 / 16 / all, 16 ~18% faster.
+# >= 60%: 0.993 / 0.993 / 0.994 / 0.995 following 4 / 8 / 16 / all, 16 ~18% faster.
 DEDUP_MAX_CANDIDATES = 16
 
 # Seed of the MinHash permutations; part of the index's identity (dedup_meta).
