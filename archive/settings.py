@@ -120,11 +120,12 @@ FULL_CASCADE_BELOW_CHARS = 1000
 # behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
 # was built with (table dedup_meta); after changing these, `reprint dedupe --rebuild`.
 
-# Words per shingle. 5 keeps stories on one topic apart (names and stock phrases rarely
-# run five words alike) while an inserted caption breaks only the 4 shingles spanning
-# it. Sweep precision: 3 words 0.927, 4 0.991, 5 0.997, 6 0.998 at equal recall; 5 is
-# kept over 6 because each copy-edited word breaks one shingle fewer.
-DEDUP_SHINGLE_WORDS = 5
+# Words per shingle. Stories on one topic share names and stock phrases of 3-4 words;
+# few run 6 words alike, while an inserted caption breaks only the 5 shingles spanning
+# it. Sweep (seed 3): precision 0.931 / 0.990 / 0.997 / 0.998 and recall on copies
+# sharing >= 60% 0.986 / 0.998 / 0.994 / 0.996 with 3 / 4 / 5 / 6 words; on the held-out
+# corpus 6 beat 5 on both (precision 0.9986 against 0.9962, recall 0.9954 against 0.9945).
+DEDUP_SHINGLE_WORDS = 6
 
 # MinHash permutations (rensa RMinHash), each stored in 16 bits (b-bit minhash, see
 # archive.dedup.minhash_matrix): 512 bytes a page. The estimate's standard error on
@@ -149,9 +150,9 @@ DEDUP_ROWS = 2
 
 # A page is a copy of a stored article when the estimated share of the shorter text
 # found in the other (containment) reaches this. Series articles sharing their stock
-# intro and outro reach 0.54 in the corpus; sweep precision 0.955 / 0.987 / 0.993 /
-# 0.997 / 0.998 at 0.45 / 0.5 / 0.52 / 0.55 / 0.58, while 0.58+ loses copies right at
-# 60% (recall on them 0.996 at 0.55, 0.992 at 0.6).
+# intro and outro reach 0.54 in the corpus; sweep precision 0.955 / 0.987 / 0.994 /
+# 0.997 / 0.998 at 0.45 / 0.5 / 0.52 / 0.55 / 0.58, while higher bars lose copies right
+# at 60% (recall on them 0.994 at 0.55, 0.991 at 0.6).
 DEDUP_MIN_CONTAINMENT = 0.55
 
 # With supporting evidence (the page's rel=canonical names a stored copy, or a stored
@@ -174,7 +175,7 @@ DEDUP_MAX_BUCKET = 64
 # Band neighbours followed to their articles, those sharing the most bands first: a copy
 # (Jaccard >= 0.4) shares ~3+ of 20 bands, a same-topic story ~1. Following neighbours
 # is most of the lookup cost (~30 a page in the corpus); sweep recall on copies sharing
-# >= 60%: 0.992 / 0.995 / 0.996 / 0.997 following 4 / 8 / 16 / all, 16 ~18% faster.
+# >= 60%: 0.993 / 0.993 / 0.994 / 0.995 following 4 / 8 / 16 / all, 16 ~18% faster.
 DEDUP_MAX_CANDIDATES = 16
 
 # Seed of the MinHash permutations; part of the index's identity (dedup_meta).

@@ -450,8 +450,9 @@ def measure_libraries(texts: list[str], num_perm: int = 256) -> list[dict[str, A
     """
     import rensa
 
+    k = DEFAULT_PARAMS.shingle_words
     shingle_sets = [
-        [" ".join(w[i : i + 5]) for i in range(max(1, len(w) - 4))]
+        [" ".join(w[i : i + k]) for i in range(max(1, len(w) - k + 1))]
         for w in (words(t) for t in texts)
     ]
     hashed = [shingle_hashes(t) for t in texts]
