@@ -35,6 +35,7 @@ system-deps:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: install-test system-deps lint
 	$(BIN)/pytest

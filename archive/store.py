@@ -25,6 +25,7 @@ from archive.urls import normalize_url
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+    from sqlite_utils.db import Table
 
     from archive.dedup import DedupParams
     from archive.extract import Extracted
@@ -83,7 +84,7 @@ def save_raw(db: Database, body: bytes, content_type: str | None, encoding: str 
     digest = hashlib.sha256(body).hexdigest()
     if not db.execute("SELECT 1 FROM raw WHERE sha256 = ?", [digest]).fetchone():
         packed = _compressor.compress(body)
-        db["raw"].insert(
+        db.table("raw").insert(
             {
                 "sha256": digest,
                 "content_type": content_type,
@@ -198,7 +199,7 @@ def refresh_article(db: Database, article_id: int) -> None:
         for row in db.query("SELECT * FROM pages WHERE article_id = ? ORDER BY id", [article_id])
     ]
     if not pages:
-        db["articles"].delete_where("id = ?", [article_id])
+        db.table("articles").delete_where("id = ?", [article_id])
         return
     best = choose_representative(pages)
     update = {field: best[field] for field in ARTICLE_FIELDS_FROM_PAGE}
@@ -208,7 +209,7 @@ def refresh_article(db: Database, article_id: int) -> None:
         first_seen=min(p["first_seen"] for p in pages),
         last_seen=max(p["fetched_at"] for p in pages),
     )
-    db["articles"].update(article_id, update)
+    db.table("articles").update(article_id, update)
     # similarity is to the representative, so it changes whenever the representative does
     db.conn.executemany(
         "UPDATE pages SET similarity = ? WHERE id = ?",
@@ -258,7 +259,9 @@ def cluster_page(
         if new_article_id is not None:
             # a rebuild reusing the id of an article row left from before it
             article["id"] = new_article_id
-        article_id = db["articles"].insert(article, replace=new_article_id is not None).last_pk
+        article_id = _inserted_id(
+            db.table("articles").insert(article, replace=new_article_id is not None)
+        )
     else:
         article_id, merged = match.article_id, match.merge
         if merged:
@@ -272,8 +275,9 @@ def cluster_page(
         # the page is a copy of both: they were one story stored twice
         db.execute("UPDATE pages SET article_id = ? WHERE article_id = ?", [article_id, other])
     refresh_article(db, article_id)
-    for other in {previous_article_id, *merged} - {None, article_id}:
-        refresh_article(db, other)
+    for emptied in {previous_article_id, *merged}:
+        if emptied is not None and emptied != article_id:
+            refresh_article(db, emptied)
     return article_id, match is None
 
 
@@ -306,10 +310,10 @@ def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveRes
     if existing:
         page_id = existing[0]
         row["article_id"] = old_article_id
-        db["pages"].update(page_id, row)
+        db.table("pages").update(page_id, row)
     else:
         row["first_seen"] = row["fetched_at"]
-        page_id = db["pages"].insert(row).last_pk
+        page_id = db.table("pages").insert(row).last_pk
     if ex.site:  # the site learns its boilerplate from every page stored (issue 4)
         learn_page(db, ex.site, story_key(row["url"], ex.canonical_url), ex.line_keys)
 
@@ -335,11 +339,17 @@ def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveRes
     )
 
 
+def _inserted_id(table: Table) -> int:
+    # tables keyed by INTEGER PRIMARY KEY: the rowid of the insert
+    pk = table.last_pk
+    assert isinstance(pk, int), pk
+    return pk
+
+
 def start_crawl(db: Database, spider: str, args: dict[str, Any] | None = None) -> int:
     """Record the start of a crawl; return its id."""
-    return (
-        db["crawls"]
-        .insert(
+    return _inserted_id(
+        db.table("crawls").insert(
             {
                 "spider": spider,
                 "args": json.dumps(args or {}, sort_keys=True, default=str),
@@ -348,13 +358,12 @@ def start_crawl(db: Database, spider: str, args: dict[str, Any] | None = None) -
                 "pid": os.getpid(),
             }
         )
-        .last_pk
     )
 
 
 def finish_crawl(db: Database, crawl_id: int, status: str, stats: dict[str, Any]) -> None:
     """Record the end of a crawl with its final status and Scrapy stats."""
-    db["crawls"].update(
+    db.table("crawls").update(
         crawl_id,
         {
             "finished": now_iso(),
@@ -375,7 +384,7 @@ def mark_interrupted(db: Database) -> int:
     ).fetchall():
         if pid and _process_alive(pid):
             continue
-        db["crawls"].update(crawl_id, {"status": "interrupted"})
+        db.table("crawls").update(crawl_id, {"status": "interrupted"})
         marked += 1
     return marked
 
