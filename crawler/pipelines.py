@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from archive.db import open_archive, write_transaction
+from archive.dedup import index_params
 from archive.errors import NoArticleText, NotHtml
 from archive.extract import extract_article
 from archive.lock import crawl_lock
@@ -199,6 +200,8 @@ class ArchivePipeline:
         # one crawl per archive at a time (shared by the spiders of one `reprint crawl`)
         self.lock.enter_context(crawl_lock(self.path))
         self.db = open_archive(self.path)
+        # an index built with other MinHash code fails here, once, not on every page
+        index_params(self.db)
         spider = self.crawler.spider
         assert spider is not None  # pipelines open with their spider
         with write_transaction(self.db):

@@ -167,7 +167,7 @@ def test_changed_text_moves_a_page_and_drops_an_empty_article(tmp_path: Path) ->
     assert db["articles"].count == 1 and db["pages"].count == 1
 
 
-def test_representative_prefers_self_canonical_then_pointed_to_then_earliest() -> None:
+def test_representative_prefers_pointed_to_then_self_canonical_then_earliest() -> None:
     def page(pid: int, url: str, canonical: str | None, published: str | None) -> dict:
         return {
             "id": pid,
@@ -183,6 +183,12 @@ def test_representative_prefers_self_canonical_then_pointed_to_then_earliest() -
     assert choose_representative([b, c, a])["id"] == 1  # pointed to by c
     assert choose_representative([a, b])["id"] == 2  # both self-canonical: earliest
     assert choose_representative([c])["id"] == 3
+    # an original that names no canonical, pointed to by a copy, beats a syndicator that
+    # calls its own copy canonical
+    original = page(4, "https://o.example/s", None, "2025-01-02T00:00:00+00:00")
+    pointer = page(5, "https://p.example/s", "https://o.example/s", "2025-01-03T00:00:00+00:00")
+    claimer = page(6, "https://q.example/s", "https://q.example/s", "2025-01-01T00:00:00+00:00")
+    assert choose_representative([claimer, pointer, original])["id"] == 4
 
 
 def test_search_ranks_highlights_filters_and_rejects_bad_queries(tmp_path: Path) -> None:
