@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
@@ -27,6 +27,10 @@ from archive.settings import SEARCH_DEFAULT_LIMIT, SERVE_DEFAULT_PORT
 from crawler.crawlstats import FIGURES
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from sqlite_utils import Database
+
     from crawler.run import SpiderOutcome
     from crawler.sources import Source
 
@@ -571,6 +575,41 @@ def write(redis_url: str, db_path: str, until_empty: bool) -> None:
     )
 
 
+@contextmanager
+def _maintenance(
+    db_path: str, *, quiet: bool
+) -> Iterator[tuple[Database, Callable[[str, int, int], None]]]:
+    """The archive opened for writing under the crawl lock, with a progress reporter
+    ``(phase, done, total)`` drawing bars on stderr; archive errors exit with status 3."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    try:
+        with crawl_lock(db_path):
+            db = _open(db_path, readonly=False)
+            try:
+                with Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    console=err,
+                    transient=True,
+                    disable=quiet,
+                ) as bar:
+                    tasks: dict[str, Any] = {}
+
+                    def progress(phase: str, done: int, total: int) -> None:
+                        if phase not in tasks:
+                            tasks[phase] = bar.add_task(phase, total=total)
+                        bar.update(tasks[phase], completed=done, total=total)
+
+                    yield db, progress
+            finally:
+                db.close()
+    except ArchiveError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ARCHIVE_ERROR)
+
+
 @cli.command()
 @db_option()
 @click.option("--site", help="Only pages of this site (host, as in pages.site).")
@@ -583,36 +622,11 @@ def write(redis_url: str, db_path: str, until_empty: bool) -> None:
 def reextract(db_path: str, site: str | None, no_relearn: bool, as_json: bool) -> None:
     """Extract and clean every stored page again from its raw HTML, updating pages,
     articles and their clustering in place (after the extractor improved)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from archive.lock import crawl_lock
     from archive.reextract import reextract as reextract_archive
 
-    try:
-        with crawl_lock(db_path):  # a crawl and a re-extraction must not interleave
-            db = _open(db_path, readonly=False)
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=err,
-                transient=True,
-                disable=as_json,
-            ) as bar:
-                tasks: dict[str, Any] = {}
-
-                def progress(phase: str, done: int, total: int) -> None:
-                    if phase not in tasks:
-                        tasks[phase] = bar.add_task(phase, total=total)
-                    bar.update(tasks[phase], completed=done, total=total)
-
-                summary = reextract_archive(
-                    db, site=site, progress=progress, relearn=not no_relearn
-                )
-            db.close()
-    except ArchiveError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(EXIT_ARCHIVE_ERROR)
+    # a crawl and a re-extraction must not interleave
+    with _maintenance(db_path, quiet=as_json) as (db, progress):
+        summary = reextract_archive(db, site=site, progress=progress, relearn=not no_relearn)
     data = summary.to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -649,30 +663,10 @@ def dedupe(db_path: str, rebuild: bool, as_json: bool) -> None:
     dedup parameters changed, or to check the archive)."""
     from dataclasses import asdict
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from archive.lock import crawl_lock
     from archive.recluster import rebuild_clusters
 
-    try:
-        with crawl_lock(db_path):  # a crawl must not cluster pages meanwhile
-            db = _open(db_path, readonly=False)
-            with Progress(
-                TextColumn("rebuilding clusters"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=err,
-                transient=True,
-                disable=as_json,
-            ) as bar:
-                task = bar.add_task("rebuild", total=None)
-                summary = rebuild_clusters(
-                    db, lambda done, total: bar.update(task, completed=done, total=total)
-                )
-            db.close()
-    except ArchiveError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(EXIT_ARCHIVE_ERROR)
+    with _maintenance(db_path, quiet=as_json) as (db, progress):  # no crawl clusters meanwhile
+        summary = rebuild_clusters(db, lambda done, total: progress("reclustering", done, total))
     data = asdict(summary)
     if as_json:
         click.echo(json.dumps(data, indent=2))

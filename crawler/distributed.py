@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from itemadapter import ItemAdapter
 from redis.exceptions import RedisError
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 from scrapy_redis.connection import get_redis_from_settings
 from scrapy_redis.scheduler import Scheduler
 
-from archive.store import FetchedPage
 from crawler import settings as defaults
+from crawler.items import fetched_page
 from crawler.redis_writer import ITEMS_KEY, page_to_json
 
 if TYPE_CHECKING:
@@ -132,18 +131,7 @@ class RedisPagePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        adapter = ItemAdapter(item)
-        page = FetchedPage(
-            url=adapter["url"],
-            final_url=adapter["final_url"],
-            body=adapter["body"],
-            extracted=adapter["extracted"],
-            http_status=adapter["status"],
-            content_type=adapter.get("content_type"),
-            etag=adapter.get("etag"),
-            last_modified=adapter.get("last_modified"),
-            source=adapter.get("source"),
-        )
+        page = fetched_page(item)
         self.server.rpush(ITEMS_KEY, page_to_json(page))
         self.stats.inc_value("reprint/pages_queued")
         return item

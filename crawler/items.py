@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from itemadapter import ItemAdapter
+
+from archive.store import FetchedPage
+
 if TYPE_CHECKING:
     from archive.extract import Extracted
 
@@ -23,3 +27,19 @@ class PageItem:
     source: str | None = None  # the feed, sitemap or section that listed the page
     hints: dict[str, Any] = field(default_factory=dict)  # title/published/author from it
     extracted: Extracted | None = field(default=None, repr=False)
+
+
+def fetched_page(item: Any) -> FetchedPage:
+    """The archive's view of an extracted page item (any item type ItemAdapter reads)."""
+    adapter = ItemAdapter(item)
+    return FetchedPage(
+        url=adapter["url"],
+        final_url=adapter["final_url"],
+        body=adapter["body"],
+        extracted=adapter["extracted"],
+        http_status=adapter["status"],
+        content_type=adapter.get("content_type"),
+        etag=adapter.get("etag"),
+        last_modified=adapter.get("last_modified"),
+        source=adapter.get("source"),
+    )

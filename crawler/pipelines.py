@@ -26,8 +26,9 @@ from archive.extract import extract_article
 from archive.lock import crawl_lock
 from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
-from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
+from archive.store import finish_crawl, mark_interrupted, save_page, start_crawl
 from archive.urls import normalize_url, site_of
+from crawler.items import fetched_page
 from crawler.signals import source_fetched
 
 if TYPE_CHECKING:
@@ -242,18 +243,7 @@ class ArchivePipeline:
 
     def _save(self, item: Any) -> None:
         assert self.db is not None
-        adapter = ItemAdapter(item)
-        page = FetchedPage(
-            url=adapter["url"],
-            final_url=adapter["final_url"],
-            body=adapter["body"],
-            extracted=adapter["extracted"],
-            http_status=adapter["status"],
-            content_type=adapter.get("content_type"),
-            etag=adapter.get("etag"),
-            last_modified=adapter.get("last_modified"),
-            source=adapter.get("source"),
-        )
+        page = fetched_page(item)
         try:
             with self.db.atomic():
                 result = save_page(self.db, page, self.crawl_id)
