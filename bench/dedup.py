@@ -57,7 +57,10 @@ from archive.store import FetchedPage, save_page
 from archive.text import text_hash, words
 from bench.syndication_corpus import Doc, generate_corpus
 
-EXTRACTION_PAGES = Path("/work/shared/extraction-bench/html")
+# the shared dataset beside the repository, as CI and fresh clones have it
+EXTRACTION_PAGES = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "extraction-bench" / "html"
+)
 COMMIT_ITEMS = 50  # as crawler/settings.py REPRINT_COMMIT_ITEMS
 # synthetic pages get ids far above real ones, so they never collide
 FILLER_FIRST_ID = 1_000_000_000
