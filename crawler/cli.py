@@ -710,6 +710,30 @@ def _read_input(source: BinaryIO | None, url: str | None) -> tuple[bytes, str | 
     return body, None, url
 
 
+def _learned_lines(
+    archive_path: str, url: str | None, body: bytes, content_type: str | None
+) -> frozenset[str]:
+    """The boilerplate an archive learned for the page's site: the site of --url, else of
+    the page's own canonical URL (found by a first extraction)."""
+    from archive.errors import ExtractionError
+    from archive.extract import extract_article
+    from archive.sitelearn import learned_lines
+    from archive.urls import site_of
+
+    db = _open(archive_path)
+    try:
+        site = site_of(url) if url else None
+        if site is None:
+            try:
+                canonical = extract_article(body, None, content_type=content_type).canonical_url
+            except ExtractionError:
+                return frozenset()  # the real extraction below reports it
+            site = site_of(canonical) if canonical else None
+        return learned_lines(db, site) if site else frozenset()
+    finally:
+        db.close()
+
+
 def _fail(code: int, message: str) -> NoReturn:
     click.echo(f"reprint extract: {message}", err=True)
     sys.exit(code)
@@ -726,7 +750,13 @@ def _fail(code: int, message: str) -> NoReturn:
     show_default=True,
     help="Clean text, or one JSON object with all metadata.",
 )
-def extract(source: BinaryIO | None, url: str | None, fmt: str) -> None:
+@click.option(
+    "--site-context",
+    "site_context",
+    type=click.Path(dir_okay=False),
+    help="An archive whose learned boilerplate of the page's site applies too.",
+)
+def extract(source: BinaryIO | None, url: str | None, fmt: str, site_context: str | None) -> None:
     """Extract the clean article text and metadata of one HTML page, exactly as crawls do.
 
     Reads FILE, or standard input ("-" or no FILE), gzip accepted, any encoding; with
@@ -739,8 +769,13 @@ def extract(source: BinaryIO | None, url: str | None, fmt: str) -> None:
     if source is None and url is None and sys.stdin.isatty():
         raise click.UsageError("give a FILE, - for standard input, or --url")
     body, content_type, page_url = _read_input(source, url)
+    learned: frozenset[str] = frozenset()
+    if site_context:
+        learned = _learned_lines(site_context, page_url, body, content_type)
     try:
-        extracted = extract_article(body, page_url, content_type=content_type)
+        extracted = extract_article(
+            body, page_url, content_type=content_type, site_boilerplate=learned
+        )
     except NotHtml as exc:
         _fail(EXIT_UNREADABLE, str(exc))
     except NoArticleText as exc:

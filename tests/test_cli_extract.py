@@ -100,3 +100,28 @@ def test_url_alone_fetches_the_page_without_importing_scrapy(newsroom: FixtureWe
 def test_unfetchable_url_exits_2(newsroom: FixtureWeb) -> None:
     result = CliRunner().invoke(cli, ["extract", "--url", newsroom.url("newsroom", "/missing")])
     assert result.exit_code == 2 and "HTTP 404" in result.stderr
+
+
+def test_site_context_applies_the_archive_s_learned_lines(tmp_path: Path) -> None:
+    from tests.test_clean import HOUSE_LINE, SITE, STORIES, _article
+    from tests.test_reextract import _archive
+
+    db_path = tmp_path / "a.db"
+    _archive(db_path).close()  # kettle.example's stories, all carrying its house line
+    new_story = next(iter(STORIES.values()))
+    page = tmp_path / "new.html"
+    page.write_bytes(_article([new_story[0], HOUSE_LINE, *new_story[1:]]))
+    url = f"https://{SITE}/news/brand-new/"
+    plain = CliRunner().invoke(cli, ["extract", str(page), "--url", url])
+    assert plain.exit_code == 0, plain.output
+    assert HOUSE_LINE in plain.stdout  # a single page cannot tell its site's boilerplate
+    learned = CliRunner().invoke(
+        cli, ["extract", str(page), "--url", url, "--site-context", str(db_path)]
+    )
+    assert learned.exit_code == 0, learned.output
+    assert HOUSE_LINE not in learned.stdout
+    assert new_story[0] in learned.stdout
+    missing = CliRunner().invoke(
+        cli, ["extract", str(page), "--site-context", str(tmp_path / "none.db")]
+    )
+    assert missing.exit_code == 1 and "archive not found" in missing.output
