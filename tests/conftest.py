@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,3 +88,32 @@ def run_crawl(
         )
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     return stats, open_archive(db_path, readonly=True)
+
+
+@pytest.fixture
+def secret_server() -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 that serves a secret (and a DTD declaring one) and records
+    every request path: XML parsers must never ask it for anything."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            payload = b'<!ENTITY leak "NETWORK-SECRET">' if self.path.endswith(".dtd") else b""
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(payload or b"NETWORK-SECRET")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep pytest output clean
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield f"http://{host}:{port}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

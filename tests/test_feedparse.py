@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import http.server
 import resource
-import threading
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,7 +21,6 @@ from crawler.feedparse import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 FEED_URL = "https://glamwire.example.com/feeds/latest.xml"
@@ -594,34 +591,6 @@ def test_entity_bomb_is_not_expanded():
     # libxml2 2.14 stops at the first amplified reference (recover mode keeps what came
     # before); older versions leave the reference unexpanded. Either way: no laughs.
     assert "lol" not in repr(feed)
-
-
-@pytest.fixture
-def secret_server() -> Iterator[tuple[str, list[str]]]:
-    """A server on 127.0.0.1 that serves a secret and records every request path."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            payload = b'<!ENTITY leak "NETWORK-SECRET">' if self.path.endswith(".dtd") else b""
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(payload or b"NETWORK-SECRET")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # keep pytest output clean
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        yield f"http://{host}:{port}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_external_entities_are_never_fetched_or_read(tmp_path: Path, secret_server):

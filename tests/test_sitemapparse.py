@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import http.server
-import threading
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -19,7 +17,6 @@ from crawler.sitemapparse import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 SITEMAP_URL = "https://showbiz.example.com/sitemaps/news.xml"
@@ -318,33 +315,6 @@ def test_entity_bomb_is_not_expanded():
 
     assert sitemap.entries[0].loc == "https://showbiz.example.com/safe"
     assert "boom" not in repr(sitemap)
-
-
-@pytest.fixture
-def secret_server() -> Iterator[tuple[str, list[str]]]:
-    """A server on 127.0.0.1 that serves a secret and records every request path."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"NETWORK-SECRET")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # keep pytest output clean
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        yield f"http://{host}:{port}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_external_entities_are_never_fetched_or_read(tmp_path: Path, secret_server):
