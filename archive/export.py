@@ -25,11 +25,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from archive.errors import ArchiveError, BadQuery
+from archive.metadata import utc_timestamp
 from archive.settings import EXPORT_CHUNK_ROWS, PARQUET_ROW_GROUP_ROWS
 
 if TYPE_CHECKING:
@@ -472,18 +472,6 @@ def write_parquet(db: Database, selection: Selection, upto: int, out: BinaryIO) 
     return count
 
 
-def _warc_date(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _status_line(status: int | None) -> str:
     code = status or 200
     try:
@@ -533,7 +521,7 @@ def write_warc(db: Database, selection: Selection, upto: int, out: BinaryIO) -> 
             "WARC-Reprint-Article-Id": str(article_id),
             "WARC-Reprint-Page-Id": str(page_id),
         }
-        date = _warc_date(fetched)
+        date = utc_timestamp(fetched)
         if date:
             warc_headers["WARC-Date"] = date
         record = writer.create_warc_record(

@@ -18,6 +18,7 @@ from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
 from archive.export import Selection, run_selection, snapshot
+from archive.metadata import utc_timestamp
 from archive.settings import FEED_SUMMARY_WORDS
 
 if TYPE_CHECKING:
@@ -43,20 +44,6 @@ def archive_name(db: Database) -> str:
         if schema == "main" and path:
             return Path(path).stem
     return "archive"
-
-
-def rfc3339(value: str | None) -> str | None:
-    """Return an ISO date or datetime as the RFC 3339 timestamp Atom requires (UTC); None
-    when unparseable. A date alone is read as midnight UTC."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _summary(description: str | None, text: str | None) -> str:
@@ -140,7 +127,7 @@ def write_feed(
         last = db.execute(
             "SELECT max(changed_at) FROM article_changes WHERE seq <= ?", [upto]
         ).fetchone()[0]
-        atom.text("updated", rfc3339(last) or rfc3339(datetime.now(UTC).isoformat()))
+        atom.text("updated", utc_timestamp(last) or utc_timestamp(datetime.now(UTC).isoformat()))
         atom.text("generator", "reprint")
         if self_url:
             atom.empty("link", rel="self", type="application/atom+xml", href=self_url)
@@ -182,8 +169,8 @@ def _entry(
     atom.start("entry")
     atom.text("id", ENTRY_ID.format(id=article_id))
     atom.text("title", title or "(untitled)")
-    atom.text("updated", rfc3339(changed_at))
-    atom.text("published", rfc3339(published))
+    atom.text("updated", utc_timestamp(changed_at))
+    atom.text("published", utc_timestamp(published))
     if author:
         atom.start("author")
         atom.text("name", author)

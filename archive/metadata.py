@@ -459,3 +459,18 @@ def _may_name_author(html: str | None) -> bool:
 def now_iso() -> str:
     """Return the current UTC time as ISO 8601 (the archive's timestamp format)."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def utc_timestamp(value: str | None) -> str | None:
+    """Return an ISO date or datetime as a UTC timestamp ``YYYY-MM-DDTHH:MM:SSZ`` (the
+    form RFC 3339 feeds and WARC records want); None when unparseable. A date alone, or a
+    time without zone, is read as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
