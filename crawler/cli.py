@@ -172,7 +172,7 @@ def crawl(
         wait=wait,
         refresh=refresh,
     )
-    sys.exit(_exit_code(outcomes))
+    sys.exit(_exit_code(outcomes, distributed=bool(redis_url)))
 
 
 def _check_redis(url: str) -> None:
@@ -242,10 +242,6 @@ def _run(
     }
     with lock:
         outcomes = run_crawl(sources, settings, since=since)
-    if distributed:
-        for outcome in outcomes:
-            # another worker may have taken every request: an idle worker did nothing wrong
-            outcome.stats.setdefault("reprint/distributed", True)
     if stats_json:
         Path(stats_json).write_text(
             json.dumps(
@@ -258,12 +254,14 @@ def _run(
     return outcomes
 
 
-def _exit_code(outcomes: list[SpiderOutcome]) -> int:
+def _exit_code(outcomes: list[SpiderOutcome], *, distributed: bool = False) -> int:
     if any(not o.finished for o in outcomes):
         return EXIT_CRAWL_FAILED
+    # a worker of a distributed crawl may find every request taken by other workers:
+    # fetching nothing is then no fault
     if (
         outcomes
-        and not any(o.stats.get("reprint/distributed") for o in outcomes)
+        and not distributed
         and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes)
     ):
         return EXIT_NOTHING_FETCHED
