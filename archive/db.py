@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-from archive.errors import ArchiveLocked, ArchiveNotFound
+from archive.errors import ArchiveLocked, ArchiveNotFound, ArchiveWriteFailed
 from archive.settings import BUSY_TIMEOUT_MS, READ_CACHE_KIB, WRITER_CACHE_MB
 
 MIGRATIONS = Migrations("reprint")
@@ -321,22 +321,53 @@ def m005_change_log_and_browsing(db: Database) -> None:
     )
 
 
-def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
+# Primary SQLite result codes that say the archive file cannot take a write right now,
+# whatever is being written: retrying the same rows later can succeed, skipping them
+# would lose them. Any other error (a constraint, a bad value) belongs to one row.
+_ARCHIVE_FAULT_CODES = (
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_READONLY",
+    "SQLITE_CORRUPT",
+    "SQLITE_CANTOPEN",
+    "SQLITE_NOMEM",
+    "SQLITE_PROTOCOL",
+    "SQLITE_NOTADB",
+)
+
+
+def is_archive_fault(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure of the archive file itself (disk full, I/O error,
+    lock held past the busy timeout) rather than of the row being written."""
+    if isinstance(exc, ArchiveLocked | ArchiveWriteFailed | MemoryError):
+        return True
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        return name.startswith(_ARCHIVE_FAULT_CODES) or "disk is full" in str(exc)
+    return False
+
+
+def _connect(path: Path, *, readonly: bool, busy_timeout_ms: int) -> sqlite3.Connection:
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
     else:
         conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     return conn
 
 
-def open_archive(path: str | Path, *, readonly: bool = False) -> Database:
+def open_archive(
+    path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> Database:
     """Open (and when writable, create or migrate) the archive at ``path``.
 
     :param path: the SQLite file
     :param readonly: open without write access; the file must exist
+    :param busy_timeout_ms: how long a statement waits for another writer's lock
     :raises ArchiveNotFound: readonly and the file is missing
     :raises ArchiveLocked: another writer kept the lock past the busy timeout
     """
@@ -345,7 +376,7 @@ def open_archive(path: str | Path, *, readonly: bool = False) -> Database:
         raise ArchiveNotFound(f"archive not found: {path}")
     if not readonly:
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(_connect(path, readonly=readonly))
+    db = Database(_connect(path, readonly=readonly, busy_timeout_ms=busy_timeout_ms))
     if readonly:
         return db
     try:
@@ -372,6 +403,8 @@ def write_transaction(db: Database) -> Iterator[Database]:
     (busy timeout), so two crawls on one archive queue rather than fail.
 
     :raises ArchiveLocked: the lock was not free within the busy timeout
+    :raises ArchiveWriteFailed: the COMMIT failed (disk full, I/O error): nothing of the
+        block is stored
     """
     try:
         db.execute("BEGIN IMMEDIATE")
@@ -384,5 +417,11 @@ def write_transaction(db: Database) -> Iterator[Database]:
     except BaseException:
         db.rollback()
         raise
-    else:
+    try:
         db.execute("COMMIT")
+    except sqlite3.Error as exc:
+        # e.g. the disk filled while the journal was written: nothing of the block is
+        # stored, and the caller must hear it (a COMMIT error leaves the transaction open)
+        if db.conn.in_transaction:
+            db.rollback()
+        raise ArchiveWriteFailed(f"the archive did not take the commit: {exc}") from exc

@@ -15,6 +15,11 @@ class ArchiveLocked(ArchiveError):
     """Another process holds the archive's write lock for longer than the busy timeout."""
 
 
+class ArchiveWriteFailed(ArchiveError):
+    """The archive file did not take a write (disk full, I/O error, lock held too long):
+    what was being written is not stored."""
+
+
 class BadQuery(ArchiveError):
     """A search query that SQLite FTS5 cannot parse."""
 

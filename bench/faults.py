@@ -1,10 +1,17 @@
-"""Fault campaign: crawls killed with SIGKILL at random points, then resumed.
+"""Fault campaign: crawls killed with SIGKILL at random points, then resumed; crawls
+whose archive fills its disk or whose write lock is held by another process.
 
-For each round: a fresh archive; `reprint crawl` of a generated fixture web is started,
+Kill rounds: a fresh archive; `reprint crawl` of a generated fixture web is started,
 killed (the whole process group, as systemd would) after a random number of fetched
 pages, then run again to completion. Checked after the resume: every article page is
 stored, none twice, the database passes `PRAGMA integrity_check`, and the killed run is
 recorded as interrupted.
+
+Storage rounds (issue 15): the archive lives on a small tmpfs that fills mid-crawl
+(`disk-full`), or another connection takes the write lock mid-crawl and holds it
+(`held-lock`). The crawl must never count a page as stored that is not in the archive,
+exit 3, and save no feed validator (ETag): once space is freed or the lock released,
+the next crawl gets the feed in full (not a 304) and stores every page.
 
     python bench/faults.py --rounds 50 --pages 40 --seed 1
 
@@ -73,6 +80,9 @@ WORDS = (
 )
 
 
+FILLER_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
 @dataclass
 class RoundResult:
     """What one kill-and-resume round found."""
@@ -97,8 +107,12 @@ class RoundResult:
         )
 
 
-def build_web(root: Path, pages: int, seed: int) -> None:
-    """A site of ``pages`` distinct stories, each slow to answer, listed by one feed."""
+def build_web(root: Path, pages: int, seed: int, *, padding: bool = False) -> None:
+    """A site of ``pages`` distinct stories, each slow to answer, listed by one feed.
+
+    :param padding: give each page ~12 KB of random markup outside the article (stored
+        with the raw body), so that a small disk fills after a few dozen pages
+    """
     rng = random.Random(seed)
     site = root / "faults"
     site.mkdir(parents=True)
@@ -109,8 +123,10 @@ def build_web(root: Path, pages: int, seed: int) -> None:
             "<p>" + " ".join(rng.choice(WORDS) for _ in range(40)) + f" story {n} part {k}.</p>"
             for k in range(4)
         )
+        noise = "".join(rng.choices(FILLER_CHARS, k=12_000)) if padding else ""
+        filler = f"<!-- {noise} -->" if padding else ""
         html = (
-            f"<html><head><title>Story {n}</title></head><body><article>"
+            f"<html><head><title>Story {n}</title></head><body>{filler}<article>"
             f"<h1>Story {n}</h1>{paragraphs}</article></body></html>"
         )
         routes[f"/story/{n}/"] = {"delay_ms": PAGE_DELAY_MS, "body": html}
@@ -220,6 +236,153 @@ def check(
     )
 
 
+@dataclass
+class StorageRoundResult:
+    """What one disk-full or held-lock round found."""
+
+    fault: str  # disk-full | held-lock
+    expected: int
+    exit_code: int  # of the crawl that met the fault
+    reported_stored: int  # reprint/pages_stored of that crawl
+    actually_stored: int  # pages in the archive after it
+    validators_saved: bool  # a feed ETag/Last-Modified recorded by that crawl
+    resumed_exit_code: int  # of the crawl after the fault was cleared
+    stored_after_resume: int
+    integrity: str
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.reported_stored == self.actually_stored
+            and self.exit_code == EXIT_ARCHIVE_ERROR
+            and not self.validators_saved
+            and self.resumed_exit_code == 0
+            and self.stored_after_resume == self.expected
+            and self.integrity == "ok"
+        )
+
+
+EXIT_ARCHIVE_ERROR = 3
+# A tmpfs this small takes the schema and a few dozen pages, then fills.
+DISK_FULL_TMPFS = "1m"
+# Storage rounds: short waits, so a held lock fails a batch in a fraction of a second.
+STORAGE_ROUND_SETTINGS = (
+    "REPRINT_BUSY_TIMEOUT_MS=200",
+    "REPRINT_COMMIT_SECONDS=0.2",
+    "REPRINT_STORE_MAX_FAILURES=3",
+)
+
+
+def _storage_crawl_cmd(db: Path, feed: str, stats: Path) -> list[str]:
+    cmd = [*_crawl_cmd(db, feed), "--stats-json", str(stats)]
+    for setting in STORAGE_ROUND_SETTINGS:
+        cmd += ["-s", setting]
+    return cmd
+
+
+def _reported_stored(stats: Path) -> int:
+    data = json.loads(stats.read_text())
+    return sum(s.get("reprint/pages_stored", 0) for s in data.values())
+
+
+def _validators_saved(db: Path) -> bool:
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute(
+            "SELECT count(*) FROM sources WHERE etag IS NOT NULL OR last_modified IS NOT NULL"
+        ).fetchone()
+    finally:
+        conn.close()
+    return bool(row[0])
+
+
+def _storage_check(
+    fault: str, db: Path, feed: str, expected: int, workdir: Path, faulty: subprocess.Popen[str]
+) -> StorageRoundResult:
+    """Read what the faulty crawl reported and stored, then resume and count again."""
+    stats = workdir / f"{fault}-stats.json"
+    exit_code = faulty.wait(timeout=CRAWL_TIMEOUT_S)
+    reported = _reported_stored(stats)
+    stored = _stored(db)
+    validators = _validators_saved(db)
+    resumed = subprocess.run(
+        _storage_crawl_cmd(db, feed, workdir / f"{fault}-resume.json"),
+        cwd=ROOT,
+        capture_output=True,
+        timeout=CRAWL_TIMEOUT_S,
+        check=False,
+    )
+    result = check(db, expected, 0, 0, stored)
+    return StorageRoundResult(
+        fault=fault,
+        expected=expected,
+        exit_code=exit_code,
+        reported_stored=reported,
+        actually_stored=stored,
+        validators_saved=validators,
+        resumed_exit_code=resumed.returncode,
+        stored_after_resume=result.stored,
+        integrity=result.integrity,
+    )
+
+
+def disk_full_round(web: FixtureWeb, pages: int, workdir: Path) -> StorageRoundResult:
+    """Crawl into an archive on a tmpfs that fills mid-crawl; grow it; crawl again.
+
+    Needs root (mount). The tmpfs is unmounted at the end.
+    """
+    mount = workdir / "small-disk"
+    mount.mkdir()
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={DISK_FULL_TMPFS}", "tmpfs", str(mount)], check=True
+    )
+    try:
+        db, feed = mount / "archive.db", web.url("faults", "/feed.xml")
+        faulty = subprocess.Popen(
+            _storage_crawl_cmd(db, feed, workdir / "disk-full-stats.json"),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        faulty.wait(timeout=CRAWL_TIMEOUT_S)
+        # space freed: the same file system, grown
+        subprocess.run(["mount", "-o", "remount,size=256m", str(mount)], check=True)
+        return _storage_check("disk-full", db, feed, pages, workdir, faulty)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def held_lock_round(
+    web: FixtureWeb, pages: int, workdir: Path, after_pages: int
+) -> StorageRoundResult:
+    """Another connection takes the archive's write lock once the crawl has fetched
+    ``after_pages`` pages (read from its log) and holds it until the crawl ends."""
+    db, feed = workdir / "held-lock.db", web.url("faults", "/feed.xml")
+    faulty = subprocess.Popen(
+        _storage_crawl_cmd(db, feed, workdir / "held-lock-stats.json"),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert faulty.stderr is not None
+    holder: sqlite3.Connection | None = None
+    fetched = 0
+    for line in faulty.stderr:  # read to the end: the crawl must not block on its log
+        if holder is None and "Crawled (200)" in line and "/story/" in line:
+            fetched += 1
+            if fetched >= after_pages:
+                holder = sqlite3.connect(db, timeout=CRAWL_TIMEOUT_S, isolation_level=None)
+                holder.execute("BEGIN IMMEDIATE")
+    faulty.wait(timeout=CRAWL_TIMEOUT_S)
+    faulty.stderr.close()
+    if holder is not None:
+        holder.execute("ROLLBACK")
+        holder.close()
+    return _storage_check("held-lock", db, feed, pages, workdir, faulty)
+
+
 def run_campaign(rounds: int, pages: int, seed: int, workdir: Path) -> list[RoundResult]:
     """Run ``rounds`` kill-and-resume rounds against one generated web."""
     rng = random.Random(seed)
@@ -236,15 +399,28 @@ def run_campaign(rounds: int, pages: int, seed: int, workdir: Path) -> list[Roun
     return results
 
 
+def run_storage_rounds(pages: int, seed: int, workdir: Path) -> list[StorageRoundResult]:
+    """One held-lock round and, when run as root, one disk-full round."""
+    build_web(workdir / "web", pages, seed, padding=True)
+    with FixtureWeb(workdir / "web") as web:
+        results = [held_lock_round(web, pages, workdir, after_pages=max(1, pages // 4))]
+        if os.geteuid() == 0:
+            results.append(disk_full_round(web, pages, workdir))
+    return results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--pages", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--storage-pages", type=int, default=120)
     args = parser.parse_args()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
-        results = run_campaign(args.rounds, args.pages, args.seed, Path(tmp))
+        results = run_campaign(args.rounds, args.pages, args.seed, Path(tmp) / "kills")
+    with tempfile.TemporaryDirectory() as tmp:
+        storage = run_storage_rounds(args.storage_pages, args.seed, Path(tmp))
     summary = {
         "rounds": len(results),
         "pages_per_round": args.pages,
@@ -255,6 +431,9 @@ def main() -> int:
         "integrity_failures": sum(r.integrity != "ok" for r in results),
         "killed_runs_marked_interrupted": sum(r.statuses[0] == "interrupted" for r in results),
         "rounds_ok": sum(r.ok for r in results),
+        "storage_rounds": [f"{r.fault}: {'ok' if r.ok else 'FAILED'}" for r in storage],
+        "storage_pages_lost_for_good": sum(r.expected - r.stored_after_resume for r in storage),
+        "storage_false_stored_claims": sum(r.reported_stored - r.actually_stored for r in storage),
         "kills_before_first_commit": sum(r.stored_at_kill == 0 for r in results),
         "kills_mid_crawl": sum(0 < r.stored_at_kill < r.expected for r in results),
         "kills_after_all_stored": sum(r.stored_at_kill == r.expected for r in results),
@@ -265,11 +444,19 @@ def main() -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "faults.json").write_text(
-        json.dumps({"summary": summary, "rounds": [asdict(r) for r in results]}, indent=2)
+        json.dumps(
+            {
+                "summary": summary,
+                "rounds": [asdict(r) for r in results],
+                "storage_rounds": [asdict(r) for r in storage],
+            },
+            indent=2,
+        )
     )
     for key, value in summary.items():
         print(f"{key:32} {value}")
-    return 0 if summary["rounds_ok"] == len(results) else 1
+    ok = summary["rounds_ok"] == len(results) and all(r.ok for r in storage)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

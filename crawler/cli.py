@@ -39,6 +39,8 @@ EXIT_OK = 0
 EXIT_CRAWL_FAILED = 1  # a spider stopped before finishing (crash, shutdown, interrupted)
 EXIT_ARCHIVE_ERROR = 3  # the archive could not be opened or written (locked, missing)
 EXIT_NOTHING_FETCHED = 4  # every source failed: nothing could be downloaded
+# stats that count pages fetched but not stored (crawler/pipelines.py ArchivePipeline)
+STORAGE_FAILURE_STATS = ("reprint/errors/archive_write", "reprint/errors/store")
 
 DEFAULT_DB = "archive.db"
 DEMO_DB = "demo.db"
@@ -142,8 +144,8 @@ def crawl(
 ) -> None:
     """Crawl the configured sources into the archive.
 
-    Exit status: 0 done, 1 a spider did not finish, 3 archive error, 4 nothing could be
-    fetched.
+    Exit status: 0 done, 1 a spider did not finish, 3 archive error (including any
+    fetched page that could not be stored), 4 nothing could be fetched.
     """
     from crawler.sources import SourcesError, adhoc_sources, load_sources
 
@@ -255,6 +257,9 @@ def _run(
 
 
 def _exit_code(outcomes: list[SpiderOutcome], *, distributed: bool = False) -> int:
+    # a page fetched but not stored is the one failure an archiver must never hide
+    if any(o.stats.get(key) for o in outcomes for key in STORAGE_FAILURE_STATS):
+        return EXIT_ARCHIVE_ERROR
     if any(not o.finished for o in outcomes):
         return EXIT_CRAWL_FAILED
     # a worker of a distributed crawl may find every request taken by other workers:
@@ -284,6 +289,12 @@ def _print_summary(outcomes: list[SpiderOutcome], db_path: str | None) -> None:
                 problems[key.removeprefix("reprint/")] = problems.get(key, 0) + value
     if problems:
         out.print("problems: " + ", ".join(f"{k} {v}" for k, v in sorted(problems.items())))
+    lost = sum(o.stats.get(key, 0) for o in outcomes for key in STORAGE_FAILURE_STATS)
+    if lost:
+        err.print(
+            f"[red]error:[/] {lost} fetched page(s) were NOT stored (the archive refused the "
+            "writes, see the log); the next crawl fetches them again"
+        )
     if db_path is None:
         queued = sum(o.stats.get("reprint/pages_queued", 0) for o in outcomes)
         out.print(f"{queued} pages queued in Redis for `reprint write`")

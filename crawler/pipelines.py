@@ -18,15 +18,16 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
-from archive.db import open_archive, write_transaction
+from archive.db import is_archive_fault, open_archive, write_transaction
 from archive.dedup import index_params
 from archive.errors import NoArticleText, NotHtml
 from archive.extract import extract_article
 from archive.lock import crawl_lock
 from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
-from archive.store import finish_crawl, mark_interrupted, save_page, start_crawl
+from archive.store import SaveResult, finish_crawl, mark_interrupted, save_page, start_crawl
 from archive.urls import normalize_url, site_of
 from crawler.items import fetched_page
 from crawler.signals import source_fetched
@@ -169,6 +170,8 @@ class DedupPipeline:
 
 # Scrapy close reasons that mean the crawl did its work
 _FINISHED_REASONS = ("finished", "closespider_")
+# The close reason of a crawl stopped because the archive kept refusing writes.
+ARCHIVE_WRITE_FAILED = "archive_write_failed"
 
 
 class ArchivePipeline:
@@ -182,6 +185,10 @@ class ArchivePipeline:
         self.path = settings.get("ARCHIVE_PATH")
         self.batch_items = settings.getint("REPRINT_COMMIT_ITEMS")
         self.batch_seconds = settings.getfloat("REPRINT_COMMIT_SECONDS")
+        self.busy_timeout_ms = settings.getint("REPRINT_BUSY_TIMEOUT_MS")
+        self.max_failures = max(1, settings.getint("REPRINT_STORE_MAX_FAILURES"))
+        self.failed_flushes = 0  # in a row
+        self.stopping = False
         self.db: Database | None = None
         self.crawl_id: int | None = None
         self.pending: list[Any] = []
@@ -200,7 +207,7 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         # one crawl per archive at a time (shared by the spiders of one `reprint crawl`)
         self.lock.enter_context(crawl_lock(self.path))
-        self.db = open_archive(self.path)
+        self.db = open_archive(self.path, busy_timeout_ms=self.busy_timeout_ms)
         # an index built with other MinHash code fails here, once, not on every page
         index_params(self.db)
         spider = self.crawler.spider
@@ -215,10 +222,9 @@ class ArchivePipeline:
 
     def process_item(self, item: Any) -> Any:
         self.pending.append(item)
-        if (
-            len(self.pending) >= self.batch_items
-            or time.monotonic() - self.last_flush >= self.batch_seconds
-        ):
+        # after a failed write, wait the batch interval before trying again
+        full = len(self.pending) >= self.batch_items and not self.failed_flushes
+        if full or time.monotonic() - self.last_flush >= self.batch_seconds:
             self.flush()
         return item
 
@@ -228,29 +234,70 @@ class ArchivePipeline:
         self.fetched_sources.append(fetch)
 
     def flush(self) -> None:
-        """Write the pending pages in one transaction, each in its own savepoint."""
-        assert self.db is not None
-        batch, self.pending = self.pending, []
-        sources, self.pending_sources = self.pending_sources, []
-        self.last_flush = time.monotonic()
-        if not batch and not sources:
-            return
-        with write_transaction(self.db):
-            for fetch in sources:
-                record_source_fetch(self.db, fetch, validators=False)
-            for item in batch:
-                self._save(item)
+        """Write the pending pages in one transaction, each in its own savepoint.
 
-    def _save(self, item: Any) -> None:
+        A page counts as stored only once its transaction is committed. When the archive
+        itself fails (disk full, I/O error, a lock held past the busy timeout) nothing
+        of the batch is dropped: it stays pending and the next flush tries again; after
+        REPRINT_STORE_MAX_FAILURES failures in a row the crawl stops, so that it never
+        goes on fetching what it cannot store.
+        """
+        assert self.db is not None
+        self.last_flush = time.monotonic()
+        if not self.pending and not self.pending_sources:
+            return
+        batch, sources = list(self.pending), list(self.pending_sources)
+        try:
+            with write_transaction(self.db):
+                for fetch in sources:
+                    record_source_fetch(self.db, fetch, validators=False)
+                results = [self._save(item) for item in batch]
+        except Exception as exc:
+            if not is_archive_fault(exc):
+                raise
+            self._flush_failed(exc, len(batch))
+            return
+        del self.pending[: len(batch)]
+        del self.pending_sources[: len(sources)]
+        self.failed_flushes = 0
+        for result in results:  # counted now that they are committed
+            self._count(result)
+
+    def _flush_failed(self, exc: Exception, pages: int) -> None:
+        self.failed_flushes += 1
+        self.stats.inc_value("reprint/store_retries")
+        logger.error(
+            "could not write %d page(s) to the archive (attempt %d of %d), kept to retry: %s",
+            pages,
+            self.failed_flushes,
+            self.max_failures,
+            exc,
+        )
+        if self.failed_flushes >= self.max_failures and not self.stopping:
+            self.stopping = True
+            engine = self.crawler.engine
+            assert engine is not None
+            logger.error("the archive keeps refusing writes: stopping the crawl")
+            deferred_from_coro(engine.close_spider_async(reason=ARCHIVE_WRITE_FAILED))
+
+    def _save(self, item: Any) -> SaveResult | None:
+        """Store one page in its own savepoint; None when the page itself cannot be
+        stored (archive faults propagate: they fail the whole batch)."""
         assert self.db is not None
         page = fetched_page(item)
         try:
             with self.db.atomic():
-                result = save_page(self.db, page, self.crawl_id)
-        except Exception:
+                return save_page(self.db, page, self.crawl_id)
+        except Exception as exc:
+            if is_archive_fault(exc):
+                raise
             # one unstorable page must not cost the rest of the batch
             self.stats.inc_value("reprint/errors/store")
             logger.exception("could not store %s", page.url)
+            return None
+
+    def _count(self, result: SaveResult | None) -> None:
+        if result is None:
             return
         self.stats.inc_value("reprint/pages_stored")
         if result.new_article:
@@ -263,7 +310,15 @@ class ArchivePipeline:
             )
 
     def close_spider(self) -> None:
-        self.flush()
+        self.flush()  # the last try; what it could not write is reported as lost
+        if self.pending:
+            self.stats.inc_value("reprint/errors/archive_write", len(self.pending))
+            logger.error(
+                "%d page(s) fetched but NOT stored: the archive refused the writes; "
+                "the next crawl fetches them again",
+                len(self.pending),
+            )
+            self.pending = []
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.db is None or self.crawl_id is None:
@@ -276,17 +331,26 @@ class ArchivePipeline:
         stats = dict(self.stats.get_stats())
         stats["finish_reason"] = reason
         clean = status == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
-        with write_transaction(self.db):
-            if clean:
-                # every page the sources listed is stored now: next time, ask only for
-                # sources that changed (conditional GET); after errors, ask again in full
-                # so the pages that failed are retried
-                for fetch in self.fetched_sources:
-                    record_source_fetch(self.db, fetch, validators=True)
-            finish_crawl(self.db, self.crawl_id, status, stats)
-        self.db.close()
-        self.db = None
-        self.lock.close()
+        try:
+            with write_transaction(self.db):
+                if clean:
+                    # every page the sources listed is stored now: next time, ask only for
+                    # sources that changed (conditional GET); after errors, ask again in
+                    # full so the pages that failed are retried
+                    for fetch in self.fetched_sources:
+                        record_source_fetch(self.db, fetch, validators=True)
+                finish_crawl(self.db, self.crawl_id, status, stats)
+        except Exception as exc:
+            if not is_archive_fault(exc):
+                raise
+            # the crawl stays 'running' in the archive; the next crawl marks it
+            # interrupted, and no validator was saved, so it asks for every source again
+            self.stats.inc_value("reprint/errors/archive_write")
+            logger.error("could not record the end of crawl %s: %s", self.crawl_id, exc)
+        finally:
+            self.db.close()
+            self.db = None
+            self.lock.close()
 
 
 def _spider_args(spider: Spider) -> dict[str, Any]:

@@ -87,6 +87,14 @@ REPRINT_MIN_WORDS = 60  # see archive.settings.MIN_ARTICLE_WORDS
 # which the next run fetches again.
 REPRINT_COMMIT_ITEMS = 50
 REPRINT_COMMIT_SECONDS = 2.0
+# A write waits this long for another writer's lock (a reextract or a user's SQL) before
+# the batch counts as failed; reextract commits every few seconds, so 30 s is ample.
+REPRINT_BUSY_TIMEOUT_MS = 30_000
+# A batch the archive refuses (disk full, I/O error, lock held too long) stays pending
+# and is tried again at the next flush; after this many failures in a row the crawl stops
+# (close reason archive_write_failed, exit 3) instead of fetching what it cannot store.
+# 4 tries at the default busy timeout ride out two minutes of a held lock.
+REPRINT_STORE_MAX_FAILURES = 4
 # Sitemaps: only URLs whose news date or lastmod is on/after this ISO date (None: all).
 REPRINT_SINCE: str | None = None
 # Sitemap indexes nest at most this deep (guards against index loops and traps).

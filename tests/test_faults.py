@@ -1,11 +1,15 @@
-"""A small fault campaign in CI: crawls killed with SIGKILL mid-way, then resumed
-(the full campaign is bench/faults.py)."""
+"""A small fault campaign in CI: crawls killed with SIGKILL mid-way, then resumed; crawls
+whose disk fills or whose write lock is held (the full campaign is bench/faults.py)."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
-from bench.faults import run_campaign
+import pytest
+
+from bench.faults import build_web, disk_full_round, held_lock_round, run_campaign
+from crawler.fixture_server import FixtureWeb
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,3 +22,27 @@ def test_killed_crawls_resume_without_loss_duplicates_or_corruption(tmp_path: Pa
         assert result.duplicates == 0, result
         assert result.integrity == "ok", result
         assert result.statuses == ["interrupted", "finished"], result
+
+
+@pytest.mark.parametrize("fault", ["held-lock", "disk-full"])
+def test_a_refused_write_is_never_counted_as_stored_and_is_fetched_again(
+    tmp_path: Path, fault: str
+) -> None:
+    # issue 15: a full disk or a held write lock once lost pages for good (counted as
+    # stored, exit 0, the feed's ETag saved so every later crawl got a 304)
+    if fault == "disk-full" and os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    pages = 60
+    build_web(tmp_path / "web", pages, seed=3, padding=True)
+    with FixtureWeb(tmp_path / "web") as web:
+        if fault == "held-lock":
+            result = held_lock_round(web, pages, tmp_path, after_pages=10)
+        else:
+            result = disk_full_round(web, pages, tmp_path)
+    assert result.reported_stored == result.actually_stored, result
+    assert result.actually_stored < pages, result  # the fault did cost the first crawl
+    assert result.exit_code == 3, result
+    assert not result.validators_saved, result
+    assert result.resumed_exit_code == 0, result
+    assert result.stored_after_resume == pages, result
+    assert result.integrity == "ok", result
