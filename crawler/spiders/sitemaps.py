@@ -66,7 +66,7 @@ class SitemapsSpider(SourceSpider):
         self.report_source(response)
         if response.status == NOT_MODIFIED:
             return  # nothing new since the last crawl
-        for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             yield Request(
                 url,
                 callback=self.parse_sitemap,
