@@ -8,6 +8,13 @@ tool. Two checks cover both ways a host is given: IP literals and "localhost" na
 refused by a downloader middleware before any connection; host names are checked by the
 DNS resolver on the address they resolve to (so a public name pointing at 127.0.0.1 is
 refused too).
+
+Only http(s) URLs with a host are fetched at all. Robots.txt files, sitemaps and pages
+name URLs of any scheme: a file: URL would read the crawling machine's own files (an
+endless device file too, as DOWNLOAD_MAXSIZE does not bound them), ftp: and s3: reach
+hosts by other protocols, and a URL without a host has no address to check. The same
+middleware refuses those, before the other checks; the settings also turn off their
+download handlers, so a request that got past it would still not be fetched.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
 
 if TYPE_CHECKING:
@@ -30,6 +38,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain")
+WEB_SCHEMES = frozenset({"http", "https"})
+# How a refused scheme or missing host starts its IgnoreRequest message; the spiders'
+# errback counts it by this prefix (reprint/skipped/not_http_url).
+NOT_HTTP_URL = "not an http(s) URL"
 
 
 class BlockedAddress(DNSLookupError):
@@ -67,7 +79,8 @@ def blocked_reason(host: str, allowed: Iterable[str]) -> str | None:
 
 
 class PrivateAddressGuardMiddleware:
-    """Refuse requests whose host is a non-public IP literal or a local name."""
+    """Refuse requests that are not http(s) with a host, and those whose host is a
+    non-public IP literal or a local name."""
 
     def __init__(self, allowed: frozenset[str]) -> None:
         self.allowed = allowed
@@ -77,9 +90,10 @@ class PrivateAddressGuardMiddleware:
         return cls(allowed_hosts(crawler))
 
     def process_request(self, request: Request) -> None:
-        from urllib.parse import urlsplit
-
-        host = urlsplit(request.url).hostname or ""
+        url = urlparse_cached(request)
+        host = url.hostname or ""
+        if url.scheme not in WEB_SCHEMES or not host:
+            raise IgnoreRequest(f"{NOT_HTTP_URL} ({url.scheme or 'no'} scheme, host {host!r})")
         reason = blocked_reason(host, self.allowed)
         if reason:
             raise IgnoreRequest(f"{reason} (allow it with --allow-host {host})")

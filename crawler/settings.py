@@ -46,6 +46,11 @@ REDIRECT_MAX_TIMES = 5
 # listed here (crawler/netguard.py); `reprint crawl --allow-host HOST` adds to it.
 REPRINT_ALLOW_HOSTS: list[str] = []
 TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
+# Only http(s) is fetched (the guard middleware refuses other schemes first): a file: URL
+# named by a remote robots.txt or sitemap would read local files, unbounded by
+# DOWNLOAD_MAXSIZE; ftp: and s3: reach hosts by other protocols; data: turns a URL from a
+# remote document into a response without any fetch.
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 
 DOWNLOADER_MIDDLEWARES = {
     # first of all: nothing, not even robots.txt, is fetched from a refused address

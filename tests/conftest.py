@@ -7,7 +7,8 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,19 +91,19 @@ def run_crawl(
     return stats, open_archive(db_path, readonly=True)
 
 
-@pytest.fixture
-def secret_server() -> Iterator[tuple[str, list[str]]]:
-    """A server on 127.0.0.1 that serves a secret (and a DTD declaring one) and records
-    every request path: XML parsers must never ask it for anything."""
+@contextmanager
+def recording_server(respond: Callable[[str], bytes]) -> Iterator[tuple[str, list[str]]]:
+    """Serve ``respond(path)`` with status 200 on 127.0.0.1 (port 0); yield the base URL
+    and the list of every request path, in order."""
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             hits.append(self.path)
-            payload = b'<!ENTITY leak "NETWORK-SECRET">' if self.path.endswith(".dtd") else b""
+            payload = respond(self.path)
             self.send_response(200)
             self.end_headers()
-            self.wfile.write(payload or b"NETWORK-SECRET")
+            self.wfile.write(payload)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep pytest output clean
@@ -117,3 +118,15 @@ def secret_server() -> Iterator[tuple[str, list[str]]]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def secret_server() -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 that serves a secret (and a DTD declaring one) and records
+    every request path: XML parsers must never ask it for anything."""
+    with recording_server(
+        lambda path: (
+            b'<!ENTITY leak "NETWORK-SECRET">' if path.endswith(".dtd") else b"NETWORK-SECRET"
+        )
+    ) as served:
+        yield served

@@ -14,7 +14,7 @@ import pytest
 from archive.db import open_archive
 from archive.urls import normalize_url
 
-from .conftest import CRAWL_TIMEOUT_S, ROOT, run_crawl
+from .conftest import CRAWL_TIMEOUT_S, ROOT, recording_server, run_crawl
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,6 +88,29 @@ def test_news_sitemap_since_filter_and_index_loop(newsroom: FixtureWeb, tmp_path
         "SELECT published FROM pages WHERE url LIKE '%/stories/first/'"
     ).fetchone()[0]
     assert published == "2025-05-01T09:00:00+01:00"
+
+
+def test_robots_txt_cannot_make_the_crawl_read_local_files(
+    secret_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    recorder, hits = secret_server  # the <loc> of a local sitemap, on an allowed host
+    local_sitemap = tmp_path / "local-sitemap.xml"
+    local_sitemap.write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{recorder}/named-in-a-local-file</loc></url></urlset>"
+    )
+    robots = (
+        f"User-agent: *\nAllow: /\nSitemap: {local_sitemap.as_uri()}\n"
+        "Sitemap: file:///dev/zero\n"  # would be read until memory runs out
+    ).encode()
+    with recording_server(lambda path: robots) as (site, site_hits):
+        stats, _ = run_crawl(tmp_path / "f.db", "--sitemap", f"{site}/robots.txt")
+    sitemaps = stats["sitemaps"]
+    assert hits == []
+    assert sitemaps["reprint/skipped/not_http_url"] == 2
+    assert sitemaps["finish_reason"] == "finished"
+    assert not [k for k in sitemaps if k.startswith("reprint/errors/")]
+    assert set(site_hits) == {"/robots.txt"}
 
 
 def test_unreachable_source_exits_with_nothing_fetched(tmp_path: Path) -> None:

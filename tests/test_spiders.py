@@ -6,14 +6,20 @@ from datetime import UTC, datetime
 
 import pytest
 from scrapy import Request
-from scrapy.http import HtmlResponse, Response, XmlResponse
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
 from crawler.middlewares import retry_after_seconds
+from crawler.netguard import PrivateAddressGuardMiddleware
 from crawler.pagekind import is_article_page
 from crawler.run import crawl_settings
 from crawler.sources import Source
 from crawler.spiders.feeds import FeedsSpider
+from crawler.spiders.site import SiteSpider
 from crawler.spiders.sitemaps import SitemapsSpider
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -138,3 +144,59 @@ def test_retry_after_values() -> None:
     assert retry_after_seconds("Thu, 01 May 2025 11:00:00 GMT", now=now) == 0.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/hostname",
+        "ftp://ftp.pub.example/pub/story.html",
+        "data:text/html,<p>a story</p>",
+        "s3://pub-bucket/story.html",
+        "http:///story.html",  # no host
+    ],
+)
+def test_guard_refuses_all_but_http_with_a_host(url: str) -> None:
+    spider = make_spider(SitemapsSpider, sources=[])
+    crawler = spider.crawler
+    guard = build_from_crawler(PrivateAddressGuardMiddleware, crawler)
+    request = Request(url, errback=spider.on_error)
+    with pytest.raises(IgnoreRequest, match=r"^not an http\(s\) URL") as refused:
+        guard.process_request(request)
+    failure = Failure(refused.value)
+    failure.request = request  # as the engine sets it for an errback
+    spider.on_error(failure)
+    assert crawler.stats.get_value("reprint/skipped/not_http_url") == 1
+    scheme = url.split(":", 1)[0]
+    if scheme != "http":  # and no download handler would fetch it had it got through
+        assert crawler.settings.getdict("DOWNLOAD_HANDLERS")[scheme] is None
+    # a public http(s) URL still passes
+    assert guard.process_request(Request("https://pub.example/story.html")) is None
+
+
+def test_robots_sitemaps_must_be_http() -> None:
+    spider = make_spider(SitemapsSpider, sources=[])
+    robots = (
+        b"User-agent: *\nSitemap: file:///etc/hostname\nSitemap: ftp://pub.example/s.xml\n"
+        b"Sitemap: /news-sitemap.xml\n"
+    )
+    url = "https://pub.example/robots.txt"
+    response = TextResponse(url, body=robots, request=Request(url))
+    requests = list(spider.parse_robots(response, source="s", depth=0))
+    assert [r.url for r in requests] == ["https://pub.example/news-sitemap.xml"]
+    assert spider.crawler.stats.get_value("reprint/skipped/not_http_url") == 2
+
+
+def test_site_follows_only_http_links_of_its_host() -> None:
+    spider = make_spider(SiteSpider, sources=[])
+    spider.max_depth, spider.max_pages = 3, 10
+    spider.scheduled, spider.seen = {}, set()
+    spider.link_extractor = LinkExtractor()
+    url = "https://pub.example/news/"
+    links = ["/news/a-story", "ftp://pub.example/news/b-story", "file:///etc/hostname"]
+    body = "".join(f'<a href="{link}">story</a>' for link in links).encode()
+    response = HtmlResponse(url, body=body, request=Request(url))
+    requests = [
+        r for r in spider.parse_page(response, source="s", depth=0) if isinstance(r, Request)
+    ]
+    assert [r.url for r in requests] == ["https://pub.example/news/a-story"]

@@ -13,7 +13,7 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from archive.sources import SourceFetch
 from crawler.items import PageItem
-from crawler.netguard import BlockedAddress
+from crawler.netguard import NOT_HTTP_URL, BlockedAddress
 from crawler.signals import source_fetched
 from crawler.sources import Source, adhoc_sources, load_sources
 
@@ -163,6 +163,8 @@ class SourceSpider(Spider):
                 key = "too_large"  # e.g. a gzip bomb, stopped while decompressing
             elif reason.startswith("private address"):
                 key = "private_address"
+            elif reason.startswith(NOT_HTTP_URL):
+                key = "not_http_url"  # the key parse_robots counts its drops under
             else:
                 key = reason.replace(" ", "_")
             stats.inc_value(f"reprint/skipped/{key}")

@@ -11,6 +11,7 @@ from scrapy import Request
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from crawler.feedparse import http_url
 from crawler.pagekind import is_article_page, is_hub_url
 from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
@@ -88,7 +89,9 @@ class SiteSpider(SourceSpider):
             return
         host = urlsplit(response.url).netloc
         for link in self.link_extractor.extract_links(response):
-            if urlsplit(link.url).netloc != host:  # same host and port: one publisher
+            # same host and port: one publisher; the scheme too, as the link extractor
+            # keeps ftp: and file: links (ftp://same.host/ has the page's netloc)
+            if urlsplit(link.url).netloc != host or http_url(link.url, None) is None:
                 continue
             if depth + 1 >= self.max_depth and is_hub_url(link.url):
                 # a listing at the last level is a dead end: its links would not be followed

@@ -16,6 +16,7 @@ from scrapy import Request
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from crawler.feedparse import http_url
 from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
 from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
@@ -66,7 +67,13 @@ class SitemapsSpider(SourceSpider):
         self.report_source(response)
         if response.status == NOT_MODIFIED:
             return  # nothing new since the last crawl
-        for url in sitemap_urls_from_robots(response.text, base_url=response.url):
+        for named in sitemap_urls_from_robots(response.body, base_url=response.url):
+            # the same rule as a sitemap's <loc>s: a remote file must not name local ones
+            url = http_url(named, None)
+            if url is None:
+                self.crawler.stats.inc_value("reprint/skipped/not_http_url")
+                logger.warning("robots.txt %s names a non-http(s) sitemap %s", response.url, named)
+                continue
             yield Request(
                 url,
                 callback=self.parse_sitemap,
