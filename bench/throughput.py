@@ -408,7 +408,7 @@ MIN_EXTRACTED_SIZE = 250
 MIN_OUTPUT_SIZE = 1
 MIN_OUTPUT_COMM_SIZE = 1
 MAX_TREE_SIZE =
-EXTRACTION_TIMEOUT = 0
+EXTRACTION_TIMEOUT = 30
 MIN_DUPLCHECK_SIZE = 100
 MAX_REPETITIONS = 2
 EXTENSIVE_DATE_SEARCH = on
@@ -774,6 +774,7 @@ def profile_crawl(web: Web, port: int, workdir: Path) -> dict[str, Any]:
     split = cost_split(raw) if raw.exists() else {}
     return {
         "rate": PROFILE_RATE,
+        "pages": result.pages_fetched,
         "pages_per_s_profiled": result.pages_per_s,
         "wall_s_profiled": result.wall_s,
         "samples": split,
@@ -889,17 +890,20 @@ def markdown(results: list[dict[str, Any]]) -> str:
             continue
         lines += [
             "",
-            f"Cost split, {res['variant']} (main-thread samples at {prof['rate']}/s; profiled "
-            f"run {prof['pages_per_s_profiled']:.1f} pages/s):",
+            f"Cost split, {res['variant']}: share of each process's main-thread samples "
+            f"({prof['rate']}/s; workers summed) and, in brackets, ms of that thread per "
+            f"page; profiled run {prof['pages_per_s_profiled']:.1f} pages/s:",
             "",
             "| process | samples | " + " | ".join(BUCKETS) + " |",
             "|---|---:|" + "---:|" * len(BUCKETS),
         ]
-        for role, counts in prof["samples"].items():
+        pages = prof.get("pages") or res["urls"]
+        for role, counts in sorted(prof["samples"].items()):
             total = sum(counts.values()) or 1
+            ms = {b: 1000 * counts[b] / prof["rate"] / pages for b in BUCKETS}
             lines.append(
                 f"| {role} | {total} | "
-                + " | ".join(f"{100 * counts[b] / total:.0f}%" for b in BUCKETS)
+                + " | ".join(f"{100 * counts[b] / total:.0f}% ({ms[b]:.1f})" for b in BUCKETS)
                 + " |"
             )
     return "\n".join(lines)
@@ -926,9 +930,7 @@ def _machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--pages", type=Path, required=True, help="folder of *.html / *.html.gz article pages"
-    )
+    parser.add_argument("--pages", type=Path, help="folder of *.html / *.html.gz article pages")
     parser.add_argument("--urls", type=int, default=1000, help="article URLs to serve")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--systems", default=",".join(SYSTEMS))
@@ -937,7 +939,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=RESULTS / "throughput.json")
     parser.add_argument("--keep", type=Path, help="build the webs and archives here, and keep them")
+    parser.add_argument(
+        "--render", action="store_true", help="print the tables of the --json file and stop"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        print(markdown(json.loads(args.json.read_text())["results"]))
+        return 0
+    if args.pages is None:
+        parser.error("--pages is required")
     pages = load_pages(args.pages)
     systems = tuple(s for s in args.systems.split(",") if s)
     report: dict[str, Any] = {
