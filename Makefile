@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 
 # Programs the tests run for real (not Python packages): redis-server for distributed
 # crawls; Debian's chromium for the browser test (Playwright cannot download its own
-# browsers here). Installed with apt when missing and we are root (CI, fresh machines).
-SYSTEM_DEPS := redis-server:redis-server chromium:chromium
+# browsers here); nginx serves the throughput benchmark's web (tests/test_throughput.py).
+# Installed with apt when missing and we are root (CI, fresh machines). nginx lives in
+# /usr/sbin, which `command -v` finds on root's PATH.
+SYSTEM_DEPS := redis-server:redis-server chromium:chromium nginx:nginx
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

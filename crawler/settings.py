@@ -69,6 +69,9 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.ProgressDisplay": 510,
+    # how long the reactor is kept from its callbacks (parsing, SQLite writes, dedup all
+    # run on it): stats reprint/loop_lag_max_ms and _p99_ms, read by bench/throughput.py
+    "crawler.looplag.LoopLagMonitor": 520,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 
@@ -107,5 +110,8 @@ REPRINT_SITEMAP_MAX_DEPTH = 3
 # Site crawls: links followed this deep from a section page, at most this many pages a site.
 REPRINT_SITE_DEPTH = 3
 REPRINT_SITE_MAX_PAGES = 500
+# Loop-lag timer period in seconds (crawler/looplag.py); 0 turns the monitor off. 10 ms
+# resolves the lag a page's pipeline work causes, for ~100 cheap wake-ups a second.
+REPRINT_LOOP_LAG_INTERVAL = 0.01
 # A rich live table of progress on stderr (the `reprint` CLI turns it on for terminals).
 REPRINT_PROGRESS = False

@@ -1,0 +1,89 @@
+"""The crawl throughput benchmark's harness in CI (bench/throughput.py, issue 10): a small
+web of generated pages served by nginx on 8 loopback hosts, crawled for real by
+`reprint crawl`. It checks that every page is stored, never a speed."""
+
+from __future__ import annotations
+
+import random
+from html import escape
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bench.syndication_corpus import _Writer
+from bench.throughput import HOSTS, build_web, load_pages, measure_variant, shuffle_text
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# 25 stories under 200 URLs: each page served 8 times, as the full benchmark serves its
+# 115 pages 8-9 times; small enough for two crawls in well under 30 s.
+STORIES = 25
+URLS = 200
+PARAGRAPHS = 8  # ~500 words a story: far above REPRINT_MIN_WORDS
+
+
+def write_pages(folder: Path, count: int, seed: int = 10) -> None:
+    """Write ``count`` article pages of generated text (bench/syndication_corpus.py's
+    writer) as ``NNN.html`` files: the benchmark's --pages input."""
+    writer = _Writer(random.Random(seed))
+    folder.mkdir(parents=True)
+    for n in range(count):
+        entities = writer.entities()
+        title = escape(writer.headline(entities))
+        body = "".join(f"<p>{escape(p)}</p>" for p in writer.story(entities, PARAGRAPHS))
+        (folder / f"{n:03d}.html").write_text(
+            f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            "</head><body><nav><a href='/'>Home</a> <a href='/tv/'>TV</a></nav>"
+            f"<main><article><h1>{title}</h1>{body}</article></main>"
+            "<footer><p>© Bench News 2026</p></footer></body></html>\n",
+            encoding="utf-8",
+        )
+
+
+@pytest.mark.parametrize("variant", ["copies", "distinct"])
+def test_every_served_page_is_stored(tmp_path: Path, variant: str) -> None:
+    write_pages(tmp_path / "pages", STORIES)
+    result = measure_variant(
+        load_pages(tmp_path / "pages"), URLS, variant, tmp_path / variant, systems=("reprint",)
+    )
+    crawl = result["reprint"]
+    assert crawl["status"] == "finished", crawl
+    assert crawl["exit_code"] == 0, crawl
+    assert crawl["errors"] == {}, crawl
+    assert crawl["pages_fetched"] == crawl["pages_stored"] == crawl["pages_in_archive"] == URLS
+    # copies cluster into their story; shuffled copies are stories of their own
+    assert crawl["articles_stored"] == (STORIES if variant == "copies" else URLS)
+    assert crawl["loop_lag_max_ms"] is not None  # crawler/looplag.py ran and was recorded
+    assert crawl["processes"] >= 2  # the tree was polled: the crawl and its workers
+
+
+def test_web_layout(tmp_path: Path) -> None:
+    write_pages(tmp_path / "pages", 3)
+    pages = load_pages(tmp_path / "pages")
+    web = build_web(pages, 10, tmp_path / "web", "distinct")
+    assert len(set(web.bodies)) == 10  # each URL's body is its own
+    assert {host for host, _ in web.paths} == set(HOSTS)
+    assert web.bodies[0].startswith(pages[0])  # first copies unchanged, bar the comment
+    for host in HOSTS:
+        assert (web.www / host / "feed.xml").exists()
+        assert (web.www / host / "robots.txt").exists()
+
+
+def test_shuffle_keeps_markup_and_words() -> None:
+    body = b"<p>one two three four five</p><script>var a = 1; b c</script><!-- x y z -->"
+    shuffled = shuffle_text(body, random.Random(1))
+    assert shuffled.endswith(b"<script>var a = 1; b c</script><!-- x y z -->")
+    text = shuffled.removeprefix(b"<p>").partition(b"</p>")[0]
+    assert sorted(text.split()) == sorted(b"one two three four five".split())
+    assert text != b"one two three four five"
+
+
+def test_loop_lag_monitor_is_off_at_interval_zero() -> None:
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from crawler.looplag import LoopLagMonitor
+
+    with pytest.raises(NotConfigured):
+        LoopLagMonitor.from_crawler(get_crawler(settings_dict={"REPRINT_LOOP_LAG_INTERVAL": 0}))
