@@ -321,6 +321,35 @@ def m005_change_log_and_browsing(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m006_cheaper_crawl_writes(db: Database) -> None:
+    """Triggers that take work off the crawl's writer (issue 10).
+
+    - The full-text index of an article was rebuilt on every UPDATE of the row, so each
+      copy of a story (which changes only ``copies`` and ``last_seen``) re-tokenised the
+      whole text: now only an update of an indexed column re-indexes it.
+    - ``site_line_counts`` is kept by a trigger on ``site_lines``: an INSERT OR IGNORE
+      that finds the (line, story) pair already there fires nothing, so a page's lines
+      are learned in one executemany instead of two statements per line.
+    """
+    columns = ", ".join(f"[{c}]" for c in FTS_COLUMNS)
+    old = ", ".join(f"old.[{c}]" for c in FTS_COLUMNS)
+    new = ", ".join(f"new.[{c}]" for c in FTS_COLUMNS)
+    db.execute("DROP TRIGGER IF EXISTS [articles_au]")
+    db.execute(
+        f"CREATE TRIGGER [articles_au] AFTER UPDATE OF {columns} ON [articles] BEGIN"
+        f" INSERT INTO [articles_fts] ([articles_fts], rowid, {columns})"
+        f" VALUES ('delete', old.rowid, {old});"
+        f" INSERT INTO [articles_fts] (rowid, {columns}) VALUES (new.rowid, {new}); END"
+    )
+    db.execute(
+        "CREATE TRIGGER [site_lines_count] AFTER INSERT ON [site_lines] BEGIN"
+        " INSERT INTO site_line_counts (site, line_key, stories)"
+        " VALUES (NEW.site, NEW.line_key, 1)"
+        " ON CONFLICT (site, line_key) DO UPDATE SET stories = stories + 1; END"
+    )
+
+
 # Primary SQLite result codes that say the archive file cannot take a write right now,
 # whatever is being written: retrying the same rows later can succeed, skipping them
 # would lose them. Any other error (a constraint, a bad value) belongs to one row.

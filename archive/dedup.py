@@ -611,6 +611,8 @@ def place_page(
     text: str,
     *,
     params: DedupParams | None = None,
+    sig: Signature | None = None,
+    keys: list[int] | None = None,
 ) -> Match | None:
     """Sign a stored page's text, find the article it copies, and index it.
 
@@ -622,11 +624,15 @@ def place_page(
     :param page: the page's URL, text hash, canonical URL and stated origin
     :param text: the page's clean text
     :param params: the index's parameters (read from the archive when None)
+    :param sig: :func:`signature` of ``text`` with ``params``, when already computed (in
+        an extraction worker: archive/prepare.py)
+    :param keys: :func:`band_keys` of ``sig``, computed with it
     :returns: the article it copies, or None: the page starts a new article
     """
     params = params or index_params(db)
-    sig = signature(text, params)
-    keys = band_keys(sig, params)
+    if sig is None or keys is None:
+        sig = signature(text, params)
+        keys = band_keys(sig, params)
     match = find_article(db, page, sig, exclude_page_id=page_id, params=params, keys=keys)
     index_page(db, page_id, sig, params, keys=keys)
     return match

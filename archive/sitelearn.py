@@ -63,20 +63,12 @@ def learn_page(db: Database, site: str, story: str, line_keys: Iterable[str]) ->
     :returns: how many (line, story) pairs were new
     """
     db.execute("INSERT OR IGNORE INTO site_stories (site, story) VALUES (?, ?)", [site, story])
-    new = 0
-    for key in dict.fromkeys(line_keys):
-        inserted = db.execute(
-            "INSERT OR IGNORE INTO site_lines (site, line_key, story) VALUES (?, ?, ?)",
-            [site, key, story],
-        ).rowcount
-        if inserted:
-            new += 1
-            db.execute(
-                "INSERT INTO site_line_counts (site, line_key, stories) VALUES (?, ?, 1)"
-                " ON CONFLICT (site, line_key) DO UPDATE SET stories = stories + 1",
-                [site, key],
-            )
-    return new
+    # site_line_counts follows by a trigger (migration m006): one statement for all lines
+    cursor = db.conn.executemany(
+        "INSERT OR IGNORE INTO site_lines (site, line_key, story) VALUES (?, ?, ?)",
+        [(site, key, story) for key in dict.fromkeys(line_keys)],
+    )
+    return max(cursor.rowcount, 0)
 
 
 def forget_site(db: Database, site: str) -> None:

@@ -12,25 +12,25 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import zstandard
 
 from archive.db import write_transaction
-from archive.dedup import PageFacts, page_similarities, place_page
+from archive.dedup import PageFacts, index_params, page_similarities, place_page
 from archive.metadata import now_iso
-from archive.settings import ZSTD_LEVEL
-from archive.sitelearn import learn_page, story_key
+from archive.prepare import PreparedPage, compress_raw, prepare_page
+from archive.sitelearn import learn_page
 from archive.urls import normalize_url
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
     from sqlite_utils.db import Table
 
-    from archive.dedup import DedupParams
+    from archive.dedup import DedupParams, Signature
     from archive.extract import Extracted
 
-_compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
 _decompressor = zstandard.ZstdDecompressor()
 
 # Columns an article copies from its representative page.
@@ -66,6 +66,8 @@ class FetchedPage:
     last_modified: str | None = None
     fetched_at: str | None = None
     source: str | None = None  # the feed/sitemap/section page that listed it
+    # computed in the extraction worker (archive/prepare.py); None: computed when saved
+    prepared: PreparedPage | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +85,23 @@ def save_raw(db: Database, body: bytes, content_type: str | None, encoding: str 
     """Store a response body zstd-compressed, once per distinct content; return its sha256."""
     digest = hashlib.sha256(body).hexdigest()
     if not db.execute("SELECT 1 FROM raw WHERE sha256 = ?", [digest]).fetchone():
-        packed = _compressor.compress(body)
-        db.table("raw").insert(
-            {
-                "sha256": digest,
-                "content_type": content_type,
-                "encoding": encoding,
-                "size": len(body),
-                "compressed_size": len(packed),
-                "body": packed,
-            },
-            ignore=True,
-        )
+        _insert_raw(db, digest, len(body), compress_raw(body), content_type, encoding)
     return digest
+
+
+def _insert_raw(
+    db: Database,
+    digest: str,
+    size: int,
+    packed: bytes,
+    content_type: str | None,
+    encoding: str | None,
+) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO raw (sha256, content_type, encoding, size, compressed_size, body)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [digest, content_type, encoding, size, len(packed), packed],
+    )
 
 
 def load_raw(db: Database, sha256: str) -> bytes:
@@ -109,11 +115,11 @@ def load_raw(db: Database, sha256: str) -> bytes:
     return _decompressor.decompress(row[0])
 
 
-def _page_row(page: FetchedPage, crawl_id: int | None, raw_sha256: str) -> dict[str, Any]:
+def _page_row(page: FetchedPage, crawl_id: int | None, prepared: PreparedPage) -> dict[str, Any]:
     ex = page.extracted
     return {
         # keyed by where the document lives: two links redirecting to it are one page
-        "url": normalize_url(page.final_url),
+        "url": prepared.url_key,
         "requested_url": page.url,
         "final_url": page.final_url,
         "site": ex.site,
@@ -124,7 +130,7 @@ def _page_row(page: FetchedPage, crawl_id: int | None, raw_sha256: str) -> dict[
         "origin": ex.origin,
         "canonical_url": ex.canonical_url,
         # normalised, so a page can find the copies whose canonical points at it
-        "canonical_key": normalize_url(ex.canonical_url) if ex.canonical_url else None,
+        "canonical_key": prepared.canonical_key,
         "language": ex.language,
         "site_name": ex.site_name,
         "image": ex.image,
@@ -140,7 +146,7 @@ def _page_row(page: FetchedPage, crawl_id: int | None, raw_sha256: str) -> dict[
         "fetched_at": page.fetched_at or now_iso(),
         "source": page.source,
         "crawl_id": crawl_id,
-        "raw_sha256": raw_sha256,
+        "raw_sha256": prepared.raw_sha256,
     }
 
 
@@ -195,31 +201,74 @@ def choose_representative(pages: list[dict[str, Any]]) -> dict[str, Any]:
     return min(pages, key=rank)
 
 
-def refresh_article(db: Database, article_id: int) -> None:
+# What choosing a representative reads of each page: no text, so an article with many
+# copies is refreshed without reading them all.
+_RANK_COLUMNS = (
+    "id",
+    "url",
+    "canonical_url",
+    "canonical_key",
+    "published",
+    "word_count",
+    "first_seen",
+    "fetched_at",
+)
+_RANK_SQL = f"SELECT {', '.join(_RANK_COLUMNS)} FROM pages WHERE article_id = ? ORDER BY id"
+_ARTICLE_STATE = ("representative_page_id", "copies", "first_seen", "last_seen")
+_ARTICLE_SQL = (
+    f"SELECT {', '.join((*_ARTICLE_STATE, *ARTICLE_FIELDS_FROM_PAGE))} FROM articles WHERE id = ?"
+)
+_PAGE_FIELDS_SQL = f"SELECT {', '.join(ARTICLE_FIELDS_FROM_PAGE)} FROM pages WHERE id = ?"
+
+
+def refresh_article(
+    db: Database, article_id: int, *, changed_pages: tuple[int, ...] | None = None
+) -> None:
     """Recompute an article from its pages: representative, copies, first/last seen.
 
-    An article left with no page is deleted.
+    Only the columns whose value changes are written: an update that leaves title,
+    author and text alone does not re-index the article's text (migration m006). An
+    article left with no page is deleted.
+
+    :param changed_pages: the pages stored or moved since the last refresh; when the
+        representative stays the same only their similarities are recomputed (None: all)
     """
     pages = [
-        dict(row)
-        for row in db.query("SELECT * FROM pages WHERE article_id = ? ORDER BY id", [article_id])
+        dict(zip(_RANK_COLUMNS, row, strict=True)) for row in db.execute(_RANK_SQL, [article_id])
     ]
     if not pages:
-        db.table("articles").delete_where("id = ?", [article_id])
+        db.execute("DELETE FROM articles WHERE id = ?", [article_id])
         return
     best = choose_representative(pages)
-    update = {field: best[field] for field in ARTICLE_FIELDS_FROM_PAGE}
-    update.update(
+    current_row = db.execute(_ARTICLE_SQL, [article_id]).fetchone()
+    current = dict(zip((*_ARTICLE_STATE, *ARTICLE_FIELDS_FROM_PAGE), current_row, strict=True))
+    wanted = dict(
+        zip(
+            ARTICLE_FIELDS_FROM_PAGE,
+            db.execute(_PAGE_FIELDS_SQL, [best["id"]]).fetchone(),
+            strict=True,
+        )
+    )
+    wanted.update(
         representative_page_id=best["id"],
         copies=len(pages),
         first_seen=min(p["first_seen"] for p in pages),
         last_seen=max(p["fetched_at"] for p in pages),
     )
-    db.table("articles").update(article_id, update)
+    changed = {name: value for name, value in wanted.items() if current[name] != value}
+    if changed:
+        assignments = ", ".join(f"[{name}] = ?" for name in changed)
+        db.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*changed.values(), article_id]
+        )
     # similarity is to the representative, so it changes whenever the representative does
+    new_representative = current["representative_page_id"] != best["id"]
+    similarities = page_similarities(db, article_id, best["id"])
+    if changed_pages is not None and not new_representative and "text_hash" not in changed:
+        similarities = {p: similarities[p] for p in changed_pages if p in similarities}
     db.conn.executemany(
         "UPDATE pages SET similarity = ? WHERE id = ?",
-        [(sim, page_id) for page_id, sim in page_similarities(db, article_id, best["id"]).items()],
+        [(sim, page_id) for page_id, sim in similarities.items()],
     )
 
 
@@ -232,6 +281,8 @@ def cluster_page(
     previous_article_id: int | None = None,
     new_article_id: int | None = None,
     params: DedupParams | None = None,
+    sig: Signature | None = None,
+    keys: list[int] | None = None,
 ) -> tuple[int, bool]:
     """Put a stored page into the article it copies, or a new one; index its text.
 
@@ -246,27 +297,26 @@ def cluster_page(
     :param new_article_id: id for the article when the page starts one (a rebuild keeps
         the ids users have seen); None: a new id
     :param params: the dedup index's parameters (read from the archive when None)
+    :param sig: the text's signature with ``params``, when already computed
+    :param keys: its band keys, computed with it
     :returns: (article id, whether the page started a new article)
     """
     # the row is stored first: the dedup index keys pages by id
-    match = place_page(db, page_id, facts, text, params=params)
+    match = place_page(db, page_id, facts, text, params=params, sig=sig, keys=keys)
     merged: tuple[int, ...] = ()
     if match is None:
         (fetched_at,) = db.execute(
             "SELECT fetched_at FROM pages WHERE id = ?", [page_id]
         ).fetchone()
-        article = {
-            "text": text,
-            "text_hash": facts.text_hash,
-            "copies": 0,
-            "first_seen": fetched_at,
-            "last_seen": fetched_at,
-        }
-        if new_article_id is not None:
-            # a rebuild reusing the id of an article row left from before it
-            article["id"] = new_article_id
-        article_id = _inserted_id(
-            db.table("articles").insert(article, replace=new_article_id is not None)
+        # refresh_article below fills in the representative's fields; inserting the text
+        # now would index it twice (insert, then the update that sets the title)
+        article_id = _inserted_id_of(
+            db.execute(
+                # a rebuild reuses the id of an article row left from before it
+                "INSERT OR REPLACE INTO articles (id, copies, first_seen, last_seen)"
+                " VALUES (?, 0, ?, ?)",
+                [new_article_id, fetched_at, fetched_at],
+            )
         )
     else:
         article_id, merged = match.article_id, match.merge
@@ -280,7 +330,7 @@ def cluster_page(
     for other in merged:
         # the page is a copy of both: they were one story stored twice
         db.execute("UPDATE pages SET article_id = ? WHERE article_id = ?", [article_id, other])
-    refresh_article(db, article_id)
+    refresh_article(db, article_id, changed_pages=None if merged else (page_id,))
     for emptied in {previous_article_id, *merged}:
         if emptied is not None and emptied != article_id:
             refresh_article(db, emptied)
@@ -305,8 +355,21 @@ def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> S
 
 def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveResult:
     ex = page.extracted
-    raw_sha = save_raw(db, page.body, page.content_type, ex.encoding)
-    row = _page_row(page, crawl_id, raw_sha)
+    params = index_params(db)
+    prepared = page.prepared
+    if prepared is None or prepared.params != params:
+        prepared = prepare_page(page.body, page.final_url, ex, params)
+    raw = db.execute("SELECT 1 FROM raw WHERE sha256 = ?", [prepared.raw_sha256]).fetchone()
+    if raw is None:
+        _insert_raw(
+            db,
+            prepared.raw_sha256,
+            prepared.raw_size,
+            prepared.raw_packed,
+            page.content_type,
+            ex.encoding,
+        )
+    row = _page_row(page, crawl_id, prepared)
     existing = db.execute(
         "SELECT id, article_id, text_hash, first_seen FROM pages WHERE url = ?", [row["url"]]
     ).fetchone()
@@ -316,16 +379,16 @@ def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveRes
     if existing:
         page_id = existing[0]
         row["article_id"] = old_article_id
-        db.table("pages").update(page_id, row)
+        db.execute(_update_page_sql(tuple(row)), [*row.values(), page_id])
     else:
         row["first_seen"] = row["fetched_at"]
-        page_id = db.table("pages").insert(row).last_pk
+        page_id = _inserted_id_of(db.execute(_insert_page_sql(tuple(row)), list(row.values())))
     if ex.site:  # the site learns its boilerplate from every page stored (issue 4)
-        learn_page(db, ex.site, story_key(row["url"], ex.canonical_url), ex.line_keys)
+        learn_page(db, ex.site, prepared.story, ex.line_keys)
 
     if existing and not text_changed and old_article_id is not None:
         article_id, new_article = old_article_id, False
-        refresh_article(db, article_id)
+        refresh_article(db, article_id, changed_pages=(page_id,))
     else:
         facts = PageFacts(
             url=row["url"],
@@ -334,7 +397,14 @@ def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveRes
             origin=ex.origin,
         )
         article_id, new_article = cluster_page(
-            db, page_id, facts, ex.text, previous_article_id=old_article_id
+            db,
+            page_id,
+            facts,
+            ex.text,
+            previous_article_id=old_article_id,
+            params=params,
+            sig=prepared.signature,
+            keys=prepared.band_keys,
         )
     return SaveResult(
         page_id=page_id,
@@ -343,6 +413,23 @@ def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveRes
         new_article=new_article,
         text_changed=text_changed,
     )
+
+
+@cache
+def _insert_page_sql(columns: tuple[str, ...]) -> str:
+    names = ", ".join(f"[{c}]" for c in columns)
+    return f"INSERT INTO pages ({names}) VALUES ({', '.join('?' * len(columns))})"
+
+
+@cache
+def _update_page_sql(columns: tuple[str, ...]) -> str:
+    return f"UPDATE pages SET {', '.join(f'[{c}] = ?' for c in columns)} WHERE id = ?"
+
+
+def _inserted_id_of(cursor: Any) -> int:
+    rowid = cursor.lastrowid
+    assert isinstance(rowid, int), rowid
+    return rowid
 
 
 def _inserted_id(table: Table) -> int:

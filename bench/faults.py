@@ -191,6 +191,29 @@ def crawl_and_kill(db: Path, feed: str, after_pages: int) -> int:
     return fetched
 
 
+def crawl_and_terminate(db: Path, feed: str, after_pages: int, stats: Path) -> int:
+    """Start a crawl and send its main process SIGTERM (as `systemctl stop` does) once it
+    has fetched ``after_pages`` article pages; return its exit status. Scrapy then shuts
+    down gracefully: what was fetched must be stored or not counted."""
+    proc = subprocess.Popen(
+        [*_crawl_cmd(db, feed), "--stats-json", str(stats)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stderr is not None
+    fetched = 0
+    for line in proc.stderr:  # read to the end: the crawl must not block on its log
+        if "Crawled (200)" in line and "/story/" in line:
+            fetched += 1
+            if fetched == after_pages:
+                proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=CRAWL_TIMEOUT_S)
+    proc.stderr.close()
+    return code
+
+
 def resume(db: Path, feed: str) -> None:
     """Run the crawl to completion."""
     subprocess.run(
@@ -198,7 +221,7 @@ def resume(db: Path, feed: str) -> None:
     )
 
 
-def _stored(db: Path) -> int:
+def stored_pages(db: Path) -> int:
     if not db.exists():
         return 0
     conn = sqlite3.connect(db)
@@ -303,7 +326,7 @@ def _storage_check(
     stats = workdir / f"{fault}-stats.json"
     exit_code = faulty.wait(timeout=CRAWL_TIMEOUT_S)
     reported = _reported_stored(stats)
-    stored = _stored(db)
+    stored = stored_pages(db)
     validators = _validators_saved(db)
     resumed = subprocess.run(
         _storage_crawl_cmd(db, feed, workdir / f"{fault}-resume.json"),
@@ -393,7 +416,7 @@ def run_campaign(rounds: int, pages: int, seed: int, workdir: Path) -> list[Roun
         for n in range(rounds):
             db = workdir / f"round-{n}.db"
             killed_after = crawl_and_kill(db, feed, rng.randint(1, pages))
-            stored_at_kill = _stored(db)
+            stored_at_kill = stored_pages(db)
             resume(db, feed)
             results.append(check(db, pages, n, killed_after, stored_at_kill))
     return results

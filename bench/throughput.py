@@ -693,18 +693,28 @@ _IDLE_FILES = (
     "threading.py",
     "queue.py",
 )
+# the thread name prefix of crawler/pipelines.py ArchivePipeline's writer (issue 10)
+WRITER_THREAD = "reprint-writer"
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*):(?P<line>\d+)\)$")
 _PROCESS = re.compile(r'(?:^|;)process (?P<pid>\d+):"')
 _THREAD = re.compile(r";thread \((?P<tid>\d+)\)[^;]*")
 
 
-def _compress_lines() -> set[int]:
-    """Lines of archive/store.py that call zstandard: a C call has no frame of its own,
-    so its samples end in the calling line."""
-    import archive.store
+# Where raw bodies are compressed: in the extraction worker (archive/prepare.py) since
+# issue 10, in the crawl's main process (archive/store.py) before.
+_COMPRESS_MODULES = ("archive/prepare.py", "archive/store.py")
 
-    source = Path(archive.store.__file__).read_text().splitlines()
-    return {n for n, line in enumerate(source, 1) if "_compressor.compress(" in line}
+
+def _compress_lines() -> set[tuple[str, int]]:
+    """(file, line) of the lines that call zstandard: a C call has no frame of its own,
+    so its samples end in the calling line."""
+    lines = set()
+    for module in _COMPRESS_MODULES:
+        source = (ROOT / module).read_text().splitlines()
+        lines |= {
+            (module, n) for n, text in enumerate(source, 1) if "_compressor.compress(" in text
+        }
+    return lines
 
 
 def _role(cmd: str) -> str | None:
@@ -713,11 +723,11 @@ def _role(cmd: str) -> str | None:
     return "extract worker" if "spawn_main" in cmd else "crawl (main)"
 
 
-def classify(frames: list[str], compress_lines: set[int], role: str) -> str:
+def classify(frames: list[str], compress_lines: set[tuple[str, int]], role: str) -> str:
     """The bucket of one main-thread stack (outermost frame first).
 
     :param frames: py-spy frames "func (file:line)", outermost first
-    :param compress_lines: archive/store.py lines that call zstandard
+    :param compress_lines: (module, line) of the lines that call zstandard
     :param role: "crawl (main)" or "extract worker"
     """
     parsed = [m for m in map(_FRAME.match, frames) if m]
@@ -729,7 +739,10 @@ def classify(frames: list[str], compress_lines: set[int], role: str) -> str:
         return "startup"
     for m in reversed(parsed):
         file = m["file"]
-        if file.endswith("archive/store.py") and int(m["line"]) in compress_lines:
+        if any(
+            file.endswith(module) and (module, int(m["line"])) in compress_lines
+            for module in _COMPRESS_MODULES
+        ):
             return "compress"
         for bucket, markers in _BUCKET_FILES:
             if any(marker in file for marker in markers):
@@ -740,9 +753,9 @@ def classify(frames: list[str], compress_lines: set[int], role: str) -> str:
 def cost_split(raw: Path) -> dict[str, dict[str, int]]:
     """Main-thread samples of each kind of process by bucket, from py-spy's raw output.
 
-    Only each process's main thread is counted: the reactor's in the crawl, the
-    extraction loop's in a worker (helper threads mostly wait, and would swamp "idle").
-    Workers are summed.
+    Each process's main thread is counted (the reactor's in the crawl, the extraction
+    loop's in a worker), and the crawl's archive writer thread; other helper threads
+    mostly wait, and would swamp "idle". Workers are summed.
 
     :param raw: ``py-spy record --subprocesses --idle --threads --format raw`` output
     """
@@ -755,9 +768,14 @@ def cost_split(raw: Path) -> dict[str, dict[str, int]]:
         # process frames come first, and a command line may itself contain ";"
         thread = _THREAD.search(stack)
         processes = list(_PROCESS.finditer(stack, 0, thread.start() if thread else 0))
-        if thread is None or not processes or thread["tid"] != processes[-1]["pid"]:
-            continue  # not a main thread (on Linux the main thread's id is the pid)
-        role = _role(stack[processes[-1].start() : thread.start()])
+        if thread is None or not processes:
+            continue
+        if thread["tid"] != processes[-1]["pid"]:  # on Linux the main thread's id is the pid
+            if WRITER_THREAD not in thread.group(0):
+                continue  # helper threads mostly wait
+            role = "archive writer thread"
+        else:
+            role = _role(stack[processes[-1].start() : thread.start()])
         if role is None:
             continue
         frames = stack[thread.end() :].split(";")[1:]

@@ -11,6 +11,7 @@ from archive.store import FetchedPage
 
 if TYPE_CHECKING:
     from archive.extract import Extracted
+    from archive.prepare import PreparedPage
 
 
 @dataclass
@@ -27,6 +28,8 @@ class PageItem:
     source: str | None = None  # the feed, sitemap or section that listed the page
     hints: dict[str, Any] = field(default_factory=dict)  # title/published/author from it
     extracted: Extracted | None = field(default=None, repr=False)
+    # what storing it needs besides SQL, computed in the same worker (archive/prepare.py)
+    prepared: PreparedPage | None = field(default=None, repr=False)
 
 
 def fetched_page(item: Any) -> FetchedPage:
@@ -42,4 +45,5 @@ def fetched_page(item: Any) -> FetchedPage:
         etag=adapter.get("etag"),
         last_modified=adapter.get("last_modified"),
         source=adapter.get("source"),
+        prepared=adapter.get("prepared"),
     )

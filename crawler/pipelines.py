@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -23,21 +21,25 @@ from scrapy.utils.defer import deferred_from_coro
 from archive.db import is_archive_fault, open_archive, write_transaction
 from archive.dedup import index_params
 from archive.errors import NoArticleText, NotHtml
-from archive.extract import extract_article
 from archive.lock import crawl_lock
+from archive.prepare import extract_and_prepare
 from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
 from archive.store import SaveResult, finish_crawl, mark_interrupted, save_page, start_crawl
 from archive.urls import normalize_url, site_of
+from crawler.extractpool import POOL, ExtractionCrashed, ExtractionTimedOut
 from crawler.items import fetched_page
 from crawler.signals import source_fetched
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.crawler import Crawler
     from scrapy.spiders import Spider
     from sqlite_utils import Database
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class NotAnArticle(DropItem):
@@ -49,46 +51,12 @@ class NotHtmlPage(DropItem):
 
 
 class ExtractionFailed(DropItem):
-    """The extractor crashed on the page (a worker process died)."""
+    """The extractor crashed on the page (its worker process died each time it was
+    tried) or took longer than REPRINT_EXTRACT_TIMEOUT."""
 
 
 class DuplicatePage(DropItem):
     """A page already processed in this crawl under another requested URL."""
-
-
-class _SharedPool:
-    """One extraction pool per process, shared by the crawlers running in it."""
-
-    def __init__(self) -> None:
-        self.executor: Executor | None = None
-        self.users = 0
-
-    def acquire(self, workers: int) -> Executor:
-        if self.executor is None:
-            if workers > 0:
-                # spawn: a forked child would inherit the reactor's state and threads
-                context = multiprocessing.get_context("spawn")
-                self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-            else:
-                self.executor = ThreadPoolExecutor(max_workers=1)
-        self.users += 1
-        return self.executor
-
-    def replace_broken(self, workers: int) -> Executor:
-        if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=False)
-        self.executor = None
-        self.users -= 1
-        return self.acquire(workers)
-
-    def release(self) -> None:
-        self.users -= 1
-        if self.users <= 0 and self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
-
-
-_POOL = _SharedPool()
 
 
 class ExtractPipeline:
@@ -97,9 +65,10 @@ class ExtractPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.workers = crawler.settings.getint("REPRINT_EXTRACT_WORKERS")
+        workers = crawler.settings.get("REPRINT_EXTRACT_WORKERS")
+        self.workers = None if workers in (None, "", "auto") else int(workers)
+        self.timeout = crawler.settings.getfloat("REPRINT_EXTRACT_TIMEOUT") or None
         self.min_words = crawler.settings.getint("REPRINT_MIN_WORDS")
-        self.executor: Executor | None = None
         # lines learned as each site's boilerplate, read from the archive (issue 4)
         self.boilerplate = LearnedBoilerplate(crawler.settings.get("ARCHIVE_PATH"))
 
@@ -108,18 +77,17 @@ class ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.executor = _POOL.acquire(self.workers)
+        POOL.acquire(self.workers)
 
     def close_spider(self) -> None:
-        _POOL.release()
-        self.executor = None
+        POOL.release()
         self.boilerplate.close()
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         url = adapter["final_url"]
         job = partial(
-            extract_article,
+            extract_and_prepare,
             adapter["body"],
             url,
             content_type=adapter.get("content_type"),
@@ -128,19 +96,22 @@ class ExtractPipeline:
             site_boilerplate=self.boilerplate.for_site(site_of(url)),
         )
         try:
-            extracted = await asyncio.get_running_loop().run_in_executor(self.executor, job)
+            extracted, prepared = await POOL.run(job, timeout=self.timeout)
         except NotHtml as exc:
             self.stats.inc_value("reprint/not_html")
             raise NotHtmlPage(str(exc)) from exc
         except NoArticleText as exc:
             self.stats.inc_value("reprint/not_article")
             raise NotAnArticle(str(exc)) from exc
-        except BrokenProcessPool as exc:
-            # a page killed its worker (e.g. a parser crash): keep crawling with a new pool
+        except ExtractionCrashed as exc:
+            # the page kills its worker (e.g. a parser crash); the crawl goes on
             self.stats.inc_value("reprint/errors/extractor_crashed")
-            self.executor = _POOL.replace_broken(self.workers)
-            raise ExtractionFailed(f"extractor crashed on {url}") from exc
+            raise ExtractionFailed(f"{exc}: {url}") from exc
+        except ExtractionTimedOut as exc:
+            self.stats.inc_value("reprint/errors/extract_timeout")
+            raise ExtractionFailed(f"{exc}: {url}") from exc
         adapter["extracted"] = extracted
+        adapter["prepared"] = prepared
         self.stats.inc_value("reprint/extracted")
         for kind, count in extracted.removed.items():
             self.stats.inc_value(f"reprint/boilerplate_removed/{kind}", count)
@@ -160,7 +131,8 @@ class DedupPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        key = normalize_url(adapter["final_url"])
+        prepared = adapter.get("prepared")
+        key = prepared.url_key if prepared else normalize_url(adapter["final_url"])
         if key in self.seen:
             self.stats.inc_value("reprint/duplicate_urls")
             raise DuplicatePage(f"already processed in this crawl: {key}")
@@ -176,7 +148,14 @@ ARCHIVE_WRITE_FAILED = "archive_write_failed"
 
 class ArchivePipeline:
     """Store pages and articles in the SQLite archive, in batched transactions, and
-    record the crawl in ``crawls``."""
+    record the crawl in ``crawls``.
+
+    All SQL runs on one writer thread that owns the connection (issue 10): a batch's
+    transaction used to hold the reactor for 0.7-1 s, so no download moved meanwhile.
+    sqlite3 releases the GIL while SQLite works, and pages arrive with everything else
+    computed (archive/prepare.py), so the writer costs the reactor little. Items pass on
+    at once; counts of stored pages move only when their batch is committed.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -187,6 +166,7 @@ class ArchivePipeline:
         self.batch_seconds = settings.getfloat("REPRINT_COMMIT_SECONDS")
         self.busy_timeout_ms = settings.getint("REPRINT_BUSY_TIMEOUT_MS")
         self.max_failures = max(1, settings.getint("REPRINT_STORE_MAX_FAILURES"))
+        self.max_queued = max(1, settings.getint("REPRINT_WRITER_QUEUED_BATCHES"))
         self.failed_flushes = 0  # in a row
         self.stopping = False
         self.db: Database | None = None
@@ -196,6 +176,8 @@ class ArchivePipeline:
         self.pending_sources: list[SourceFetch] = []
         self.fetched_sources: list[SourceFetch] = []  # validators saved at a clean finish
         self.last_flush = time.monotonic()
+        self.writer: ThreadPoolExecutor | None = None
+        self.writes: set[asyncio.Future[None]] = set()  # flushes queued or running
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -204,28 +186,45 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.source_fetched, signal=source_fetched)
         return pipeline
 
-    def open_spider(self) -> None:
+    async def _on_writer(self, job: Callable[..., T], *args: Any) -> T:
+        assert self.writer is not None
+        return await asyncio.get_running_loop().run_in_executor(self.writer, job, *args)
+
+    async def open_spider(self) -> None:
         # one crawl per archive at a time (shared by the spiders of one `reprint crawl`)
         self.lock.enter_context(crawl_lock(self.path))
-        self.db = open_archive(self.path, busy_timeout_ms=self.busy_timeout_ms)
-        # an index built with other MinHash code fails here, once, not on every page
-        index_params(self.db)
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reprint-writer")
         spider = self.crawler.spider
         assert spider is not None  # pipelines open with their spider
-        with write_transaction(self.db):
-            interrupted = mark_interrupted(self.db)
-            self.crawl_id = start_crawl(self.db, spider.name, _spider_args(spider))
+        try:
+            interrupted = await self._on_writer(self._open, spider.name, _spider_args(spider))
+        except BaseException:
+            self._close_writer()
+            raise
         if interrupted:
             logger.warning("marked %d earlier crawl(s) as interrupted", interrupted)
         self.stats.set_value("reprint/crawl_id", self.crawl_id)
         self.last_flush = time.monotonic()
 
-    def process_item(self, item: Any) -> Any:
+    def _open(self, spider_name: str, args: dict[str, Any]) -> int:
+        """On the writer thread: open the archive and record the crawl's start."""
+        self.db = open_archive(self.path, busy_timeout_ms=self.busy_timeout_ms)
+        # an index built with other MinHash code fails here, once, not on every page
+        index_params(self.db)
+        with write_transaction(self.db):
+            interrupted = mark_interrupted(self.db)
+            self.crawl_id = start_crawl(self.db, spider_name, args)
+        return interrupted
+
+    async def process_item(self, item: Any) -> Any:
         self.pending.append(item)
         # after a failed write, wait the batch interval before trying again
         full = len(self.pending) >= self.batch_items and not self.failed_flushes
         if full or time.monotonic() - self.last_flush >= self.batch_seconds:
-            self.flush()
+            self._start_flush()
+            # back-pressure: when the writer falls behind, pages wait here, not in memory
+            while len(self.writes) > self.max_queued:
+                await asyncio.wait(set(self.writes), return_when=asyncio.FIRST_COMPLETED)
         return item
 
     def source_fetched(self, fetch: SourceFetch) -> None:
@@ -233,35 +232,50 @@ class ArchivePipeline:
         self.pending_sources.append(fetch)
         self.fetched_sources.append(fetch)
 
-    def flush(self) -> None:
+    def _start_flush(self) -> None:
+        self.last_flush = time.monotonic()
+        if not self.pending and not self.pending_sources:
+            return
+        write = asyncio.ensure_future(self.flush())
+        self.writes.add(write)
+        write.add_done_callback(self.writes.discard)
+
+    async def flush(self) -> None:
         """Write the pending pages in one transaction, each in its own savepoint.
 
         A page counts as stored only once its transaction is committed. When the archive
         itself fails (disk full, I/O error, a lock held past the busy timeout) nothing
-        of the batch is dropped: it stays pending and the next flush tries again; after
-        REPRINT_STORE_MAX_FAILURES failures in a row the crawl stops, so that it never
-        goes on fetching what it cannot store.
+        of the batch is dropped: it goes back to the pending pages and a later flush
+        tries again; after REPRINT_STORE_MAX_FAILURES failures in a row the crawl stops,
+        so that it never goes on fetching what it cannot store.
         """
-        assert self.db is not None
-        self.last_flush = time.monotonic()
-        if not self.pending and not self.pending_sources:
+        batch, self.pending = self.pending, []
+        sources, self.pending_sources = self.pending_sources, []
+        if not batch and not sources:
             return
-        batch, sources = list(self.pending), list(self.pending_sources)
         try:
-            with write_transaction(self.db):
-                for fetch in sources:
-                    record_source_fetch(self.db, fetch, validators=False)
-                results = [self._save(item) for item in batch]
+            results = await self._on_writer(self._write, batch, sources)
         except Exception as exc:
             if not is_archive_fault(exc):
-                raise
+                # a bug, not the archive: the batch cannot be written, and says so
+                logger.exception("could not write %d page(s) to the archive", len(batch))
+                self.stats.inc_value("reprint/errors/archive_write", len(batch))
+                return
+            self.pending[:0] = batch
+            self.pending_sources[:0] = sources
             self._flush_failed(exc, len(batch))
             return
-        del self.pending[: len(batch)]
-        del self.pending_sources[: len(sources)]
         self.failed_flushes = 0
         for result in results:  # counted now that they are committed
             self._count(result)
+
+    def _write(self, batch: list[Any], sources: list[SourceFetch]) -> list[SaveResult | None]:
+        """On the writer thread: one transaction for the batch."""
+        assert self.db is not None
+        with write_transaction(self.db):
+            for fetch in sources:
+                record_source_fetch(self.db, fetch, validators=False)
+            return [self._save(item) for item in batch]
 
     def _flush_failed(self, exc: Exception, pages: int) -> None:
         self.failed_flushes += 1
@@ -292,12 +306,12 @@ class ArchivePipeline:
             if is_archive_fault(exc):
                 raise
             # one unstorable page must not cost the rest of the batch
-            self.stats.inc_value("reprint/errors/store")
             logger.exception("could not store %s", page.url)
             return None
 
     def _count(self, result: SaveResult | None) -> None:
         if result is None:
+            self.stats.inc_value("reprint/errors/store")
             return
         self.stats.inc_value("reprint/pages_stored")
         if result.new_article:
@@ -309,8 +323,10 @@ class ArchivePipeline:
                 "reprint/pages_changed" if result.text_changed else "reprint/pages_unchanged"
             )
 
-    def close_spider(self) -> None:
-        self.flush()  # the last try; what it could not write is reported as lost
+    async def close_spider(self) -> None:
+        while self.writes:  # flushes started before the last item
+            await asyncio.wait(set(self.writes))
+        await self.flush()  # the last try; what it could not write is reported as lost
         if self.pending:
             self.stats.inc_value("reprint/errors/archive_write", len(self.pending))
             logger.error(
@@ -320,8 +336,8 @@ class ArchivePipeline:
             )
             self.pending = []
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.db is None or self.crawl_id is None:
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.writer is None:
             return
         status = (
             "finished"
@@ -332,14 +348,7 @@ class ArchivePipeline:
         stats["finish_reason"] = reason
         clean = status == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
         try:
-            with write_transaction(self.db):
-                if clean:
-                    # every page the sources listed is stored now: next time, ask only for
-                    # sources that changed (conditional GET); after errors, ask again in
-                    # full so the pages that failed are retried
-                    for fetch in self.fetched_sources:
-                        record_source_fetch(self.db, fetch, validators=True)
-                finish_crawl(self.db, self.crawl_id, status, stats)
+            await self._on_writer(self._finish, status, stats, clean)
         except Exception as exc:
             if not is_archive_fault(exc):
                 raise
@@ -348,9 +357,32 @@ class ArchivePipeline:
             self.stats.inc_value("reprint/errors/archive_write")
             logger.error("could not record the end of crawl %s: %s", self.crawl_id, exc)
         finally:
+            await self._on_writer(self._close_db)
+            self._close_writer()
+
+    def _finish(self, status: str, stats: dict[str, Any], clean: bool) -> None:
+        """On the writer thread: record the end of the crawl."""
+        if self.db is None or self.crawl_id is None:
+            return
+        with write_transaction(self.db):
+            if clean:
+                # every page the sources listed is stored now: next time, ask only for
+                # sources that changed (conditional GET); after errors, ask again in
+                # full so the pages that failed are retried
+                for fetch in self.fetched_sources:
+                    record_source_fetch(self.db, fetch, validators=True)
+            finish_crawl(self.db, self.crawl_id, status, stats)
+
+    def _close_db(self) -> None:
+        if self.db is not None:
             self.db.close()
             self.db = None
-            self.lock.close()
+
+    def _close_writer(self) -> None:
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
+            self.writer = None
+        self.lock.close()
 
 
 def _spider_args(spider: Spider) -> dict[str, Any]:

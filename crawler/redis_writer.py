@@ -7,7 +7,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 from archive.db import open_archive, write_transaction
@@ -33,7 +33,10 @@ POP_TIMEOUT_S = 1
 
 def page_to_json(page: FetchedPage) -> str:
     """Serialise a fetched page with its extraction for the Redis list."""
-    data = asdict(page)
+    # the worker-side derived values (compressed body, signature) are not sent: the
+    # writer computes them (archive.store.save_page)
+    data = asdict(replace(page, prepared=None))
+    del data["prepared"]
     data["body"] = base64.b64encode(page.body).decode("ascii")
     return json.dumps(data, ensure_ascii=False)
 
@@ -45,6 +48,7 @@ def page_from_json(text: str | bytes) -> FetchedPage:
     :raises ValueError: not a serialised page
     """
     data = json.loads(text)
+    data.pop("prepared", None)
     known = {f.name for f in fields(Extracted)}
     extracted = Extracted(**{k: v for k, v in data.pop("extracted").items() if k in known})
     data["body"] = base64.b64decode(data["body"])

@@ -86,9 +86,14 @@ ARCHIVE_PATH = "archive.db"
 # Re-fetch pages already archived (conditionally); off, each run fetches only new URLs.
 REPRINT_REFRESH = False
 REPRINT_SOURCES = "sources.toml"
-# Extraction runs in worker processes so the reactor never blocks on parsing; 0 runs it
-# in a thread of this process (for debugging).
-REPRINT_EXTRACT_WORKERS = 2
+# Extraction runs in worker processes so the reactor never blocks on parsing; None: one
+# per CPU core the crawl may use (extraction is ~90% of a crawl's CPU, bench/throughput.py);
+# 0 runs it in a thread of this process (for debugging).
+REPRINT_EXTRACT_WORKERS: int | None = None
+# Seconds one page may take to extract before its worker is killed and the page given up
+# (stat reprint/errors/extract_timeout). Real news pages take 10-400 ms; pathological
+# ones (hundreds of thousands of tiny paragraphs) took minutes and most of a GB.
+REPRINT_EXTRACT_TIMEOUT = 30.0
 REPRINT_MIN_WORDS = 60  # see archive.settings.MIN_ARTICLE_WORDS
 # Archive writes are batched: one transaction per this many pages, or per this many
 # seconds, whichever comes first; a crash loses at most one batch of unsaved pages,
@@ -103,6 +108,9 @@ REPRINT_BUSY_TIMEOUT_MS = 30_000
 # (close reason archive_write_failed, exit 3) instead of fetching what it cannot store.
 # 4 tries at the default busy timeout ride out two minutes of a held lock.
 REPRINT_STORE_MAX_FAILURES = 4
+# Batches handed to the archive's writer thread and not yet committed, at most; past it
+# the pipeline waits, so a slow disk holds pages back instead of piling them up in memory.
+REPRINT_WRITER_QUEUED_BATCHES = 2
 # Sitemaps: only URLs whose news date or lastmod is on/after this ISO date (None: all).
 REPRINT_SINCE: str | None = None
 # Sitemap indexes nest at most this deep (guards against index loops and traps).

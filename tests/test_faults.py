@@ -3,12 +3,22 @@ whose disk fills or whose write lock is held (the full campaign is bench/faults.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING
 
 import pytest
 
-from bench.faults import build_web, disk_full_round, held_lock_round, run_campaign
+from bench.faults import (
+    build_web,
+    check,
+    crawl_and_terminate,
+    disk_full_round,
+    held_lock_round,
+    resume,
+    run_campaign,
+    stored_pages,
+)
 from crawler.fixture_server import FixtureWeb
 
 if TYPE_CHECKING:
@@ -46,3 +56,23 @@ def test_a_refused_write_is_never_counted_as_stored_and_is_fetched_again(
     assert result.resumed_exit_code == 0, result
     assert result.stored_after_resume == pages, result
     assert result.integrity == "ok", result
+
+
+def test_sigterm_mid_crawl_stores_or_refetches_every_page(tmp_path: Path) -> None:
+    # issue 10: pages handed to the writer thread are committed before a graceful stop
+    pages = 30
+    build_web(tmp_path / "web", pages, seed=5)
+    db, stats = tmp_path / "term.db", tmp_path / "stats.json"
+    with FixtureWeb(tmp_path / "web") as web:
+        feed = web.url("faults", "/feed.xml")
+        crawl_and_terminate(db, feed, after_pages=8, stats=stats)
+        reported = sum(
+            s.get("reprint/pages_stored", 0) for s in json.loads(stats.read_text()).values()
+        )
+        stored_at_stop = stored_pages(db)
+        resume(db, feed)
+    assert reported == stored_at_stop
+    assert stored_at_stop >= 1  # the stop was graceful: what was fetched got written
+    result = check(db, pages, 0, 8, stored_at_stop)
+    assert result.stored == pages and result.duplicates == 0, result
+    assert result.statuses == ["interrupted", "finished"], result

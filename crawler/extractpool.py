@@ -1,0 +1,148 @@
+"""The extraction worker processes of a crawl, and what happens when one fails.
+
+Pages are extracted in spawned worker processes (a forked child would inherit the
+reactor's state and threads), one pool per process, shared by the spiders running in it.
+A worker can die on a page (a parser crash, the OOM killer) or grind on one for minutes
+(trafilatura's text search is quadratic in paragraphs on some pathological pages). Either
+way ProcessPoolExecutor fails every page in flight, not only the culprit (issue 10). So:
+
+- a page whose worker died is tried once more, alone in a worker of its own: the page
+  that killed the worker kills that one too and is given up, the pages that were only
+  beside it come through;
+- a page that takes longer than its deadline has its workers killed (there is no other
+  way to stop a C call inside lxml) and is given up; the other pages then in flight go
+  to a fresh pool as above.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ExtractionCrashed(Exception):
+    """The page killed its worker process on every attempt."""
+
+
+class ExtractionTimedOut(Exception):
+    """The page was still being extracted at its deadline; its worker was killed."""
+
+
+def default_workers() -> int:
+    """One worker per CPU core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class ExtractionPool:
+    """Worker processes shared by the crawlers of one process."""
+
+    def __init__(self) -> None:
+        self.executor: Executor | None = None
+        self.workers = 0
+        self.users = 0
+        # pages handed to the executor at once: one per worker, so a page's deadline
+        # runs while it is extracted, not while it waits behind others
+        self.slots: asyncio.Semaphore | None = None
+
+    def acquire(self, workers: int | None) -> None:
+        """Start the pool (first user) or join it.
+
+        :param workers: processes; 0 runs extraction in a thread of this process (for
+            debugging); None: one per CPU core (:func:`default_workers`)
+        """
+        if self.executor is None:
+            self.workers = default_workers() if workers is None else workers
+            self.executor = self._start()
+            self.slots = asyncio.Semaphore(max(1, self.workers))
+        self.users += 1
+
+    def _start(self) -> Executor:
+        if self.workers > 0:
+            context = multiprocessing.get_context("spawn")
+            return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return ThreadPoolExecutor(max_workers=1)
+
+    def release(self) -> None:
+        """Leave the pool; the last user shuts it down."""
+        self.users -= 1
+        if self.users <= 0 and self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    @staticmethod
+    def _kill(executor: Executor) -> None:
+        if isinstance(executor, ProcessPoolExecutor):
+            # the only way to stop a worker inside a long C call; _processes is the
+            # executor's own table of its workers (stable since Python 3.2)
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.kill()
+
+    def _replace(self, broken: Executor, *, kill: bool) -> None:
+        """Swap in a fresh pool for ``broken`` (once, however many pages saw it break)."""
+        if self.executor is not broken:
+            return  # another page's failure replaced it already
+        if kill:
+            self._kill(broken)
+        broken.shutdown(wait=False, cancel_futures=False)
+        self.executor = self._start()
+
+    async def run(self, job: Callable[[], T], *, timeout: float | None) -> T:
+        """Run ``job`` in a worker.
+
+        :param job: a picklable callable
+        :param timeout: seconds the page may take, None: no deadline
+        :raises ExtractionCrashed: the job killed its worker on every attempt
+        :raises ExtractionTimedOut: the job ran past ``timeout``
+        """
+        assert self.slots is not None, "acquire() the pool first"
+        async with self.slots:
+            return await self._run(job, timeout)
+
+    async def _run(self, job: Callable[[], T], timeout: float | None) -> T:
+        executor = self.executor
+        assert executor is not None, "acquire() the pool first"
+        try:
+            return await self._on(executor, job, timeout)
+        except BrokenProcessPool:
+            self._replace(executor, kill=False)
+            if not isinstance(executor, ProcessPoolExecutor):
+                raise
+        # Which page killed the worker is unknown: each page that was in flight is
+        # tried again alone in a worker of its own, where only the culprit dies again.
+        logger.info("an extraction worker died; trying its pages again one by one")
+        solo = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return await self._on(solo, job, timeout)
+        except BrokenProcessPool as exc:
+            raise ExtractionCrashed("the page killed its extraction worker twice") from exc
+        finally:
+            solo.shutdown(wait=False, cancel_futures=True)
+
+    async def _on(self, executor: Executor, job: Callable[[], T], timeout: float | None) -> T:
+        try:
+            return await asyncio.wait_for(
+                asyncio.get_running_loop().run_in_executor(executor, job), timeout
+            )
+        except TimeoutError as exc:
+            self._kill(executor)
+            if executor is self.executor:
+                self._replace(executor, kill=True)
+            raise ExtractionTimedOut(f"still extracting after {timeout:g} s") from exc
+
+
+# one pool per process
+POOL = ExtractionPool()

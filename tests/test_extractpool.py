@@ -1,0 +1,82 @@
+"""The extraction pool: a worker that dies or a page past its deadline costs that page
+only (issue 10). Real spawned worker processes, real extraction."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+from functools import partial
+from typing import Any
+
+from archive.extract import Extracted, extract_article
+from crawler.extractpool import ExtractionCrashed, ExtractionPool, ExtractionTimedOut
+from tests.test_archive import STORY, page_html
+
+URL = "https://tidings.example/tv/glasshouse-bay-renewed"
+# Tens of thousands of one-word paragraphs: seconds of extraction for a 300 KB page.
+SLOW_PAGE = ("<html><body><article>" + "<p>a b</p>" * 60_000 + "</article></body></html>").encode()
+
+
+def _good_page(n: int) -> partial[Extracted]:
+    return partial(extract_article, page_html(f"Renewed {n}", STORY), URL)
+
+
+def _run(workers: int, scenario: Any) -> list[Any]:
+    pool = ExtractionPool()
+
+    async def main() -> list[Any]:
+        pool.acquire(workers)
+        try:
+            # the workers import trafilatura first: deadlines start on warm workers
+            await asyncio.gather(*(pool.run(_good_page(0), timeout=None) for _ in range(workers)))
+            return list(await scenario(pool))
+        finally:
+            pool.release()
+
+    return asyncio.run(main())
+
+
+def test_a_page_past_its_deadline_is_given_up_and_the_others_come_through() -> None:
+    async def scenario(pool: ExtractionPool) -> list[Any]:
+        return await asyncio.gather(
+            pool.run(partial(extract_article, SLOW_PAGE, URL), timeout=0.5),
+            *(pool.run(_good_page(n), timeout=60) for n in range(1, 4)),
+            return_exceptions=True,
+        )
+
+    slow, *good = _run(1, scenario)
+    assert isinstance(slow, ExtractionTimedOut), slow
+    assert [r.title for r in good] == ["Renewed 1", "Renewed 2", "Renewed 3"], good
+
+
+def test_a_killed_worker_costs_no_page_in_flight() -> None:
+    async def scenario(pool: ExtractionPool) -> list[Any]:
+        pages = [asyncio.ensure_future(pool.run(_good_page(n), timeout=None)) for n in range(1, 4)]
+        slow = asyncio.ensure_future(
+            pool.run(
+                partial(extract_article, SLOW_PAGE[:150_000] + b"</article>", URL), timeout=None
+            )
+        )
+        await asyncio.sleep(0)  # let the jobs reach the workers' queue
+        for child in multiprocessing.active_children():  # the OOM killer, say
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        return await asyncio.gather(*pages, slow, return_exceptions=True)
+
+    *good, slow = _run(2, scenario)
+    assert [r.title for r in good] == ["Renewed 1", "Renewed 2", "Renewed 3"], good
+    assert isinstance(slow, (Extracted, Exception)) and not isinstance(slow, ExtractionCrashed)
+
+
+def test_a_page_that_kills_every_worker_is_given_up_alone() -> None:
+    async def scenario(pool: ExtractionPool) -> list[Any]:
+        return await asyncio.gather(
+            pool.run(partial(os._exit, 3), timeout=None),  # a real crash of the worker
+            *(pool.run(_good_page(n), timeout=None) for n in range(1, 3)),
+            return_exceptions=True,
+        )
+
+    crash, *good = _run(2, scenario)
+    assert isinstance(crash, ExtractionCrashed), crash
+    assert [r.title for r in good] == ["Renewed 1", "Renewed 2"], good
