@@ -467,8 +467,12 @@ class TreeRss(threading.Thread):
         self.peak = 0
         self.peak_by_pid: dict[int, int] = {}
         self.names: dict[int, str] = {}
+        # CPU seconds (user + system) each process had used when last seen, and its role
+        self.cpu_by_pid: dict[int, float] = {}
+        self.role_by_pid: dict[int, str] = {}
         self.stopping = threading.Event()
         self.page = os.sysconf("SC_PAGE_SIZE")
+        self.ticks = os.sysconf("SC_CLK_TCK")
 
     def _tree(self) -> list[int]:
         children: dict[int, list[int]] = {}
@@ -499,10 +503,34 @@ class TreeRss(threading.Thread):
                 continue
             if name == "py-spy":
                 continue
+            self._cpu(pid)
             total += rss
             self.names[pid] = name
             self.peak_by_pid[pid] = max(self.peak_by_pid.get(pid, 0), rss)
         self.peak = max(self.peak, total)
+
+    def _cpu(self, pid: int) -> None:
+        try:
+            if pid not in self.role_by_pid:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                self.role_by_pid[pid] = (
+                    "tracker"
+                    if b"resource_tracker" in cmdline
+                    else ("worker" if b"spawn_main" in cmdline else "main")
+                )
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return
+        # utime and stime are fields 14 and 15 of stat, 12 and 13 after "(comm)"
+        self.cpu_by_pid[pid] = (int(fields[11]) + int(fields[12])) / self.ticks
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds used by the crawl's main process and by its workers (summed)."""
+        roles: dict[str, float] = {}
+        for pid, cpu in self.cpu_by_pid.items():
+            role = self.role_by_pid.get(pid, "main")
+            roles[role] = roles.get(role, 0.0) + cpu
+        return roles
 
     def run(self) -> None:
         while not self.stopping.wait(RSS_POLL_S):  # a sampling period, not a readiness wait
@@ -535,6 +563,9 @@ class CrawlResult:
     raw_zstd_bytes: int
     exit_code: int
     stats: dict[str, Any] = field(repr=False)
+    # CPU seconds (user + system, from /proc) of the main process and of all workers
+    cpu_main_s: float = 0.0
+    cpu_workers_s: float = 0.0
 
     @property
     def pages_per_s(self) -> float:
@@ -640,6 +671,8 @@ def _read_archive(db: Path, web: Web, wall: float, code: int, rss: TreeRss) -> C
         loop_lag_p99_ms=stats.get("reprint/loop_lag_p99_ms"),
         peak_rss_tree_mb=rss.peak / 2**20,
         peak_rss_main_mb=rss.peak_by_pid.get(main_pid, 0) / 2**20,
+        cpu_main_s=rss.cpu_by_role().get("main", 0.0),
+        cpu_workers_s=rss.cpu_by_role().get("worker", 0.0),
         processes=len(rss.peak_by_pid),
         db_bytes=db_bytes,
         raw_zstd_bytes=raw_bytes,
@@ -687,6 +720,7 @@ _BUCKET_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
 # samples waiting threads too, and its raw output does not mark them).
 _IDLE_FILES = (
     "selectors.py",
+    "concurrent/futures/thread.py",
     "multiprocessing/connection.py",
     "multiprocessing/queues.py",
     "multiprocessing/synchronize.py",
@@ -888,8 +922,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
         lines += [
             "",
             "| variant | pages fetched / stored | articles | peak RSS tree (main) MB | processes "
-            "| loop lag max / p99 ms | DB bytes/page | raw zstd bytes/page | status | errors |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            "| loop lag max / p99 ms | DB bytes/page | raw zstd bytes/page "
+            "| CPU ms/page main + workers | status | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for res in crawls:
             c = res["reprint"]
@@ -900,6 +935,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
                 f"| {c['peak_rss_tree_mb']:.0f} ({c['peak_rss_main_mb']:.0f}) "
                 f"| {c['processes']} | {c['loop_lag_max_ms']} / {c['loop_lag_p99_ms']} "
                 f"| {c['db_bytes'] / stored:,.0f} | {c['raw_zstd_bytes'] / stored:,.0f} "
+                f"| {c.get('cpu_main_s', 0) * 1e3 / stored:.1f} + "
+                f"{c.get('cpu_workers_s', 0) * 1e3 / stored:.1f} "
                 f"| {c['status']} | {sum(c['errors'].values())} |"
             )
     for res in results:
