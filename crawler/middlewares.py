@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+# Scrapy reads a meta refresh from the first 4096 characters of a page: at most 16 KB of
+# UTF-8 (4 bytes a character at worst).
+META_REFRESH_HEAD_BYTES = 4 * 4096
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -70,3 +75,24 @@ class RetryAfterMiddleware:
         )
         await asyncio.sleep(wait)
         return response
+
+
+class MetaRefreshHeadMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta-refresh redirects, without decoding the bodies that have none.
+
+    Scrapy decodes a page's whole body (``response.text``) to look for a refresh in its
+    first 4096 characters: ~0.6 ms of the crawl's main thread for a 190 KB article, 8% of
+    it (bench/throughput.py), while the pages are parsed in the extraction workers. A
+    page whose head bytes do not contain "refresh" in any letter case has none; a head
+    with NUL bytes (UTF-16/32) is checked the full way.
+    """
+
+    # the superclass still accepts the deprecated spider argument; Scrapy 2.14+ never
+    # passes it
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        head = response.body[:META_REFRESH_HEAD_BYTES]
+        if b"\x00" not in head and b"refresh" not in head.lower():
+            return response
+        return super().process_response(request, response)

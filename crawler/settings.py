@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.incremental.ArchivedPagesMiddleware": 120,
     # a higher number than RetryMiddleware (550): responses reach it first
     "crawler.middlewares.RetryAfterMiddleware": 560,
+    # Scrapy's meta-refresh redirects at its own place, without decoding every body
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshHeadMiddleware": 580,
 }
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 
