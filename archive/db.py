@@ -390,13 +390,18 @@ def _connect(path: Path, *, readonly: bool, busy_timeout_ms: int) -> sqlite3.Con
 
 
 def open_archive(
-    path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    path: str | Path,
+    *,
+    readonly: bool = False,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    cache_mb: int = WRITER_CACHE_MB,
 ) -> Database:
     """Open (and when writable, create or migrate) the archive at ``path``.
 
     :param path: the SQLite file
     :param readonly: open without write access; the file must exist
     :param busy_timeout_ms: how long a statement waits for another writer's lock
+    :param cache_mb: SQLite page cache of a writable connection
     :raises ArchiveNotFound: readonly and the file is missing
     :raises ArchiveLocked: another writer kept the lock past the busy timeout
     """
@@ -412,7 +417,7 @@ def open_archive(
         # WAL: readers (search, datasette) keep working while a crawl writes
         db.enable_wal()
         db.execute("PRAGMA synchronous = NORMAL")
-        db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_MB * 1024}")
+        db.execute(f"PRAGMA cache_size = -{int(cache_mb) * 1024}")
         db.execute("PRAGMA foreign_keys = ON")
         MIGRATIONS.apply(db)
     except sqlite3.OperationalError as exc:

@@ -53,6 +53,7 @@ class ExtractionPool:
     def __init__(self) -> None:
         self.executor: Executor | None = None
         self.workers = 0
+        self.niceness = 0
         self.users = 0
         # pages handed to the executor at once: two per worker, one extracted and one
         # waiting, so a worker never idles while the next body is sent to it (with one
@@ -60,13 +61,15 @@ class ExtractionPool:
         # extracted, not while it waits behind a crawl's worth of others
         self.slots: asyncio.Semaphore | None = None
 
-    def acquire(self, workers: int | None) -> None:
+    def acquire(self, workers: int | None, *, niceness: int = 0) -> None:
         """Start the pool (first user) or join it.
 
         :param workers: processes; 0 runs extraction in a thread of this process (for
             debugging); None: one per CPU core (:func:`default_workers`)
+        :param niceness: added to the workers' nice value (REPRINT_EXTRACT_NICENESS)
         """
         if self.executor is None:
+            self.niceness = niceness
             self.workers = default_workers() if workers is None else workers
             self.executor = self._start()
             self.slots = asyncio.Semaphore(2 * max(1, self.workers))
@@ -74,9 +77,16 @@ class ExtractionPool:
 
     def _start(self) -> Executor:
         if self.workers > 0:
-            context = multiprocessing.get_context("spawn")
-            return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            return self._process_pool(self.workers)
         return ThreadPoolExecutor(max_workers=1)
+
+    def _process_pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_lower_priority,
+            initargs=(self.niceness,),
+        )
 
     def release(self) -> None:
         """Leave the pool; the last user shuts it down."""
@@ -126,7 +136,7 @@ class ExtractionPool:
         # Which page killed the worker is unknown: each page that was in flight is
         # tried again alone in a worker of its own, where only the culprit dies again.
         logger.info("an extraction worker died; trying its pages again one by one")
-        solo = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        solo = self._process_pool(1)
         try:
             return await self._on(solo, job, timeout)
         except BrokenProcessPool as exc:
@@ -144,6 +154,11 @@ class ExtractionPool:
             if executor is self.executor:
                 self._replace(executor, kill=True)
             raise ExtractionTimedOut(f"still extracting after {timeout:g} s") from exc
+
+
+def _lower_priority(niceness: int) -> None:
+    """Worker initializer: yield the CPU to the crawl's own process when it needs it."""
+    os.nice(niceness)
 
 
 # one pool per process

@@ -68,6 +68,7 @@ class ExtractPipeline:
         workers = crawler.settings.get("REPRINT_EXTRACT_WORKERS")
         self.workers = None if workers in (None, "", "auto") else int(workers)
         self.timeout = crawler.settings.getfloat("REPRINT_EXTRACT_TIMEOUT") or None
+        self.niceness = crawler.settings.getint("REPRINT_EXTRACT_NICENESS")
         self.min_words = crawler.settings.getint("REPRINT_MIN_WORDS")
         # lines learned as each site's boilerplate, read from the archive (issue 4)
         self.boilerplate = LearnedBoilerplate(crawler.settings.get("ARCHIVE_PATH"))
@@ -77,7 +78,7 @@ class ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        POOL.acquire(self.workers)
+        POOL.acquire(self.workers, niceness=self.niceness)
 
     def close_spider(self) -> None:
         POOL.release()
@@ -165,6 +166,7 @@ class ArchivePipeline:
         self.batch_items = settings.getint("REPRINT_COMMIT_ITEMS")
         self.batch_seconds = settings.getfloat("REPRINT_COMMIT_SECONDS")
         self.busy_timeout_ms = settings.getint("REPRINT_BUSY_TIMEOUT_MS")
+        self.cache_mb = settings.getint("REPRINT_WRITER_CACHE_MB")
         self.max_failures = max(1, settings.getint("REPRINT_STORE_MAX_FAILURES"))
         self.max_queued = max(1, settings.getint("REPRINT_WRITER_QUEUED_BATCHES"))
         self.failed_flushes = 0  # in a row
@@ -208,7 +210,9 @@ class ArchivePipeline:
 
     def _open(self, spider_name: str, args: dict[str, Any]) -> int:
         """On the writer thread: open the archive and record the crawl's start."""
-        self.db = open_archive(self.path, busy_timeout_ms=self.busy_timeout_ms)
+        self.db = open_archive(
+            self.path, busy_timeout_ms=self.busy_timeout_ms, cache_mb=self.cache_mb
+        )
         # an index built with other MinHash code fails here, once, not on every page
         index_params(self.db)
         with write_transaction(self.db):

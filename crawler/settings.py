@@ -97,6 +97,11 @@ REPRINT_EXTRACT_WORKERS: int | None = None
 # (stat reprint/errors/extract_timeout). Real news pages take 10-400 ms; pathological
 # ones (hundreds of thousands of tiny paragraphs) took minutes and most of a GB.
 REPRINT_EXTRACT_TIMEOUT = 30.0
+# Added to the extraction workers' nice value. One worker per core keeps every core busy,
+# so the crawl's own process (downloads, the archive writer) had to wait for a time
+# slice: the event loop ran up to 150-350 ms late (bench/throughput.py, loop lag). At a
+# lower priority the workers give way the moment the reactor has work, and take the rest.
+REPRINT_EXTRACT_NICENESS = 5
 REPRINT_MIN_WORDS = 60  # see archive.settings.MIN_ARTICLE_WORDS
 # Archive writes are batched: one transaction per this many pages, or per this many
 # seconds, whichever comes first; a crash loses at most one batch of unsaved pages,
@@ -106,6 +111,12 @@ REPRINT_COMMIT_SECONDS = 2.0
 # A write waits this long for another writer's lock (a reextract or a user's SQL) before
 # the batch counts as failed; reextract commits every few seconds, so 30 s is ample.
 REPRINT_BUSY_TIMEOUT_MS = 30_000
+# SQLite page cache of the crawl's writer, MiB. The archive library's default (256, for
+# dedup index lookups in big one-off jobs) filled up with the raw bodies a crawl writes
+# and never reads again: the crawl's RSS grew 43% from 2k to 20k pages, 230 MB of it in
+# the main process. The writer thread is idle ~85% of a crawl, so a smaller cache costs
+# no throughput.
+REPRINT_WRITER_CACHE_MB = 32
 # A batch the archive refuses (disk full, I/O error, lock held too long) stays pending
 # and is tried again at the next flush; after this many failures in a row the crawl stops
 # (close reason archive_write_failed, exit 3) instead of fetching what it cannot store.
