@@ -124,23 +124,34 @@ class _DeadlineReader(io.RawIOBase):
     """A socket's reading side that gives up at a deadline: each receive may wait only
     for the time left, so a server trickling a byte at a time cannot stretch it."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float) -> None:
+        """
+        :param raw: the socket's own reader (sock.makefile's), which keeps the socket
+            open while the response is read, even once the connection is closed
+        :param sock: the socket, whose timeout is set before each receive
+        :param deadline: time.monotonic() value past which nothing more is read
+        """
         super().__init__()
+        self.raw = raw
         self.sock = sock
         self.deadline = deadline
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: Any) -> int | None:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise FetchDeadline("deadline passed while reading the response")
         self.sock.settimeout(left)
         try:
-            return self.sock.recv_into(buffer)
+            return self.raw.readinto(buffer)
         except TimeoutError as exc:
             raise FetchDeadline("deadline passed while reading the response") from exc
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 def _deadline_response(deadline: float) -> type[http.client.HTTPResponse]:
@@ -149,8 +160,8 @@ def _deadline_response(deadline: float) -> type[http.client.HTTPResponse]:
     class DeadlineResponse(http.client.HTTPResponse):
         def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
             super().__init__(sock, *args, **kwargs)
-            self.fp.close()  # the plain reader it made: drop its hold on the socket
-            self.fp = io.BufferedReader(_DeadlineReader(sock, deadline))
+            raw = self.fp.detach()  # the socket's reader, under the deadline from now on
+            self.fp = io.BufferedReader(_DeadlineReader(raw, sock, deadline))
 
     return DeadlineResponse
 
@@ -182,9 +193,13 @@ class _PinnedConnection(http.client.HTTPSConnection):
             except OSError as exc:
                 error = exc  # try the host's next checked address
                 continue
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self.tls is not None:
-                sock = self.tls.wrap_socket(sock, server_hostname=self.target.host)
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if self.tls is not None:
+                    sock = self.tls.wrap_socket(sock, server_hostname=self.target.host)
+            except BaseException:
+                sock.close()  # e.g. a failed TLS handshake: no connection to keep
+                raise
             # sending is bounded by the time left too (sendall's timeout is its total)
             sock.settimeout(max(self.deadline - time.monotonic(), 0.001))
             self.sock = sock
@@ -225,6 +240,7 @@ def fetch_page(
                 raise
             raise type(exc)(f"{exc} (redirected from {came_from})") from exc
         connection = _PinnedConnection(target, until, context)
+        response: http.client.HTTPResponse | None = None
         try:
             connection.request(
                 "GET",
@@ -260,5 +276,7 @@ def fetch_page(
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise FetchError(f"{url}: {reason or type(exc).__name__}") from exc
         finally:
+            if response is not None:
+                response.close()  # it holds the socket until closed
             connection.close()
     raise FetchError(f"{url}: more than {max_redirects} redirects")

@@ -39,8 +39,9 @@ PRIVATE_ADDRESS = "private address"
 
 
 def normalise_host(host: str) -> str:
-    """``host`` as the policy compares it: lowercase, without IPv6 brackets or spaces."""
-    return host.strip().lower().strip("[]")
+    """``host`` as the policy compares it: lowercase, without IPv6 brackets, spaces or
+    the final dot of a fully qualified name ("localhost." is "localhost")."""
+    return host.strip().lower().strip("[]").rstrip(".")
 
 
 def allowed_set(hosts: Iterable[str]) -> frozenset[str]:
