@@ -36,7 +36,8 @@ REFUSED_HOSTS = [
     "[::ffff:7f00:1]:{port}",
     "localhost:{port}",
     "LocalHost.:{port}",  # a name from /etc/hosts, not spelled as the guard's list has it
-    "169.254.169.254",  # cloud metadata
+    # cloud metadata; on the recorder's port, so that a broken guard asks no real service
+    "169.254.169.254:{port}",
     "0.0.0.0:{port}",  # reaches this machine's services on Linux
     "10.0.0.1:{port}",
     "[fe80::1]:{port}",
