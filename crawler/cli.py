@@ -693,13 +693,24 @@ EXIT_UNREADABLE = 2
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _read_input(source: BinaryIO | None, url: str | None) -> tuple[bytes, str | None, str | None]:
-    """The document to extract: (body, content type, URL), from a file, stdin or --url."""
-    from crawler.fetch_one import FetchError, fetch_page
+def _read_input(
+    source: BinaryIO | None, url: str | None, allow_host: tuple[str, ...] = ()
+) -> tuple[bytes, str | None, str | None]:
+    """The document to extract: (body, content type, URL), from a file, stdin or --url.
+
+    :param source: the file given, or None for stdin / --url
+    :param url: --url: fetched when no file is given
+    :param allow_host: --allow-host: hosts the fetch may reach though not public
+    """
+    from crawler.fetch_one import BadURL, FetchError, RefusedHost, fetch_page
 
     if source is None and url:
         try:
-            fetched = fetch_page(url)
+            fetched = fetch_page(url, allowed=allow_host)
+        except BadURL as exc:
+            _fail(EXIT_UNREADABLE, f"bad URL {exc}")
+        except RefusedHost as exc:
+            _fail(EXIT_UNREADABLE, f"refused {exc}")
         except FetchError as exc:
             _fail(EXIT_UNREADABLE, f"cannot fetch {exc}")
         return fetched.body, fetched.content_type, fetched.url
@@ -765,19 +776,34 @@ def _fail(code: int, message: str) -> NoReturn:
     type=click.Path(dir_okay=False),
     help="An archive whose learned boilerplate of the page's site applies too.",
 )
-def extract(source: BinaryIO | None, url: str | None, fmt: str, site_context: str | None) -> None:
+@click.option(
+    "--allow-host",
+    multiple=True,
+    metavar="HOST",
+    help="With --url: allow fetching from this loopback/private host (refused by default).",
+)
+def extract(
+    source: BinaryIO | None,
+    url: str | None,
+    fmt: str,
+    site_context: str | None,
+    allow_host: tuple[str, ...],
+) -> None:
     """Extract the clean article text and metadata of one HTML page, exactly as crawls do.
 
     Reads FILE, or standard input ("-" or no FILE), gzip accepted, any encoding; with
-    --url and no FILE, fetches that page. Exit status: 0 article printed, 1 the page has
-    no article, 2 the input could not be read or is not HTML.
+    --url and no FILE, fetches that page under the crawl's network policy: http(s) only,
+    no loopback/private/link-local address (on any redirect hop either) unless allowed
+    with --allow-host, DOWNLOAD_TIMEOUT seconds for the whole fetch, no proxy.
+    Exit status: 0 article printed, 1 the page has no article, 2 the input could not be
+    read or is not HTML (a malformed, refused or unfetchable URL included).
     """
     from archive.errors import NoArticleText, NotHtml
     from archive.extract import extract_article
 
     if source is None and url is None and sys.stdin.isatty():
         raise click.UsageError("give a FILE, - for standard input, or --url")
-    body, content_type, page_url = _read_input(source, url)
+    body, content_type, page_url = _read_input(source, url, allow_host)
     learned: frozenset[str] = frozenset()
     if site_context:
         learned = _learned_lines(site_context, page_url, body, content_type)

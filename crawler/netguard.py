@@ -1,47 +1,55 @@
-"""Keep crawls on the public internet: no requests to loopback, private, link-local or
-otherwise non-public addresses unless the host is explicitly allowed (REPRINT_ALLOW_HOSTS,
-`reprint crawl --allow-host`).
+"""Keep crawls on the public internet: the network policy of crawler/netpolicy.py applied
+to every request a crawl makes (pages, robots.txt, sitemaps, redirects), unless the host
+is explicitly allowed (REPRINT_ALLOW_HOSTS, `reprint crawl --allow-host`).
 
-A feed or page can link anywhere, including to an intranet or a cloud metadata address
-(169.254.169.254); a crawler that follows such links is a server-side request forgery
-tool. Two checks cover both ways a host is given: IP literals and "localhost" names are
-refused by a downloader middleware before any connection; host names are checked by the
-DNS resolver on the address they resolve to (so a public name pointing at 127.0.0.1 is
-refused too).
+Three checks cover the ways a host is reached:
 
-Only http(s) URLs with a host are fetched at all. Robots.txt files, sitemaps and pages
-name URLs of any scheme: a file: URL would read the crawling machine's own files (an
-endless device file too, as DOWNLOAD_MAXSIZE does not bound them), ftp: and s3: reach
-hosts by other protocols, and a URL without a host has no address to check. The same
-middleware refuses those, before the other checks; the settings also turn off their
-download handlers, so a request that got past it would still not be fetched.
+- a downloader middleware, first of all, refuses URLs that are not http(s) with a host,
+  IP literals that are not public and local names, before any connection (the settings
+  also turn off the file/s3/ftp/data download handlers, so a request that got past it
+  would still not be fetched);
+- the DNS resolver refuses names that resolve to a non-public address, at connect time,
+  so a public name pointing at 127.0.0.1 is refused too, and the address connected to is
+  the one checked;
+- through a proxy (HTTP_PROXY/HTTPS_PROXY in the environment, or a request's "proxy"
+  meta), the crawl connects to the proxy and the proxy resolves the name: the resolver
+  above never sees it. The middleware then resolves the name itself, without blocking
+  the reactor, and refuses it when any of its addresses is not public. The proxy resolves
+  the name again when it connects, so a name whose DNS answer changes in between (DNS
+  rebinding) can still reach what the proxy can; the proxy's own rules are the last line
+  there. A name the crawl cannot resolve itself is not sent to the proxy at all (the
+  proxy may resolve intranet names the crawl cannot).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
+import socket
 from typing import TYPE_CHECKING, Any
+from urllib.request import getproxies
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.datatypes import LocalCache
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import DNSLookupError
+from twisted.internet.threads import deferToThread
+
+from crawler.netpolicy import (
+    allowed_set,
+    blocked_reason,
+    not_http_reason,
+    resolved_reason,
+    with_allow_hint,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from scrapy import Request
     from scrapy.crawler import Crawler
     from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
-
-LOCAL_NAMES = ("localhost", "localhost.localdomain")
-WEB_SCHEMES = frozenset({"http", "https"})
-# How a refused scheme or missing host starts its IgnoreRequest message; the spiders'
-# errback counts it by this prefix (reprint/skipped/not_http_url).
-NOT_HTTP_URL = "not an http(s) URL"
 
 
 class BlockedAddress(DNSLookupError):
@@ -50,53 +58,79 @@ class BlockedAddress(DNSLookupError):
 
 def allowed_hosts(crawler: Crawler) -> frozenset[str]:
     """REPRINT_ALLOW_HOSTS as a set of lowercase host names / IP addresses."""
-    return frozenset(
-        h.strip().lower() for h in crawler.settings.getlist("REPRINT_ALLOW_HOSTS") if h.strip()
-    )
+    return allowed_set(crawler.settings.getlist("REPRINT_ALLOW_HOSTS"))
 
 
-def is_public_ip(address: str) -> bool:
-    """True for a globally routable unicast address; False for loopback, private,
-    link-local, shared (CGNAT), multicast, reserved and unspecified ones."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-def blocked_reason(host: str, allowed: Iterable[str]) -> str | None:
-    """Why a request to ``host`` (a name or an IP literal) must not be made, or None."""
-    host = host.lower().strip("[]")
-    if host in allowed:
-        return None
-    if host in LOCAL_NAMES or host.endswith(".localhost"):
-        return f"private address {host}: a local name"
-    try:
-        public = is_public_ip(host)
-    except ValueError:
-        return None  # a name: the resolver checks its address
-    return None if public else f"private address {host}: not a public IP"
+def _addresses(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (blocking: run it in a thread)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class PrivateAddressGuardMiddleware:
-    """Refuse requests that are not http(s) with a host, and those whose host is a
-    non-public IP literal or a local name."""
+    """Refuse requests that are not http(s) with a host, those whose host is a non-public
+    IP literal or a local name, and, when they go through a proxy, those whose host
+    resolves to a non-public address."""
 
-    def __init__(self, allowed: frozenset[str]) -> None:
+    def __init__(
+        self, allowed: frozenset[str], proxies: frozenset[str], cache_size: int = 10_000
+    ) -> None:
+        """
+        :param allowed: hosts and addresses allowed whatever they are (:func:`allowed_hosts`)
+        :param proxies: the URL schemes the environment configures a proxy for
+        :param cache_size: how many hosts' verdicts to remember (DNSCACHE_SIZE; 0: none)
+        """
         self.allowed = allowed
+        self.proxies = proxies
+        # a host's verdict, as Scrapy's DNS cache keeps a host's address for the crawl
+        self.verdicts: LocalCache[str, str | None] = LocalCache(limit=cache_size)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuardMiddleware:
-        return cls(allowed_hosts(crawler))
+        # what HttpProxyMiddleware (750, after this one) will read from the environment
+        enabled = crawler.settings.getbool("HTTPPROXY_ENABLED")
+        proxies = frozenset(getproxies()) if enabled else frozenset()
+        settings = crawler.settings
+        cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
+        return cls(allowed_hosts(crawler), proxies, cache_size)
 
-    def process_request(self, request: Request) -> None:
+    def _proxied(self, request: Request, scheme: str) -> bool:
+        """Whether the request may go through a proxy. HttpProxyMiddleware uses the
+        request's "proxy" meta when present (None: no proxy), else the environment's
+        proxy for the scheme; its no_proxy exceptions are not mirrored here: a bypassed
+        host is checked twice (here and by the resolver), never not at all."""
+        if "proxy" in request.meta:
+            return request.meta["proxy"] is not None
+        return scheme in self.proxies
+
+    async def process_request(self, request: Request) -> None:
         url = urlparse_cached(request)
         host = url.hostname or ""
-        if url.scheme not in WEB_SCHEMES or not host:
-            raise IgnoreRequest(f"{NOT_HTTP_URL} ({url.scheme or 'no'} scheme, host {host!r})")
+        reason = not_http_reason(url.scheme, host)
+        if reason:
+            raise IgnoreRequest(reason)  # no --allow-host lifts this one
         reason = blocked_reason(host, self.allowed)
         if reason:
-            raise IgnoreRequest(f"{reason} (allow it with --allow-host {host})")
+            raise IgnoreRequest(with_allow_hint(reason, host))
+        if self._proxied(request, url.scheme):
+            await self._check_resolved(host, url.port or (443 if url.scheme == "https" else 80))
+
+    async def _check_resolved(self, host: str, port: int) -> None:
+        """Resolve ``host`` in a thread and refuse it unless every address is public.
+
+        :raises IgnoreRequest: an address is not public (counted as private_address)
+        :raises DNSLookupError: the name does not resolve here (counted as dns)
+        """
+        if host in self.verdicts:
+            reason = self.verdicts[host]
+        else:
+            try:
+                addresses = await maybe_deferred_to_future(deferToThread(_addresses, host, port))
+            except (OSError, UnicodeError) as exc:
+                raise DNSLookupError(f"{host} (checked before the proxy): {exc}") from exc
+            reason = self.verdicts[host] = resolved_reason(host, addresses, self.allowed)
+        if reason:
+            raise IgnoreRequest(with_allow_hint(reason, host))
 
 
 class PublicOnlyResolver(CachingThreadedResolver):
@@ -116,8 +150,7 @@ class PublicOnlyResolver(CachingThreadedResolver):
         return deferred
 
     def _check(self, address: str, name: str) -> str:
-        if name.lower() in self.allowed or address in self.allowed or is_public_ip(address):
-            return address
-        raise BlockedAddress(
-            f"{name} resolves to non-public address {address} (allow it with --allow-host {name})"
-        )
+        reason = resolved_reason(name, [address], self.allowed)
+        if reason:
+            raise BlockedAddress(with_allow_hint(reason, name))
+        return address

@@ -39,11 +39,15 @@ REPRINT_RETRY_AFTER_DEFAULT = 5.0  # seconds, for a 429/503 without a usable Ret
 # News pages are 50 KB-1.5 MB; a body over 10 MB is not an article (and could be a bomb).
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Seconds for one whole download, a body trickled a byte at a time included (Scrapy
+# cancels it then); `reprint extract --url` gives its whole fetch, redirects included,
+# this long (crawler/fetch_one.py). A server that takes longer is stalling, not serving.
 DOWNLOAD_TIMEOUT = 30
 REDIRECT_MAX_TIMES = 5
 
 # Requests to loopback/private/link-local addresses are refused unless their host is
-# listed here (crawler/netguard.py); `reprint crawl --allow-host HOST` adds to it.
+# listed here (crawler/netpolicy.py, crawler/netguard.py); `reprint crawl --allow-host
+# HOST` adds to it (`reprint extract --url` takes its own --allow-host).
 REPRINT_ALLOW_HOSTS: list[str] = []
 TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 # Only http(s) is fetched (the guard middleware refuses other schemes first): a file: URL

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,10 @@ FAST = (
 
 
 def run_crawl(
-    db_path: Path, *args: str, expect_exit: int | None = 0
+    db_path: Path,
+    *args: str,
+    expect_exit: int | None = 0,
+    env: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], Database]:
     """Run `reprint crawl` in a subprocess (a fresh Twisted reactor each time, as a user
     would run it) and return (stats by spider, the archive opened read-only).
@@ -63,6 +67,7 @@ def run_crawl(
     :param db_path: the archive file
     :param args: sources and options for `reprint crawl`
     :param expect_exit: the exit status the crawl must end with (None: any)
+    :param env: environment variables to set for the crawl, beside this process's
     """
     stats_path = db_path.with_suffix(".stats.json")
     cmd = [
@@ -81,7 +86,13 @@ def run_crawl(
         *args,
     ]
     proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=CRAWL_TIMEOUT_S, cwd=ROOT, check=False
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=CRAWL_TIMEOUT_S,
+        cwd=ROOT,
+        check=False,
+        env={**os.environ, **env} if env else None,
     )
     if expect_exit is not None:
         assert proc.returncode == expect_exit, (
@@ -92,18 +103,15 @@ def run_crawl(
 
 
 @contextmanager
-def recording_server(respond: Callable[[str], bytes]) -> Iterator[tuple[str, list[str]]]:
-    """Serve ``respond(path)`` with status 200 on 127.0.0.1 (port 0); yield the base URL
-    and the list of every request path, in order."""
-    hits: list[str] = []
+def http_server(
+    handle: Callable[[http.server.BaseHTTPRequestHandler], None],
+) -> Iterator[str]:
+    """Serve every GET with ``handle(request_handler)`` (which writes the whole response)
+    on 127.0.0.1 (port 0); yield the base URL."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            hits.append(self.path)
-            payload = respond(self.path)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(payload)
+            handle(self)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep pytest output clean
@@ -113,11 +121,28 @@ def recording_server(respond: Callable[[str], bytes]) -> Iterator[tuple[str, lis
     thread.start()
     host, port = server.server_address[:2]
     try:
-        yield f"http://{host}:{port}", hits
+        yield f"http://{host}:{port}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def recording_server(respond: Callable[[str], bytes]) -> Iterator[tuple[str, list[str]]]:
+    """Serve ``respond(path)`` with status 200 on 127.0.0.1 (port 0); yield the base URL
+    and the list of every request path, in order (a proxy's: the absolute URL)."""
+    hits: list[str] = []
+
+    def handle(request: http.server.BaseHTTPRequestHandler) -> None:
+        hits.append(request.path)
+        payload = respond(request.path)
+        request.send_response(200)
+        request.end_headers()
+        request.wfile.write(payload)
+
+    with http_server(handle) as url:
+        yield url, hits
 
 
 @pytest.fixture

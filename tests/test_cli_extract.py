@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
     from crawler.fixture_server import FixtureWeb
 
+# fixture webs live on loopback, which `extract --url` refuses by default
+ALLOW_FIXTURES = ("--allow-host", "127.0.0.1")
+
 PAGE = page_html(
     "Glasshouse Bay renewed",
     STORY,
@@ -78,7 +81,7 @@ def test_url_alone_fetches_the_page_without_importing_scrapy(newsroom: FixtureWe
     url = newsroom.url("newsroom", "/stories/first/")
     code = (
         "import sys; from crawler.cli import cli\n"
-        f"try:\n    cli(['extract', '--url', {url!r}, '--format', 'json'])\n"
+        f"try:\n    cli(['extract', '--url', {url!r}, '--format', 'json', *{ALLOW_FIXTURES!r}])\n"
         "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
         "assert 'scrapy' not in sys.modules and 'twisted' not in sys.modules, 'slow start'\n"
     )
@@ -98,7 +101,9 @@ def test_url_alone_fetches_the_page_without_importing_scrapy(newsroom: FixtureWe
 
 
 def test_unfetchable_url_exits_2(newsroom: FixtureWeb) -> None:
-    result = CliRunner().invoke(cli, ["extract", "--url", newsroom.url("newsroom", "/missing")])
+    result = CliRunner().invoke(
+        cli, ["extract", "--url", newsroom.url("newsroom", "/missing"), *ALLOW_FIXTURES]
+    )
     assert result.exit_code == 2 and "HTTP 404" in result.stderr
 
 

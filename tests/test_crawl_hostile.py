@@ -199,7 +199,7 @@ def test_loopback_is_refused_unless_allowed(newsroom: FixtureWeb, tmp_path: Path
 
 
 def test_public_name_resolving_to_loopback_is_refused() -> None:
-    from crawler.netguard import blocked_reason, is_public_ip
+    from crawler.netpolicy import blocked_reason, is_public_ip
 
     assert blocked_reason("127.0.0.1", ()) is not None
     assert blocked_reason("localhost", ()) is not None
@@ -216,7 +216,7 @@ def test_resolver_refuses_names_of_private_addresses() -> None:
 
     resolver = PublicOnlyResolver(None, 0, 1.0)  # type: ignore[arg-type]  # no lookups made
     assert resolver._check("93.184.216.34", "news.example.com") == "93.184.216.34"
-    with pytest.raises(BlockedAddress, match=r"intranet\.example resolves to non-public"):
+    with pytest.raises(BlockedAddress, match=r"intranet\.example: resolves to 192\.168\.1\.10"):
         resolver._check("192.168.1.10", "intranet.example")
     resolver.allowed = frozenset({"intranet.example"})
     assert resolver._check("192.168.1.10", "intranet.example") == "192.168.1.10"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -162,7 +163,7 @@ def test_guard_refuses_all_but_http_with_a_host(url: str) -> None:
     guard = build_from_crawler(PrivateAddressGuardMiddleware, crawler)
     request = Request(url, errback=spider.on_error)
     with pytest.raises(IgnoreRequest, match=r"^not an http\(s\) URL") as refused:
-        guard.process_request(request)
+        asyncio.run(guard.process_request(request))
     failure = Failure(refused.value)
     failure.request = request  # as the engine sets it for an errback
     spider.on_error(failure)
@@ -171,7 +172,7 @@ def test_guard_refuses_all_but_http_with_a_host(url: str) -> None:
     if scheme != "http":  # and no download handler would fetch it had it got through
         assert crawler.settings.getdict("DOWNLOAD_HANDLERS")[scheme] is None
     # a public http(s) URL still passes
-    assert guard.process_request(Request("https://pub.example/story.html")) is None
+    assert asyncio.run(guard.process_request(Request("https://pub.example/story.html"))) is None
 
 
 def test_robots_sitemaps_must_be_http() -> None:

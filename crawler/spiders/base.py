@@ -13,7 +13,8 @@ from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutErro
 
 from archive.sources import SourceFetch
 from crawler.items import PageItem
-from crawler.netguard import NOT_HTTP_URL, BlockedAddress
+from crawler.netguard import BlockedAddress
+from crawler.netpolicy import NOT_HTTP_URL, PRIVATE_ADDRESS
 from crawler.signals import source_fetched
 from crawler.sources import Source, adhoc_sources, load_sources
 
@@ -161,7 +162,7 @@ class SourceSpider(Spider):
                 key = "robots_forbidden"
             elif "DOWNLOAD_MAXSIZE" in reason or "download max size" in reason:
                 key = "too_large"  # e.g. a gzip bomb, stopped while decompressing
-            elif reason.startswith("private address"):
+            elif reason.startswith(PRIVATE_ADDRESS):
                 key = "private_address"
             elif reason.startswith(NOT_HTTP_URL):
                 key = "not_http_url"  # the key parse_robots counts its drops under
