@@ -141,3 +141,14 @@ REPRINT_SITE_MAX_PAGES = 500
 REPRINT_LOOP_LAG_INTERVAL = 0.01
 # A rich live table of progress on stderr (the `reprint` CLI turns it on for terminals).
 REPRINT_PROGRESS = False
+# Distributed crawls (`reprint crawl --redis`, crawler/distributed.py): a request a worker
+# takes is leased for this many seconds and renewed every third of it while the worker
+# lives; a lease that expires (its worker died) is requeued for any worker. A lease must
+# outlive the slowest page (DOWNLOAD_TIMEOUT + REPRINT_EXTRACT_TIMEOUT) with a margin, so
+# that a live worker whose renewals stalled is not robbed of a page mid-way (it would be
+# fetched twice); shorter means a dead worker's requests come back sooner.
+REPRINT_LEASE_SECONDS = 90.0
+# Seconds between checks for expired leases (when a worker pops, and when it opens):
+# each check is one script over the expired entries only, so often is cheap; seldom
+# delays a dead worker's requests by up to this much beyond their lease.
+REPRINT_LEASE_RECLAIM_INTERVAL = 5.0
