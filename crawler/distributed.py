@@ -455,7 +455,7 @@ class LeaseSpiderMiddleware:
     def from_crawler(cls, crawler: Crawler) -> LeaseSpiderMiddleware:
         return cls(crawler)
 
-    async def process_spider_output_async(
+    async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         token = _lease_of(response.request)

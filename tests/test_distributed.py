@@ -3,16 +3,22 @@ one writer stores what they fetched."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
 import redis
 
 from archive.db import open_archive
+from bench.faults import build_web
+from crawler.fixture_server import FixtureWeb
 from crawler.redis_writer import ITEMS_KEY, UNREADABLE_KEY
 
 from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT
@@ -20,8 +26,6 @@ from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
-
-    from crawler.fixture_server import FixtureWeb
 
 STARTUP_DEADLINE_S = 30
 POLL_S = 0.05  # between readiness checks of the redis-server we started
@@ -67,7 +71,10 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def worker(url: str, feed: str, tmp_path: Path, n: int) -> subprocess.Popen[str]:
+def worker(
+    url: str, feed: str, tmp_path: Path, n: int, *extra: str, **popen: Any
+) -> subprocess.Popen[str]:
+    """Start `reprint crawl --redis` (worker ``n``) with options ``extra``."""
     cmd = [
         sys.executable,
         "-W",
@@ -83,37 +90,15 @@ def worker(url: str, feed: str, tmp_path: Path, n: int) -> subprocess.Popen[str]
         *FAST,
         "--feed",
         feed,
+        *extra,
     ]
-    return subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    return subprocess.Popen(cmd, cwd=ROOT, text=True, **popen)
 
 
-def test_two_workers_share_the_queue_and_one_writer_stores(
-    redis_url: str, newsroom: FixtureWeb, tmp_path: Path
-) -> None:
-    feed = newsroom.url("newsroom", "/feed.xml")
-    workers = [worker(redis_url, feed, tmp_path, n) for n in range(2)]
-    try:
-        results = [proc.communicate(timeout=CRAWL_TIMEOUT_S) for proc in workers]
-    finally:
-        for proc in workers:  # never leave a worker behind a failed test
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    for proc, (out, errors) in zip(workers, results, strict=True):
-        assert proc.returncode == 0, errors  # also the worker that found the queue empty
-        assert "queued in Redis" in out
-    paths = [p for _, p in newsroom.requests]
-    for story in ("/stories/first/", "/stories/second/"):
-        assert paths.count(story) + paths.count(story + "?utm_source=rss") == 1  # shared seen-set
-    assert not (tmp_path / "worker0.db").exists()  # workers keep no archive
-    client = redis.Redis.from_url(redis_url)
-    assert client.llen(ITEMS_KEY) == 3
-    client.rpush(ITEMS_KEY, b"{not a page")  # a bad entry must not stop or be lost
-
-    db_path = tmp_path / "archive.db"
-    write = subprocess.run(
+def write_until_empty(url: str, db_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run `reprint write --until-empty` into ``db_path``."""
+    return subprocess.run(
         [
             sys.executable,
             "-W",
@@ -122,7 +107,7 @@ def test_two_workers_share_the_queue_and_one_writer_stores(
             "crawler.cli",
             "write",
             "--redis",
-            redis_url,
+            url,
             "--db",
             str(db_path),
             "--until-empty",
@@ -133,6 +118,40 @@ def test_two_workers_share_the_queue_and_one_writer_stores(
         timeout=CRAWL_TIMEOUT_S,
         check=False,
     )
+
+
+def test_two_workers_share_the_queue_and_one_writer_stores(
+    redis_url: str, newsroom: FixtureWeb, tmp_path: Path
+) -> None:
+    feed = newsroom.url("newsroom", "/feed.xml")
+    workers = [
+        worker(redis_url, feed, tmp_path, n, "--stats-json", str(tmp_path / f"{n}.json"))
+        for n in range(2)
+    ]
+    try:
+        results = [proc.communicate(timeout=CRAWL_TIMEOUT_S) for proc in workers]
+    finally:
+        for proc in workers:  # never leave a worker behind a failed test
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    for proc, (out, errors) in zip(workers, results, strict=True):
+        assert proc.returncode == 0, errors  # also the worker that found the queue empty
+        assert "queued in Redis" in out
+    for n in range(2):
+        stats = json.loads((tmp_path / f"{n}.json").read_text())["feeds"]
+        # every lease ended when its request did (broken pages, failed fetches too)
+        assert stats.get("reprint/leases_finished_at_close", 0) == 0, stats
+    paths = [p for _, p in newsroom.requests]
+    for story in ("/stories/first/", "/stories/second/"):
+        assert paths.count(story) + paths.count(story + "?utm_source=rss") == 1  # shared seen-set
+    assert not (tmp_path / "worker0.db").exists()  # workers keep no archive
+    client = redis.Redis.from_url(redis_url)
+    assert client.llen(ITEMS_KEY) == 3
+    client.rpush(ITEMS_KEY, b"{not a page")  # a bad entry must not stop or be lost
+
+    db_path = tmp_path / "archive.db"
+    write = write_until_empty(redis_url, db_path)
     assert write.returncode == 0, write.stderr
     assert "stored 3 pages" in write.stdout and "1 unreadable" in write.stdout
     db = open_archive(db_path, readonly=True)
@@ -153,6 +172,76 @@ def test_two_workers_share_the_queue_and_one_writer_stores(
             proc.communicate()
     assert proc.returncode == 0
     assert [p for _, p in newsroom.requests[asked:] if "/stories/" in p] == []
+    client.close()
+
+
+# Short leases, so the test sees a dead worker's requests come back within seconds
+LEASES = ("-s", "REPRINT_LEASE_SECONDS=2", "-s", "REPRINT_LEASE_RECLAIM_INTERVAL=0.5")
+KILL_AFTER_PAGES = 10
+
+
+def test_a_killed_worker_loses_nothing_and_every_page_is_stored_once(
+    redis_url: str, tmp_path: Path
+) -> None:
+    # hardening issue: a SIGKILLed worker's popped requests were gone from the queue with
+    # their fingerprints in the seen-set, so no later worker ever fetched them
+    pages = 80
+    build_web(tmp_path / "web", pages, seed=11)  # every page answers after a delay
+    client = redis.Redis.from_url(redis_url)
+    with FixtureWeb(tmp_path / "web") as web:
+        feed = web.url("faults", "/feed.xml")
+        a = worker(
+            redis_url,
+            feed,
+            tmp_path,
+            0,
+            *LEASES,
+            "-s",
+            "LOG_LEVEL=DEBUG",  # "Crawled (200)" lines tell how far it got
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,  # its extraction workers die with it
+        )
+        assert a.stderr is not None
+        fetched = 0
+        try:
+            for line in a.stderr:
+                if "Crawled (200)" in line and "/story/" in line:
+                    fetched += 1
+                    if fetched == KILL_AFTER_PAGES:
+                        break
+        finally:
+            os.killpg(a.pid, signal.SIGKILL)
+            a.wait()
+            a.stderr.close()
+        assert fetched == KILL_AFTER_PAGES
+        leased_at_kill = sum(client.zcard(key) for key in client.scan_iter("*:leases"))
+        pushed_at_kill = client.llen(ITEMS_KEY)
+
+        stats_path = tmp_path / "b.stats.json"
+        b = worker(redis_url, feed, tmp_path, 1, *LEASES, "--stats-json", str(stats_path))
+        try:
+            _, errors = b.communicate(timeout=CRAWL_TIMEOUT_S)
+        finally:
+            if b.poll() is None:
+                b.kill()
+                b.communicate()
+        assert b.returncode == 0, errors
+    stats = json.loads(stats_path.read_text())["feeds"]
+
+    db_path = tmp_path / "archive.db"
+    write = write_until_empty(redis_url, db_path)
+    assert write.returncode == 0, write.stderr
+    db = open_archive(db_path, readonly=True)
+    urls = [url for (url,) in db.execute("SELECT url FROM pages")]
+    stored = {urlsplit(url).path for url in urls}
+    missing = sorted({f"/story/{n}/" for n in range(pages)} - stored)
+    assert missing == [], f"never fetched: {missing}"
+    assert len(urls) == len(set(urls)) == pages  # a page fetched twice is stored once
+    # the kill did catch A with requests taken and not done, and B took them back
+    assert leased_at_kill > 0 and pushed_at_kill < pages
+    assert stats.get("reprint/leases_reclaimed", 0) > 0, stats
+    assert stats.get("reprint/leases_finished_at_close", 0) == 0, stats  # nothing untracked
+    assert not [key for key in client.scan_iter("*:lease*")]  # every lease finished
     client.close()
 
 
