@@ -8,7 +8,7 @@ processes and its results are reproducible from the stored raw HTML.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import trafilatura
@@ -19,6 +19,7 @@ from w3lib.encoding import html_to_unicode
 from archive.clean import clean_text, prune_tree
 from archive.errors import NoArticleText, NotHtml
 from archive.metadata import fallback_metadata, iso_datetime, read_metadata, read_time_minutes
+from archive.sanitize import http_url, xml_safe, xml_safe_html, xml_safe_or_none
 from archive.settings import (
     BINARY_CONTROL_SHARE,
     BINARY_SNIFF_BYTES,
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 # bytes that never occur in text documents (all C0 controls but tab, LF, FF, CR, ESC)
 _CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13, 27}
+# fields of Extracted that hold URLs: kept only when they are web addresses
+URL_FIELDS = frozenset({"canonical_url", "image"})
 
 
 @dataclass(slots=True)
@@ -172,6 +175,7 @@ def extract_article(
     if looks_binary(body):
         raise NotHtml(f"binary content, not HTML: {where}")
     html, encoding = decode_html(body, content_type)
+    html = xml_safe_html(html)
     tree = load_html(html)
     if tree is None:
         raise NotHtml(f"unparseable HTML: {where}")
@@ -190,7 +194,8 @@ def extract_article(
     )
     for kind, count in pruned.items():
         cleaned.removed[kind] = cleaned.removed.get(kind, 0) + count
-    tokens = words(cleaned.text)
+    text = xml_safe(cleaned.text)
+    tokens = words(text)
     if len(tokens) < min_words:
         raise NoArticleText(f"{len(tokens)} words of text, fewer than {min_words}: {where}")
     # only for articles (hubs and galleries are refused above) and on the pruned tree,
@@ -213,8 +218,8 @@ def extract_article(
             sources[name] = "hints"
     if not authors and hints.get("author"):
         authors = [hints["author"]] if isinstance(hints["author"], str) else list(hints["author"])
-    return Extracted(
-        text=cleaned.text,
+    extracted = Extracted(
+        text=text,
         title=markup.title or hints.get("title"),
         author=", ".join(authors) or None,
         authors=list(authors),
@@ -233,9 +238,44 @@ def extract_article(
         origin=cleaned.origin,
         word_count=len(tokens),
         read_time_minutes=read_time_minutes(len(tokens)),
-        text_hash=text_hash(cleaned.text),
+        text_hash=text_hash(text),
         encoding=encoding,
         removed=cleaned.removed,
         sources=sources,
         line_keys=cleaned.line_keys,
     )
+    return sanitized(extracted)
+
+
+def sanitized(extracted: Extracted) -> Extracted:
+    """Make every string of ``extracted`` storable and every feed of it well-formed.
+
+    JSON-LD and feed hints reach the metadata without an HTML parser in between, so
+    they may hold control characters and lone surrogates (``"\\ud800"`` in JSON), and
+    any page may name a ``javascript:`` canonical or image. Strings lose the characters
+    XML cannot hold (a value left blank becomes None), URLs that are not http(s) become
+    None. The fields are checked one by one, so a field added later is covered too.
+
+    :param extracted: built from one page; changed in place
+    :returns: ``extracted``
+    """
+    for spec in fields(extracted):
+        value = getattr(extracted, spec.name)
+        if spec.name in URL_FIELDS:
+            value = http_url(value, None)
+        elif spec.name == "text":
+            value = xml_safe(value)
+        elif isinstance(value, str):
+            value = xml_safe_or_none(value)
+        elif isinstance(value, list):
+            value = [item for item in map(_sanitized_item, value) if item is not None]
+        else:  # numbers, and dicts whose keys and values are ours
+            continue
+        setattr(extracted, spec.name, value)
+    # the byline is the authors joined: rebuilt from the cleaned list, so both agree
+    extracted.author = ", ".join(extracted.authors) or None
+    return extracted
+
+
+def _sanitized_item(item: Any) -> Any:
+    return xml_safe_or_none(item) if isinstance(item, str) else item

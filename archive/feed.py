@@ -19,6 +19,7 @@ from xml.sax.xmlreader import AttributesImpl
 
 from archive.export import Selection, run_selection, snapshot
 from archive.metadata import utc_timestamp
+from archive.sanitize import http_url, xml_safe
 from archive.settings import FEED_SUMMARY_WORDS
 
 if TYPE_CHECKING:
@@ -54,12 +55,19 @@ def _summary(description: str | None, text: str | None) -> str:
     return " ".join(words[:FEED_SUMMARY_WORDS]) + more
 
 
+def _place_html(url: str, name: str) -> str:
+    # a reader's HTML view follows these links: only web addresses become one
+    if http_url(url, None) is None:
+        return html.escape(name)
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(name)}</a>'
+
+
 def _content_html(text: str | None, places: list[list[Any]]) -> str:
     paragraphs = "".join(
         f"<p>{html.escape(line)}</p>" for line in (text or "").splitlines() if line.strip()
     )
     items = "".join(
-        f'<li><a href="{html.escape(url, quote=True)}">{html.escape(site_name or site or url)}</a>'
+        f"<li>{_place_html(url, site_name or site or url)}"
         + (f" — {html.escape(title)}" if title else "")
         + (f" ({html.escape(published[:10])})" if published else "")
         + "</li>"
@@ -70,14 +78,23 @@ def _content_html(text: str | None, places: list[list[Any]]) -> str:
     return f"{paragraphs}<p>{ran}</p><ul>{items}</ul>"
 
 
+def _attributes(attrs: dict[str, str]) -> AttributesImpl:
+    return AttributesImpl({key: xml_safe(value) for key, value in attrs.items()})
+
+
 class _Atom:
-    """Small helper over XMLGenerator: elements with text, empty elements."""
+    """Small helper over XMLGenerator: elements with text, empty elements.
+
+    Every string written loses the characters XML cannot hold: extraction removes them
+    (archive/sanitize.py), but an archive filled by an older version may still have
+    them, and one of them would make the whole feed ill-formed.
+    """
 
     def __init__(self, out: io.TextIOBase) -> None:
         self.xml = XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
 
     def start(self, name: str, **attrs: str) -> None:
-        self.xml.startElement(name, AttributesImpl(attrs))
+        self.xml.startElement(name, _attributes(attrs))
 
     def end(self, name: str) -> None:
         self.xml.endElement(name)
@@ -85,12 +102,12 @@ class _Atom:
     def text(self, name: str, value: str | None, **attrs: str) -> None:
         if value is None:
             return
-        self.xml.startElement(name, AttributesImpl(attrs))
-        self.xml.characters(value)
+        self.xml.startElement(name, _attributes(attrs))
+        self.xml.characters(xml_safe(value))
         self.xml.endElement(name)
 
     def empty(self, name: str, **attrs: str) -> None:
-        self.xml.startElement(name, AttributesImpl(attrs))
+        self.xml.startElement(name, _attributes(attrs))
         self.xml.endElement(name)
 
 
@@ -175,11 +192,13 @@ def _entry(
         atom.start("author")
         atom.text("name", author)
         atom.end("author")
-    original = canonical_url or (places[0][0] if places else None)
+    # hrefs are web addresses only: an older archive may hold a javascript: canonical
+    links = [url for url, *_ in places if http_url(url, None)]
+    original = http_url(canonical_url, None) or (links[0] if links else None)
     if original:
         atom.empty("link", rel="alternate", type="text/html", href=original)
     for url, place_site, place_name, _title, _published in places:
-        if url != original:
+        if url != original and url in links:
             atom.empty(
                 "link",
                 rel="related",

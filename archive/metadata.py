@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
 
+from archive.sanitize import http_url
 from archive.settings import READING_WORDS_PER_MINUTE
 
 if TYPE_CHECKING:
@@ -392,9 +392,10 @@ def _first_time(tree: HtmlElement) -> str | None:
 
 
 def _absolute(value: str | None, url: str | None) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+    # None for javascript:, data: and the like, so the next source gets its turn
+    if not isinstance(value, str):
         return None
-    return urljoin(url or "", value.strip())
+    return http_url(value, url)
 
 
 def _language(value: Any) -> str | None:

@@ -4,8 +4,8 @@ Pure functions, no Scrapy: the feed spider, the tests and the sitemap parser sha
 The XML is parsed by lxml with entity expansion, DTD loading and network access switched
 off, so a hostile feed can neither blow up memory (billion laughs) nor read local files or
 internal URLs (external entities). The XML helpers shared with ``crawler.sitemapparse``
-(``load_xml``, ``normalise_date``, ``http_url``) live here to keep one copy of the safety
-rules.
+(``load_xml``, ``normalise_date``) live here to keep one copy of the safety rules;
+``http_url`` is the archive's (``archive.sanitize``), which applies it to page metadata.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from email.utils import parsedate_to_datetime
 from html.entities import html5 as HTML5_ENTITIES
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
+
+# shared with the archive, which owns the rule: page metadata must pass it too
+from archive.sanitize import http_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -212,33 +215,6 @@ def normalise_date(text: str | None) -> str | None:
     if parsed is None:
         parsed = _parse_rfc822(value)
     return None if parsed is None else parsed.isoformat()
-
-
-_URL_NOISE = re.compile(r"[\t\r\n]")
-
-
-def http_url(raw: str | None, base: str | None) -> str | None:
-    """Return ``raw`` as an absolute http(s) URL, or None when it cannot be one.
-
-    :param raw: the URL as found in the document, possibly relative.
-    :param base: URL to resolve a relative ``raw`` against; None to accept only absolute.
-    """
-    if raw is None:
-        return None
-    # Tabs and newlines inside a URL are dropped by browsers (WHATWG URL) and by urlsplit,
-    # but urljoin keeps them when there is no base; feeds wrap long links.
-    raw = _URL_NOISE.sub("", raw).strip()
-    if not raw:
-        return None
-    try:
-        url = urljoin(base, raw) if base else raw
-        parts = urlsplit(url)
-    except ValueError:
-        # urlsplit rejects malformed hosts such as "http://[::1"; such a link is unusable.
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 def _safe_parser(*, recover: bool) -> etree.XMLParser:

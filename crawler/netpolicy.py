@@ -25,11 +25,13 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
+# the archive owns the rule of which URLs are web addresses; fetching follows the same one
+from archive.sanitize import WEB_SCHEMES
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 LOCAL_NAMES = ("localhost", "localhost.localdomain")
-WEB_SCHEMES = frozenset({"http", "https"})
 # How a refused scheme or missing host starts its refusal message; the spiders' errback
 # counts it by this prefix (reprint/skipped/not_http_url).
 NOT_HTTP_URL = "not an http(s) URL"

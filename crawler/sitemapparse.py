@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from crawler.feedparse import http_url, load_xml, normalise_date
+from archive.sanitize import http_url
+from crawler.feedparse import load_xml, normalise_date
 
 if TYPE_CHECKING:
     from lxml.etree import _Element

@@ -11,7 +11,7 @@ from scrapy import Request
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 
-from crawler.feedparse import http_url
+from archive.sanitize import http_url
 from crawler.pagekind import is_article_page, is_hub_url
 from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 

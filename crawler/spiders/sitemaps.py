@@ -16,7 +16,7 @@ from scrapy import Request
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
-from crawler.feedparse import http_url
+from archive.sanitize import http_url
 from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
 from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
