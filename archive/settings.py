@@ -23,8 +23,8 @@ BINARY_CONTROL_SHARE = 0.05
 
 # zstd level for raw HTML. On 115 real news pages (190 KB on average), one core:
 # level 1: 4.9x smaller, 0.62 ms a page; 3: 5.2x, 0.84 ms; 6: 5.7x, 2.7 ms; 10: 5.8x,
-# 4.0 ms (47 MB/s). Compression runs in the extraction workers beside trafilatura's
-# ~25 ms a page, where level 10 cost a sixth of the crawl's throughput for 11% smaller
+# 4.0 ms (47 MB/s). Compression runs in the extraction workers beside ~22 ms of
+# extraction a page, where level 10 would add a sixth to each page's CPU for 11% smaller
 # raw bodies; 3 keeps most of the saving for a fifth of the time.
 ZSTD_LEVEL = 3
 
