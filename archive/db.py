@@ -13,7 +13,14 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-from archive.errors import ArchiveLocked, ArchiveNotFound, ArchiveWriteFailed
+from archive.errors import (
+    ArchiveError,
+    ArchiveLocked,
+    ArchiveNotFound,
+    ArchiveTooNew,
+    ArchiveWriteFailed,
+    NotAnArchive,
+)
 from archive.settings import BUSY_TIMEOUT_MS, READ_CACHE_KIB, WRITER_CACHE_MB
 
 MIGRATIONS = Migrations("reprint")
@@ -382,11 +389,99 @@ def _connect(path: Path, *, readonly: bool, busy_timeout_ms: int) -> sqlite3.Con
     if readonly:
         # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
     else:
         conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    try:
+        if readonly:
+            conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    except sqlite3.Error:
+        conn.close()  # a corrupt file fails here; the caller never gets the connection
+        raise
     return conn
+
+
+# The first 16 bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_is_sqlite(path: Path) -> None:
+    """Refuse a file that is not an SQLite database, before SQLite is asked to use it.
+
+    An empty file is a new database to SQLite, so it passes.
+
+    :param path: the file, which may not exist yet
+    :raises NotAnArchive: the file holds something other than an SQLite database
+    """
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ArchiveError(f"cannot read archive {path}: {exc.strerror or exc}") from exc
+    if header and header != _SQLITE_HEADER:
+        raise NotAnArchive(f"{path} is not a reprint archive (not an SQLite database)")
+
+
+def _count_tables(db: Database, path: Path) -> int:
+    """Read the schema once, so a file SQLite cannot read fails here with a named error
+    rather than with a bare sqlite3 error at the first query.
+
+    :param db: a connection to ``path``
+    :param path: the file, for the messages
+    :raises NotAnArchive: SQLite cannot read the file (truncated, corrupt)
+    :raises ArchiveLocked: another process holds a lock past the busy timeout
+    """
+    try:
+        count: int = db.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(exc, path) from exc
+    return count
+
+
+def _unreadable(exc: sqlite3.DatabaseError, path: Path) -> ArchiveError:
+    """The named error for an SQLite error met while first reading ``path``.
+
+    :param exc: the error SQLite raised
+    :param path: the file, for the message
+    """
+    if "locked" in str(exc) or "busy" in str(exc):  # a writer's lock, not a bad file
+        return ArchiveLocked(f"archive is locked by another process: {path}")
+    return NotAnArchive(f"{path} is not a readable SQLite database: {exc}")
+
+
+def _check_writable_archive(db: Database, path: Path) -> None:
+    """Refuse to write to a database that reprint did not make, or that a newer reprint
+    wrote. Reads only: it runs before WAL is switched on or any migration is applied, so
+    a refused file is left exactly as it was.
+
+    :param db: a writable connection to ``path`` on which nothing was written yet
+    :param path: the file, for the messages
+    :raises NotAnArchive: the database has tables but no record of reprint's migrations
+        (another application's file), or SQLite cannot read it (truncated, corrupt)
+    :raises ArchiveTooNew: it records a reprint migration this code does not define
+    :raises ArchiveLocked: another process holds a lock past the busy timeout
+    """
+    if not _count_tables(db, path):
+        return  # a new (or empty) file: the migrations create the archive
+    applied = [m.name for m in MIGRATIONS.applied(db)]
+    if not applied:
+        raise NotAnArchive(
+            f"{path} is not a reprint archive (an SQLite database with tables but no "
+            "reprint migrations); refusing to write to it"
+        )
+    # Migrations has no public list of the names it defines; pending() only names those
+    # not yet applied, which cannot tell an unknown name from a known applied one
+    known = {m.name for m in MIGRATIONS._migrations}
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise ArchiveTooNew(
+            f"archive {path} was written by a newer reprint (migration "
+            f"{', '.join(unknown)}); upgrade reprint to write to it"
+        )
 
 
 def open_archive(
@@ -404,15 +499,31 @@ def open_archive(
     :param cache_mb: SQLite page cache of a writable connection
     :raises ArchiveNotFound: readonly and the file is missing
     :raises ArchiveLocked: another writer kept the lock past the busy timeout
+    :raises NotAnArchive: the file is not an SQLite database, or (writable) is another
+        application's database; the file is not changed
+    :raises ArchiveTooNew: writable, and a newer reprint wrote the archive; the file is
+        not changed (read-only opening still works)
     """
     path = Path(path)
     if readonly and not path.exists():
         raise ArchiveNotFound(f"archive not found: {path}")
+    _check_is_sqlite(path)
     if not readonly:
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = Database(_connect(path, readonly=readonly, busy_timeout_ms=busy_timeout_ms))
-    if readonly:
-        return db
+    try:
+        conn = _connect(path, readonly=readonly, busy_timeout_ms=busy_timeout_ms)
+    except sqlite3.DatabaseError as exc:  # a PRAGMA reads the header of a corrupt file
+        raise _unreadable(exc, path) from exc
+    db = Database(conn)
+    try:
+        if readonly:
+            _count_tables(db, path)
+            return db
+        # before anything writes (WAL, migrations): a refused file must stay untouched
+        _check_writable_archive(db, path)
+    except ArchiveError:
+        db.close()
+        raise
     try:
         # WAL: readers (search, datasette) keep working while a crawl writes
         db.enable_wal()

@@ -11,6 +11,16 @@ class ArchiveNotFound(ArchiveError):
     """The archive file does not exist (raised when opening read-only)."""
 
 
+class NotAnArchive(ArchiveError):
+    """The file is not a reprint archive: not an SQLite database at all, or another
+    application's database (tables but no record of reprint's migrations)."""
+
+
+class ArchiveTooNew(ArchiveError):
+    """The archive records a migration this reprint does not know: a newer reprint wrote
+    it, so this one must not write to it (reading it may still work)."""
+
+
 class ArchiveLocked(ArchiveError):
     """Another process holds the archive's write lock for longer than the busy timeout."""
 

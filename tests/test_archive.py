@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sqlite3
 from typing import TYPE_CHECKING
 
 import pytest
 
 from archive.clean import clean_text
 from archive.db import open_archive, write_transaction
-from archive.errors import ArchiveNotFound, BadQuery, NoArticleText, NotHtml
+from archive.errors import (
+    ArchiveError,
+    ArchiveNotFound,
+    ArchiveTooNew,
+    BadQuery,
+    NoArticleText,
+    NotAnArchive,
+    NotHtml,
+)
 from archive.extract import extract_article
 from archive.read import get_article
 from archive.search import search
@@ -222,3 +233,61 @@ def test_search_ranks_highlights_filters_and_rejects_bad_queries(tmp_path: Path)
 def test_readonly_open_of_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArchiveNotFound, match=r"nope\.db"):
         open_archive(tmp_path / "nope.db", readonly=True)
+
+
+def _another_apps_database(path: Path) -> str:
+    """Make an SQLite file of some other application and return its bytes' hash."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    conn.execute("INSERT INTO notes (body) VALUES ('buy milk')")
+    conn.commit()
+    conn.close()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_another_applications_database_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    before = _another_apps_database(path)
+    with pytest.raises(NotAnArchive, match=r"notes\.db is not a reprint archive"):
+        open_archive(path)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]  # no -wal, no -shm
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+
+
+def test_archive_of_a_newer_reprint_is_refused_for_writing_but_readable(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    db = open_archive(path)
+    save_page(db, _fetched("https://tidings.example/a", page_html("Glasshouse Bay", STORY)))
+    db.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('reprint', 'm999_from_the_future', '2099-01-01 00:00:00+00:00')"
+    )
+    db.conn.commit()
+    db.close()
+    with pytest.raises(ArchiveTooNew, match=r"future\.db was written by a newer reprint.*m999"):
+        open_archive(path)
+    readonly = open_archive(path, readonly=True)
+    assert [hit.title for hit in search(readonly, "glasshouse")] == ["Glasshouse Bay"]
+    readonly.close()
+
+
+@pytest.mark.parametrize("body", [os.urandom(4096), b"SQLite format 3\x00" + b"\xff" * 50])
+def test_a_file_that_is_not_a_database_is_an_archive_error(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(body)
+    for readonly in (False, True):
+        with pytest.raises(ArchiveError, match=r"junk\.db"):
+            open_archive(path, readonly=readonly).execute("SELECT count(*) FROM pages")
+    assert path.read_bytes() == body
+
+
+def test_a_new_path_still_becomes_a_fresh_archive(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "new.db"
+    db = open_archive(path)
+    assert db["pages"].exists() and db["article_changes"].exists()
+    db.close()
+    db = open_archive(path)  # and opens again for writing: it is reprint's own
+    db.close()

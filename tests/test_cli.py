@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import TYPE_CHECKING
 
 import click
@@ -84,6 +85,25 @@ def test_crawl_with_broken_sources_file_is_a_usage_error(tmp_path: Path) -> None
         cli, ["crawl", "--sources", str(bad), "--db", str(tmp_path / "a.db")]
     )
     assert result.exit_code == 1 and "not an http(s) URL" in result.output
+
+
+@pytest.mark.parametrize("kind", ["another app's database", "random bytes"])
+def test_crawl_into_a_file_that_is_not_an_archive_exits_3(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "notes.db"
+    if kind == "random bytes":
+        path.write_bytes(bytes(range(256)) * 16)
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.commit()
+        conn.close()
+    before = path.read_bytes()
+    result = CliRunner().invoke(
+        cli, ["crawl", "--feed", "https://feeds.example/rss.xml", "--db", str(path)]
+    )
+    assert result.exit_code == 3, result.output
+    assert "notes.db is not a" in result.output and "Traceback" not in result.output
+    assert path.read_bytes() == before and not (tmp_path / "notes.db-wal").exists()
 
 
 def test_every_command_has_help() -> None:
