@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -911,6 +913,43 @@ def serve_command(db_path: str, host: str, port: int, immutable: bool) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+# What a file type is called in the refusal; anything else that is not a regular file
+# is "a special file".
+_FILE_KINDS = {
+    stat.S_IFLNK: "a symbolic link",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a directory",
+}
+
+
+def _refuse_special_target(target: Path) -> None:
+    """Refuse an export file name that exists and is not a regular file.
+
+    The export is renamed over its target when complete: over a device (``/dev/null`` as
+    root), a FIFO, a socket or a symbolic link that would replace the node itself (or the
+    link rather than the file it names), never what the user meant. lstat, so a link is
+    seen as a link, whatever it points to.
+
+    :param target: the ``--out`` path
+    :raises click.ClickException: the target is not a regular file (exit status 1, as
+        every other file the export cannot write)
+    """
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        kind = _FILE_KINDS.get(stat.S_IFMT(mode), "a special file")
+        raise click.ClickException(
+            f"cannot write {target}: it is {kind}, not a regular file; not replacing it"
+        )
+
+
 @cli.command(name="export")
 @db_option()
 @click.option(
@@ -972,9 +1011,15 @@ def export_command(
         else:
             target = Path(out)
             partial = target.with_name(f".{target.name}.partial")
+            _refuse_special_target(target)  # before a byte is written
             try:
-                with partial.open("wb") as stream:
+                # a fresh file of our own: a stale partial left where the export goes
+                # (a link, a FIFO) is removed rather than written through
+                partial.unlink(missing_ok=True)
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                with os.fdopen(os.open(partial, flags, 0o666), "wb") as stream:
                     result = export(db, fmt, stream, selection)
+                _refuse_special_target(target)  # it may have changed during a long export
                 partial.replace(target)
             except OSError as exc:
                 raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc

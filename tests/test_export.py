@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -176,6 +178,64 @@ def test_filters_and_clear_errors(tmp_path: Path) -> None:
         assert not out.exists() and not list(tmp_path.glob(".*.partial"))
     missing = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "nope.db")])
     assert missing.exit_code == 1 and "archive not found" in missing.output
+
+
+def _export_to(db_path: Path, out: Path | str) -> Any:
+    return CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out)])
+
+
+def test_out_refuses_fifos_and_symlinks_without_replacing_them(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    fifo = tmp_path / "stories.fifo"
+    os.mkfifo(fifo)
+    target = tmp_path / "kept.jsonl"
+    target.write_text("keep me\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    for path, kind in [(fifo, "a FIFO"), (link, "a symbolic link")]:
+        result = _export_to(db_path, path)
+        assert result.exit_code == 1, result.output
+        assert f"cannot write {path}: it is {kind}, not a regular file" in result.output
+        assert "Traceback" not in result.output
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() == "keep me\n"
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+def test_out_refuses_a_directory(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "inside.txt").write_text("x")
+    result = _export_to(db_path, folder)
+    assert result.exit_code == 2 and "is a directory" in result.output, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["inside.txt"]
+
+
+def test_out_refuses_a_device_without_touching_it(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    result = _export_to(db_path, "/dev/null")
+    assert result.exit_code == 1, result.output
+    assert "cannot write /dev/null: it is a character device" in result.output
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+    assert not os.path.exists("/dev/.null.partial")
+
+
+def test_out_still_replaces_an_existing_regular_file(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    out = tmp_path / "stories.jsonl"
+    out.write_text("an older export\n")
+    stale = tmp_path / ".stories.jsonl.partial"
+    stale.symlink_to(tmp_path / "elsewhere")  # a stale partial is replaced, not followed
+    result = _export_to(db_path, out)
+    assert result.exit_code == 0, result.output
+    assert len(read_jsonl(out)) == 3 and not (tmp_path / "elsewhere").exists()
+    assert not list(tmp_path.glob(".*.partial"))
 
 
 def test_warc_holds_every_stored_response_readable_by_warcio(tmp_path: Path) -> None:
