@@ -165,6 +165,14 @@ def test_served_feed_limit_is_parsed_strictly_and_capped(tmp_path: Path) -> None
         assert len(ET.fromstring(clamped.content).findall(f"{ATOM}entry")) == 3
     assert len(ET.fromstring(two.content).findall(f"{ATOM}entry")) == 2
 
+    # the parser itself: clamped to the cap, strict about the rest
+    from archive.web import parse_feed_limit
+
+    assert parse_feed_limit(str(10**9), 50, 1000) == 1000
+    assert parse_feed_limit("9" * 5000, 50, 1000) == 1000
+    assert [parse_feed_limit(v, 50, 1000) for v in (None, "", "0007", "1000")] == [50, 50, 7, 1000]
+    assert {parse_feed_limit(v, 50, 1000) for v in ("-1", "0", "000", "1.5", "١٢", " 3")} == {None}
+
 
 def test_served_sql_cannot_build_huge_values(tmp_path: Path) -> None:
     from archive.settings import SERVE_SQL_MAX_TEXT_BYTES
