@@ -66,6 +66,19 @@ PARQUET_ROW_GROUP_ROWS = 5_000
 # Entries in the Atom feed that `reprint serve` publishes: feed readers poll often and
 # keep what they saw, so the latest stories are enough; exports take --limit instead.
 FEED_SERVED_ENTRIES = 50
+# Most entries a served feed gives whatever ?limit= asks (larger values are clamped): an
+# unbounded limit let one anonymous GET build the whole archive's feed in memory (119 MB
+# body, 582 MB server RSS); a thousand summaries is a few MB.
+FEED_SERVED_MAX_ENTRIES = 1000
+# SQLite's per-connection limits on every connection datasette opens (archive/web): any
+# visitor may run read-only SQL, and `randomblob(999999999)` alone took the server to
+# 2 GB. The longest string or BLOB a query may build or read: above the largest stored
+# value, a raw page body (at most MAX_HTML_BYTES before zstd, which can add a little to
+# incompressible input), and datasette serves those bodies for download.
+SERVE_SQL_MAX_VALUE_BYTES = 2 * MAX_HTML_BYTES
+# The longest SQL text: a query typed in a URL is a few KB (servers cut request lines
+# near 64 KB), and the library's statements are far shorter.
+SERVE_SQL_MAX_TEXT_BYTES = 100_000
 # Words of an article shown as the summary of a feed entry when it has no description.
 FEED_SUMMARY_WORDS = 60
 # Days shown by the per-day chart of `reprint stats --plot` and the stats page: two

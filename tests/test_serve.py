@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import subprocess
 import sys
 import time
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from archive.db import open_archive
@@ -122,3 +125,113 @@ def test_plain_datasette_finds_fts_metadata_and_feed(tmp_path: Path) -> None:
 def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "nope.db")])
     assert result.exit_code == 1 and "archive not found" in result.output
+
+
+# --- the served archive under hostile requests (datasette's in-process client) ---
+
+
+def _requests(db_path: Path, paths: list[str]) -> list[httpx.Response]:
+    """GET each path from a Datasette serving ``db_path`` (the plugin as `reprint serve`
+    and `datasette archive.db` load it), in process."""
+    from archive.web.server import build_datasette
+
+    async def run() -> list[httpx.Response]:
+        ds = build_datasette(db_path)
+        await ds.invoke_startup()
+        return [await ds.client.get(path) for path in paths]
+
+    return asyncio.run(run())
+
+
+def test_served_feed_limit_is_parsed_strictly_and_capped(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    bad, zero, word, spaced, huge, digits, two = _requests(
+        db_path,
+        [
+            "/-/reprint/feed.atom?limit=-1",  # meant "no limit" to the export code
+            "/-/reprint/feed.atom?limit=0",
+            "/-/reprint/feed.atom?limit=abc",
+            "/-/reprint/feed.atom?limit=+1_0",
+            f"/-/reprint/feed.atom?limit={10**9}",
+            "/-/reprint/feed.atom?limit=" + "9" * 5000,  # past int()'s digit limit
+            "/-/reprint/feed.atom?limit=2",
+        ],
+    )
+    for refused in (bad, zero, word, spaced):
+        assert refused.status_code == 400 and len(refused.content) < 200
+    for clamped in (huge, digits):
+        assert clamped.status_code == 200
+        assert len(ET.fromstring(clamped.content).findall(f"{ATOM}entry")) == 3
+    assert len(ET.fromstring(two.content).findall(f"{ATOM}entry")) == 2
+
+    # the parser itself: clamped to the cap, strict about the rest
+    from archive.web import parse_feed_limit
+
+    assert parse_feed_limit(str(10**9), 50, 1000) == 1000
+    assert parse_feed_limit("9" * 5000, 50, 1000) == 1000
+    assert [parse_feed_limit(v, 50, 1000) for v in (None, "", "0007", "1000")] == [50, 50, 7, 1000]
+    assert {parse_feed_limit(v, 50, 1000) for v in ("-1", "0", "000", "1.5", "١٢", " 3")} == {None}
+
+
+def test_served_sql_cannot_build_huge_values(tmp_path: Path) -> None:
+    from archive.settings import SERVE_SQL_MAX_TEXT_BYTES
+    from archive.web.server import build_datasette
+
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    sql = "select length(randomblob(999999999)) + length(randomblob(999999999))"
+    big, fine = _requests(
+        db_path,
+        [
+            f"/archive.json?sql={quote(sql)}",
+            f"/archive.json?sql={quote('select length(randomblob(1000)) as n')}&_shape=array",
+        ],
+    )
+    assert big.status_code == 400 and len(big.content) < 1000
+    assert "too big" in big.json()["error"]
+    assert fine.status_code == 200 and fine.json() == [{"n": 1000}]
+
+    # the SQL text limit (longer than any URL an HTTP client sends): on datasette's
+    # connections, statements past it fail
+    long_sql = "select " + "+".join(["1"] * SERVE_SQL_MAX_TEXT_BYTES)
+
+    def run_long(conn: sqlite3.Connection) -> str:
+        try:
+            conn.execute(long_sql)
+        except sqlite3.DataError as exc:
+            return str(exc)
+        return "ran"
+
+    async def on_connection() -> str:
+        archive = build_datasette(db_path).get_database("archive")
+        result: str = await archive.execute_fn(run_long)
+        return result
+
+    # Python's sqlite3 checks the connection's limit before SQLite parses anything
+    assert asyncio.run(on_connection()) == "query string is too large"
+
+
+def test_served_errors_print_no_traceback(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    page, data, no_db = _requests(
+        db_path, ["/archive/no_such_table", "/archive/no_such_table.json", "/nope.json"]
+    )
+    assert page.status_code == 404 and len(page.content) < 200
+    assert data.status_code == 404 and data.json()["ok"] is False
+    assert no_db.status_code == 404
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and len(out + err) < 200
+
+
+def test_served_databases_list_hides_file_paths(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    data, page = _requests(db_path, ["/-/databases.json", "/-/databases"])
+    assert data.status_code == 200 and [d["name"] for d in data.json()] == ["archive"]
+    assert page.status_code == 200
+    for body in (data.text, page.text):
+        assert str(tmp_path) not in body and "archive.db" not in body
