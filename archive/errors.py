@@ -34,6 +34,10 @@ class BadQuery(ArchiveError):
     """A search query that SQLite FTS5 cannot parse."""
 
 
+class QueryTooExpensive(BadQuery):
+    """A search query that did not finish within its time budget (it was stopped)."""
+
+
 class ExtractionError(ArchiveError):
     """A page from which no article could be extracted."""
 

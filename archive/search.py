@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from archive.errors import BadQuery
-from archive.settings import SEARCH_DEFAULT_LIMIT, SEARCH_RANK_WINDOW, SNIPPET_TOKENS
+from archive.errors import BadQuery, QueryTooExpensive
+from archive.settings import (
+    SEARCH_BUDGET_CHECK_OPS,
+    SEARCH_DEFAULT_LIMIT,
+    SEARCH_RANK_WINDOW,
+    SEARCH_TIME_BUDGET_S,
+    SNIPPET_TOKENS,
+)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -51,6 +60,7 @@ def search(
     since: str | None = None,
     literal: bool = False,
     window: int | None = SEARCH_RANK_WINDOW,
+    time_budget_s: float | None = SEARCH_TIME_BUDGET_S,
 ) -> list[SearchHit]:
     """Search articles, best match first.
 
@@ -62,7 +72,9 @@ def search(
     :param literal: search the words as typed, with FTS5 operators taken as plain words
     :param window: rank only the newest this-many matches by bm25 (None: all of them);
         a query matching fewer is ranked exactly
+    :param time_budget_s: stop the query after this many seconds (None: no limit)
     :raises BadQuery: the query is not valid FTS5 syntax
+    :raises QueryTooExpensive: the query ran past its time budget
     """
     if not query.strip():
         raise BadQuery("empty search query")
@@ -106,9 +118,15 @@ def search(
         ORDER BY top.rank
     """
     try:
-        rows = db.execute(sql, params).fetchall()
+        with _time_budget(db.conn, time_budget_s):
+            rows = db.execute(sql, params).fetchall()
     except sqlite3.OperationalError as exc:
         message = str(exc)
+        if message == "interrupted":
+            raise QueryTooExpensive(
+                f"search query {query[:80]!r} stopped after {time_budget_s:g} s: it matches"
+                " too much (fewer prefix* terms or OR'd words, or a phrase, will answer)"
+            ) from exc
         # FTS5 reports query syntax as plain OperationalErrors ("fts5: syntax error near",
         # "unterminated string", "no such column: x"); lock and I/O errors are not the query's
         if any(word in message for word in _NOT_QUERY_ERRORS):
@@ -118,6 +136,22 @@ def search(
             " (put phrases in double quotes, or use --literal to search the words as typed)"
         ) from exc
     return [SearchHit(*row) for row in rows]
+
+
+@contextmanager
+def _time_budget(conn: sqlite3.Connection, seconds: float | None) -> Iterator[None]:
+    """Interrupt the statements run inside the block once ``seconds`` have passed
+    (SQLite then raises OperationalError "interrupted")."""
+    if seconds is None:
+        yield
+        return
+    deadline = time.monotonic() + seconds
+    # a non-zero return from the handler makes SQLite abort the running statement
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, SEARCH_BUDGET_CHECK_OPS)
+    try:
+        yield
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def _quote(query: str) -> str:

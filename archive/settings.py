@@ -47,6 +47,14 @@ SEARCH_DEFAULT_LIMIT = 20
 # exactly; 10k keeps every query under ~30 ms (bench/scale.py) and is exact for any query
 # matching fewer stories. For news, the newest matches are where the best hit usually is.
 SEARCH_RANK_WINDOW = 10_000
+# A search is stopped after this many seconds. Real queries answer in under ~30 ms on a
+# million articles (bench/scale.py); crafted ones ran for 16 s (2,000 ANDed words), 28 s
+# (26 prefix terms OR'd) and 600+ s (a 1 MB query) in the hardening campaign, holding a
+# connection and a core the whole time.
+SEARCH_TIME_BUDGET_S = 5.0
+# SQLite calls the budget check every this many virtual-machine instructions: ~1 ms of
+# work, cheap next to a query and fine-grained enough to stop one on time.
+SEARCH_BUDGET_CHECK_OPS = 10_000
 # Page cache of read-only connections (search, exports, the API, datasette): a search
 # reads a common term's doclist once to rank and again for each hit's snippet; with the
 # default 2 MB they went back to the OS each time. 64 MB (allocated only as used) took

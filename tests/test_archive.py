@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from archive.errors import (
     NoArticleText,
     NotAnArchive,
     NotHtml,
+    QueryTooExpensive,
 )
 from archive.extract import extract_article
 from archive.read import get_article
@@ -228,6 +230,24 @@ def test_search_ranks_highlights_filters_and_rejects_bad_queries(tmp_path: Path)
     with pytest.raises(BadQuery, match="unterminated string"):
         search(db, '"glasshouse')
     assert len(search(db, '"glasshouse', literal=True)) == 1
+
+
+def test_a_search_past_its_time_budget_is_stopped_with_a_clear_error(tmp_path: Path) -> None:
+    # issue 15: 26 prefix terms OR'd ran for 28 s on a big archive, holding a core
+    db = open_archive(tmp_path / "a.db")
+    rng = random.Random(4)
+    vocabulary = [f"{a}{b}{c}" for a in "bcdfg" for b in "aeiou" for c in "lmnrst"]
+    with write_transaction(db):
+        db.conn.executemany(
+            "INSERT INTO articles (title, text) VALUES (?, ?)",
+            [(f"Story {n}", " ".join(rng.choices(vocabulary, k=200))) for n in range(2000)],
+        )
+    every_prefix = " OR ".join(f"{letter}*" for letter in "bcdfg")
+    assert len(search(db, every_prefix)) == 20  # within the default budget: answered
+    with pytest.raises(QueryTooExpensive, match="stopped after 0 s"):
+        search(db, every_prefix, time_budget_s=0.0)
+    # the budget is per search: the connection is usable afterwards
+    assert len(search(db, "bal")) >= 1
 
 
 def test_readonly_open_of_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
