@@ -581,22 +581,31 @@ def _articles_from_origin(db: Database, articles: Iterable[int], origin: str) ->
 
 
 def page_similarities(
-    db: Database, article_id: int, representative_page_id: int
+    db: Database,
+    article_id: int,
+    representative_page_id: int,
+    *,
+    only: Iterable[int] | None = None,
 ) -> dict[int, float]:
     """Estimated Jaccard similarity of each copy of an article to its representative.
 
     Copies with the representative's exact text get 1.0; pages without a signature are
     left out.
+
+    :param only: these pages of the article (None: all), e.g. the one copy just added
+        while the representative stays: the others' similarities have not changed
     """
     rows = db.execute(
         "SELECT id, text_hash FROM pages WHERE article_id = ?", [article_id]
     ).fetchall()
     hashes = dict(rows)
-    sigs = load_signatures(db, hashes)
+    targets = list(hashes) if only is None else [p for p in only if p in hashes]
+    sigs = load_signatures(db, {*targets, representative_page_id})
     rep = sigs.get(representative_page_id)
     rep_hash = hashes.get(representative_page_id)
     result: dict[int, float] = {}
-    for page_id, text_hash in hashes.items():
+    for page_id in targets:
+        text_hash = hashes[page_id]
         if text_hash == rep_hash:
             result[page_id] = 1.0
         elif rep is not None and page_id in sigs:

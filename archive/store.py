@@ -262,10 +262,10 @@ def refresh_article(
             f"UPDATE articles SET {assignments} WHERE id = ?", [*changed.values(), article_id]
         )
     # similarity is to the representative, so it changes whenever the representative does
-    new_representative = current["representative_page_id"] != best["id"]
-    similarities = page_similarities(db, article_id, best["id"])
-    if changed_pages is not None and not new_representative and "text_hash" not in changed:
-        similarities = {p: similarities[p] for p in changed_pages if p in similarities}
+    same_text = current["representative_page_id"] == best["id"] and "text_hash" not in changed
+    similarities = page_similarities(
+        db, article_id, best["id"], only=changed_pages if same_text else None
+    )
     db.conn.executemany(
         "UPDATE pages SET similarity = ? WHERE id = ?",
         [(sim, page_id) for page_id, sim in similarities.items()],
@@ -359,16 +359,15 @@ def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveRes
     prepared = page.prepared
     if prepared is None or prepared.params != params:
         prepared = prepare_page(page.body, page.final_url, ex, params)
-    raw = db.execute("SELECT 1 FROM raw WHERE sha256 = ?", [prepared.raw_sha256]).fetchone()
-    if raw is None:
-        _insert_raw(
-            db,
-            prepared.raw_sha256,
-            prepared.raw_size,
-            prepared.raw_packed,
-            page.content_type,
-            ex.encoding,
-        )
+    # the body is compressed already: INSERT OR IGNORE skips one stored before
+    _insert_raw(
+        db,
+        prepared.raw_sha256,
+        prepared.raw_size,
+        prepared.raw_packed,
+        page.content_type,
+        ex.encoding,
+    )
     row = _page_row(page, crawl_id, prepared)
     existing = db.execute(
         "SELECT id, article_id, text_hash, first_seen FROM pages WHERE url = ?", [row["url"]]

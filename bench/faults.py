@@ -167,6 +167,11 @@ def _crawl_cmd(db: Path, feed: str) -> list[str]:
     ]
 
 
+def _fetched_a_story(line: str) -> bool:
+    """Whether a crawl's log line reports an article page fetched."""
+    return "Crawled (200)" in line and "/story/" in line
+
+
 def crawl_and_kill(db: Path, feed: str, after_pages: int) -> int:
     """Start a crawl and SIGKILL its process group once it has fetched ``after_pages``
     article pages (read from its log, no timers); return how many it had fetched."""
@@ -181,7 +186,7 @@ def crawl_and_kill(db: Path, feed: str, after_pages: int) -> int:
     assert proc.stderr is not None
     fetched = 0
     for line in proc.stderr:
-        if "Crawled (200)" in line and "/story/" in line:
+        if _fetched_a_story(line):
             fetched += 1
             if fetched >= after_pages:
                 break
@@ -205,7 +210,7 @@ def crawl_and_terminate(db: Path, feed: str, after_pages: int, stats: Path) -> i
     assert proc.stderr is not None
     fetched = 0
     for line in proc.stderr:  # read to the end: the crawl must not block on its log
-        if "Crawled (200)" in line and "/story/" in line:
+        if _fetched_a_story(line):
             fetched += 1
             if fetched == after_pages:
                 proc.send_signal(signal.SIGTERM)
@@ -303,6 +308,22 @@ def _storage_crawl_cmd(db: Path, feed: str, stats: Path) -> list[str]:
     return cmd
 
 
+def _start_faulty_crawl(
+    fault: str, db: Path, feed: str, workdir: Path, *, log: bool
+) -> subprocess.Popen[str]:
+    """Start the crawl that meets ``fault``; its stats go where _storage_check reads them.
+
+    :param log: pipe its log (to act on what it fetched) rather than discard it
+    """
+    return subprocess.Popen(
+        _storage_crawl_cmd(db, feed, workdir / f"{fault}-stats.json"),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE if log else subprocess.DEVNULL,
+        text=True,
+    )
+
+
 def _reported_stored(stats: Path) -> int:
     data = json.loads(stats.read_text())
     return sum(s.get("reprint/pages_stored", 0) for s in data.values())
@@ -361,13 +382,7 @@ def disk_full_round(web: FixtureWeb, pages: int, workdir: Path) -> StorageRoundR
     )
     try:
         db, feed = mount / "archive.db", web.url("faults", "/feed.xml")
-        faulty = subprocess.Popen(
-            _storage_crawl_cmd(db, feed, workdir / "disk-full-stats.json"),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        faulty = _start_faulty_crawl("disk-full", db, feed, workdir, log=False)
         faulty.wait(timeout=CRAWL_TIMEOUT_S)
         # space freed: the same file system, grown
         subprocess.run(["mount", "-o", "remount,size=256m", str(mount)], check=True)
@@ -382,18 +397,12 @@ def held_lock_round(
     """Another connection takes the archive's write lock once the crawl has fetched
     ``after_pages`` pages (read from its log) and holds it until the crawl ends."""
     db, feed = workdir / "held-lock.db", web.url("faults", "/feed.xml")
-    faulty = subprocess.Popen(
-        _storage_crawl_cmd(db, feed, workdir / "held-lock-stats.json"),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    faulty = _start_faulty_crawl("held-lock", db, feed, workdir, log=True)
     assert faulty.stderr is not None
     holder: sqlite3.Connection | None = None
     fetched = 0
     for line in faulty.stderr:  # read to the end: the crawl must not block on its log
-        if holder is None and "Crawled (200)" in line and "/story/" in line:
+        if holder is None and _fetched_a_story(line):
             fetched += 1
             if fetched >= after_pages:
                 holder = sqlite3.connect(db, timeout=CRAWL_TIMEOUT_S, isolation_level=None)

@@ -103,12 +103,10 @@ class ExtractionPool:
             for process in list(getattr(executor, "_processes", {}).values()):
                 process.kill()
 
-    def _replace(self, broken: Executor, *, kill: bool) -> None:
+    def _replace(self, broken: Executor) -> None:
         """Swap in a fresh pool for ``broken`` (once, however many pages saw it break)."""
         if self.executor is not broken:
             return  # another page's failure replaced it already
-        if kill:
-            self._kill(broken)
         broken.shutdown(wait=False, cancel_futures=False)
         self.executor = self._start()
 
@@ -130,7 +128,7 @@ class ExtractionPool:
         try:
             return await self._on(executor, job, timeout)
         except BrokenProcessPool:
-            self._replace(executor, kill=False)
+            self._replace(executor)
             if not isinstance(executor, ProcessPoolExecutor):
                 raise
         # Which page killed the worker is unknown: each page that was in flight is
@@ -151,8 +149,7 @@ class ExtractionPool:
             )
         except TimeoutError as exc:
             self._kill(executor)
-            if executor is self.executor:
-                self._replace(executor, kill=True)
+            self._replace(executor)  # the shared pool only; a solo pool is its caller's
             raise ExtractionTimedOut(f"still extracting after {timeout:g} s") from exc
 
 
