@@ -26,6 +26,9 @@ class SourceFetch:
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: str | None = None
+    # why the document gave no entries, in words a person can act on ("HTTP 404",
+    # "DNS lookup failed", "not a feed"); None when it was read
+    problem: str | None = None
 
 
 def record_source_fetch(db: Database, fetch: SourceFetch, *, validators: bool = True) -> None:

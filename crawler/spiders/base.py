@@ -90,8 +90,9 @@ class SourceSpider(Spider):
             url or source.url, errback=self.on_error, meta=meta, dont_filter=True, **kwargs
         )
 
-    def report_source(self, response: Response) -> None:
-        """Record that a source document was fetched (call at the top of its callback)."""
+    def report_source(self, response: Response, problem: str | None = None) -> None:
+        """Record that a source document was fetched (call at the top of its callback);
+        ``problem`` says why it gave nothing, when it did not (e.g. "not a feed")."""
         source = response.meta.get(SOURCE_META)
         if source is None:
             return
@@ -104,6 +105,7 @@ class SourceSpider(Spider):
                 status=response.status,
                 etag=_header(response, "ETag"),
                 last_modified=_header(response, "Last-Modified"),
+                problem=problem,
             ),
         )
 
@@ -132,10 +134,11 @@ class SourceSpider(Spider):
         return page_item(response, source=source, hints=hints or {})
 
     def on_error(self, failure: Failure) -> None:
-        """Errback of every request: log the URL and reason, count it by kind."""
+        """Errback of every request: log the URL and reason, count it by kind, and when the
+        request was for a source document, report the source's problem in words."""
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        stats = self.crawler.stats
+        problem = self._count_failure(failure, url)
         source = request.meta.get(SOURCE_META) if request is not None else None
         if source is not None:
             response = getattr(failure.value, "response", None)
@@ -146,17 +149,24 @@ class SourceSpider(Spider):
                     kind=source.kind,
                     name=source.name,
                     status=response.status if response is not None else 0,
+                    problem=problem,
                 ),
             )
+
+    def _count_failure(self, failure: Failure, url: str) -> str:
+        """Count and log one failed request; return its reason in words."""
+        stats = self.crawler.stats
         if failure.check(HttpError):
             status = failure.value.response.status
             stats.inc_value(f"reprint/errors/http_{status}")
             # routine on a crawl (dead links); the summary counts them, the log keeps each
             logger.info("HTTP %s for %s", status, url)
-        elif failure.check(BlockedAddress):
+            return f"HTTP {status}"
+        if failure.check(BlockedAddress):
             stats.inc_value("reprint/skipped/private_address")
             logger.warning("refused %s: %s", url, failure.value)
-        elif failure.check(IgnoreRequest):
+            return f"refused: {failure.value}"
+        if failure.check(IgnoreRequest):
             reason = str(failure.value) or "ignored"
             if "robots" in reason:
                 key = "robots_forbidden"
@@ -170,15 +180,19 @@ class SourceSpider(Spider):
                 key = reason.replace(" ", "_")
             stats.inc_value(f"reprint/skipped/{key}")
             logger.info("skipped %s: %s", url, reason)
-        elif failure.check(DownloadCancelledError) and "size" in str(failure.value):
+            return reason
+        if failure.check(DownloadCancelledError) and "size" in str(failure.value):
             stats.inc_value("reprint/skipped/too_large")  # over DOWNLOAD_MAXSIZE
             logger.warning("too large, not downloaded: %s", url)
-        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
+            return "too large (DOWNLOAD_MAXSIZE)"
+        if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             stats.inc_value("reprint/errors/timeout")
             logger.warning("timed out: %s", url)
-        elif failure.check(DNSLookupError):
+            return "timed out"
+        if failure.check(DNSLookupError):
             stats.inc_value("reprint/errors/dns")
             logger.warning("DNS lookup failed: %s", url)
-        else:
-            stats.inc_value(f"reprint/errors/{failure.type.__name__}")
-            logger.warning("failed %s: %s", url, failure.getErrorMessage())
+            return "DNS lookup failed"
+        stats.inc_value(f"reprint/errors/{failure.type.__name__}")
+        logger.warning("failed %s: %s", url, failure.getErrorMessage())
+        return f"{failure.type.__name__}: {failure.getErrorMessage()}"
