@@ -46,5 +46,9 @@ class NotHtml(ExtractionError):
     """The body is not an HTML document (binary, empty, or too large)."""
 
 
+class TooManyElements(NotHtml):
+    """The page has more elements than extraction takes on (``MAX_HTML_ELEMENTS``)."""
+
+
 class NoArticleText(ExtractionError):
     """The page is HTML but holds no article text (a hub, gallery or error page)."""

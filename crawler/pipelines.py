@@ -20,7 +20,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 from archive.db import is_archive_fault, open_archive, write_transaction
 from archive.dedup import index_params
-from archive.errors import NoArticleText, NotHtml
+from archive.errors import NoArticleText, NotHtml, TooManyElements
 from archive.lock import crawl_lock
 from archive.prepare import extract_and_prepare
 from archive.sitelearn import LearnedBoilerplate
@@ -98,6 +98,12 @@ class ExtractPipeline:
         )
         try:
             extracted, prepared = await POOL.run(job, timeout=self.timeout)
+        except TooManyElements as exc:
+            # refused before trafilatura's quadratic passes; counted apart from not_html so
+            # the summary shows pages skipped for their size
+            self.stats.inc_value("reprint/skipped/too_many_elements")
+            logger.warning("not extracted: %s", exc)
+            raise NotHtmlPage(str(exc)) from exc
         except NotHtml as exc:
             self.stats.inc_value("reprint/not_html")
             raise NotHtmlPage(str(exc)) from exc

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from archive.settings import MAX_HTML_ELEMENTS
 from crawler.fixture_server import FixtureWeb
 
 from .conftest import run_crawl
@@ -49,6 +50,9 @@ def traps(tmp_path: Path) -> Iterator[FixtureWeb]:
         b"Cornish", "Corn\xe9sh caf\xe9 \xff\xfe".encode("latin-1")
     )
     (site / "mixed.bin").write_bytes(mixed)
+    # under DOWNLOAD_MAXSIZE but over the element cap: refused before trafilatura
+    flat = "".join(f"<p>{i}</p>" for i in range(MAX_HTML_ELEMENTS))
+    (site / "flat.html").write_text(f"<html><body>{flat}</body></html>")
     bomb_sitemap = (
         '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY a "aaaaaaaaaa">'
         + "".join(
@@ -68,6 +72,7 @@ def traps(tmp_path: Path) -> Iterator[FixtureWeb]:
         "/oversized",
         "/nested.html",
         "/mixed",
+        "/flat.html",
         "/binary",
         "/slow",
     ]
@@ -114,6 +119,7 @@ def test_traps_are_counted_and_the_good_page_is_kept(traps: FixtureWeb, tmp_path
     assert feeds["reprint/skipped/too_large"] == 3  # gzip and deflate bombs, oversized
     assert feeds["reprint/errors/timeout"] == 1  # the slow server
     assert feeds["reprint/not_html"] >= 1  # binary labelled text/html
+    assert feeds["reprint/skipped/too_many_elements"] == 1
     titles = {r["title"] for r in db.query("SELECT title FROM pages")}
     assert {"The good page", "Mixed encodings"} <= titles
     mixed = db.execute("SELECT text FROM pages WHERE title = 'Mixed encodings'").fetchone()[0]
