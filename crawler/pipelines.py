@@ -27,6 +27,7 @@ from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
 from archive.store import SaveResult, finish_crawl, mark_interrupted, save_page, start_crawl
 from archive.urls import normalize_url, site_of
+from crawler.budget import SOURCE_CAP_STAT
 from crawler.extractpool import POOL, ExtractionCrashed, ExtractionTimedOut
 from crawler.items import fetched_page
 from crawler.signals import source_fetched
@@ -149,6 +150,9 @@ class DedupPipeline:
 
 # Scrapy close reasons that mean the crawl did its work
 _FINISHED_REASONS = ("finished", "closespider_")
+# Stat prefixes that mean some page a source listed was not stored this crawl: the sources'
+# validators are not saved then, so the next crawl is not answered 304 and sees them again.
+INCOMPLETE_STATS = ("reprint/errors/", SOURCE_CAP_STAT)
 # The close reason of a crawl stopped because the archive kept refusing writes.
 ARCHIVE_WRITE_FAILED = "archive_write_failed"
 
@@ -356,7 +360,9 @@ class ArchivePipeline:
         )
         stats = dict(self.stats.get_stats())
         stats["finish_reason"] = reason
-        clean = status == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
+        # only a crawl that ran to its end stored everything its sources listed: one closed
+        # early (CLOSESPIDER_TIMEOUT, --limit) is recorded finished but saves no validator
+        clean = reason == "finished" and not any(key.startswith(INCOMPLETE_STATS) for key in stats)
         try:
             await self._on_writer(self._finish, status, stats, clean)
         except Exception as exc:
