@@ -6,6 +6,7 @@ older reprint is brought up to date when it is opened for writing.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -386,17 +387,42 @@ def is_archive_fault(exc: BaseException) -> bool:
 
 
 def _connect(path: Path, *, readonly: bool, busy_timeout_ms: int) -> sqlite3.Connection:
-    if readonly:
-        # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    else:
-        conn = sqlite3.connect(path)
+    conn = connect_readonly(path) if readonly else sqlite3.connect(path)
     try:
-        if readonly:
-            conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     except sqlite3.Error:
         conn.close()  # a corrupt file fails here; the caller never gets the connection
+        raise
+    return conn
+
+
+def connect_readonly(path: str | Path) -> sqlite3.Connection:
+    """A connection that can only read the SQLite file at ``path``, also on read-only
+    media.
+
+    :raises sqlite3.Error: the file cannot be opened or is not a database
+    """
+    path = Path(path)
+    try:
+        return _connect_readonly(path, immutable=False)
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK):
+            raise
+        # Read-only media (a DVD, a read-only mount or share): a WAL archive's reader
+        # must create the -shm file beside it, which fails there with "unable to open
+        # database file". Nothing can write such a file, so SQLite may take it as
+        # immutable: no locks, no -shm. (A checkpointed archive has no -wal to lose.)
+        return _connect_readonly(path, immutable=True)
+
+
+def _connect_readonly(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
+    try:
+        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+    except sqlite3.Error:
+        conn.close()
         raise
     return conn
 

@@ -27,6 +27,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Base400, NotFound, Response
 from markupsafe import Markup, escape
 
+from archive.db import connect_readonly
 from archive.settings import (
     READ_CACHE_KIB,
     SERVE_SQL_MAX_TEXT_BYTES,
@@ -51,7 +52,7 @@ def is_reprint_archive(path: str) -> bool:
     """Whether the SQLite file at ``path`` is a reprint archive (cached per path)."""
     if path not in _is_archive:
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn = connect_readonly(path)  # read-only media too
             try:
                 _is_archive[path] = conn.execute(_ARCHIVE_CHECK_SQL).fetchone() is not None
             finally:
