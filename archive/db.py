@@ -358,6 +358,27 @@ def m006_cheaper_crawl_writes(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m007_page_failures(db: Database) -> None:
+    """``page_failures``: pages a crawl fetched but could not extract or store (an
+    extraction past its deadline, a page that kills its worker, more elements than the
+    cap, a row the archive refused), so that a person can see which and why instead of
+    a count alone. Pages that are simply not articles are not failures."""
+    db.table("page_failures").create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "reason": str,  # extract_timeout | extractor_crashed | too_many_elements | store
+            "detail": str,
+            "failed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db.table("page_failures").create_index(["url"])
+
+
 # Primary SQLite result codes that say the archive file cannot take a write right now,
 # whatever is being written: retrying the same rows later can succeed, skipping them
 # would lose them. Any other error (a constraint, a bad value) belongs to one row.
