@@ -266,7 +266,7 @@ def containment(a: Signature, b: Signature) -> float:
 
 
 def create_index_tables(db: Database, params: DedupParams = DEFAULT_PARAMS) -> None:
-    """Create the dedup index tables (migration m002) and record ``params``.
+    """Create the dedup index tables (migration m004) and record ``params``.
 
     ``dedup_bands`` is WITHOUT ROWID with the key first: a lookup is one B-tree descent
     and the table is its own index (half the bytes of a rowid table plus an index).

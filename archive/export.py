@@ -5,7 +5,7 @@ go from SQLite to the output in chunks of :data:`~archive.settings.EXPORT_CHUNK_
 so memory stays flat however large the archive is.
 
 Incremental pulls: every change of an article (new, new copy, new text, deleted) gets a
-sequence number in ``article_changes``, kept by triggers (archive/db.py, m002). An export
+sequence number in ``article_changes``, kept by triggers (archive/db.py, m005). An export
 returns a *cursor*, the highest sequence number of its snapshot; an export with
 ``after=cursor`` selects exactly the articles created, changed or deleted since, deleted
 ones as tombstones (``deleted: true``, every other field null).

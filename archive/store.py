@@ -163,13 +163,13 @@ def _published_key(value: str | None) -> float:
 
 
 def choose_representative(pages: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pick the page whose text and metadata an article shows (DESIGN.md).
+    """Pick the page whose text and metadata an article shows.
 
     Prefer, in order: the page other copies' rel=canonical points to, the page whose URL
     is its own canonical URL, the earliest published, the most complete text; the oldest
     row breaks remaining ties.
 
-    DESIGN.md put self-canonical first; but syndicators often declare their own copy
+    The first design put self-canonical first; but syndicators often declare their own copy
     canonical while originals may declare nothing, and then a syndicator won. Copies
     pointing at a page are stronger evidence of the original than a page's claim about
     itself, so they rank first (in the generated syndication corpus the original
