@@ -170,8 +170,7 @@ def parse_feed_limit(raw: str | None, default: int, cap: int) -> int | None:
 
 async def feed_view(datasette: Datasette, request: Request) -> Response:
     """The Atom feed: ?db=NAME&site=HOST&q=QUERY&limit=N (newest stories first)."""
-    from archive.export import Selection
-    from archive.feed import feed
+    from archive.export import Selection, atom_feed
     from archive.settings import FEED_SERVED_ENTRIES, FEED_SERVED_MAX_ENTRIES
 
     name = _archive(datasette, request)
@@ -187,7 +186,7 @@ async def feed_view(datasette: Datasette, request: Request) -> Response:
 
     def write(conn: sqlite3.Connection) -> bytes:
         out = io.BytesIO()
-        feed(_open(conn), out, selection, name=name, self_url=self_url)
+        atom_feed(_open(conn), out, selection, name=name, self_url=self_url)
         return out.getvalue()
 
     from archive.errors import ArchiveError
