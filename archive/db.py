@@ -197,7 +197,7 @@ def m003_site_lines(db: Database) -> None:
 
 @MIGRATIONS()
 def m004_dedup_index(db: Database) -> None:
-    # The near-duplicate index (archive/dedup.py), and pages.canonical_key: the normalised
+    # The near-duplicate index (archive/dedup/index.py), and pages.canonical_key: the normalised
     # rel=canonical, indexed so that an original arriving after its syndicated copies
     # finds the copies pointing at it. Imported here: opening an archive read-only
     # (search, show) needs neither numpy, rensa nor courlan.
@@ -394,6 +394,14 @@ _ARCHIVE_FAULT_CODES = (
     "SQLITE_PROTOCOL",
     "SQLITE_NOTADB",
 )
+
+
+def inserted_rowid(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT on ``cursor`` gave its row (tables keyed by INTEGER PRIMARY KEY:
+    the new id)."""
+    rowid = cursor.lastrowid
+    assert isinstance(rowid, int), rowid
+    return rowid
 
 
 def is_archive_fault(exc: BaseException) -> bool:

@@ -35,6 +35,11 @@ class ArchiveReadOnly(ArchiveWriteFailed):
     write permission): it can be read, searched and served, not crawled into."""
 
 
+class DedupIndexError(ArchiveError, RuntimeError):
+    """The dedup index cannot be used as it is (parameters out of range, or built with
+    other MinHash code): ``reprint dedupe --rebuild`` makes it anew."""
+
+
 class BadQuery(ArchiveError):
     """A search query that SQLite FTS5 cannot parse."""
 

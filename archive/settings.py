@@ -147,7 +147,7 @@ REEXTRACT_BATCH_PAGES = 200
 # and about 170 words, under the shortest real news story.
 FULL_CASCADE_BELOW_CHARS = 1000
 
-# --- Near-duplicate clustering (archive/dedup.py). Measured with bench/dedup.py on the
+# --- Near-duplicate clustering (archive/dedup/). Measured with bench/dedup.py on the
 # generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers
 # behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
 # was built with (table dedup_meta); after changing these, `reprint dedupe --rebuild`.

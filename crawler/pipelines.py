@@ -18,6 +18,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from archive.crawls import finish_crawl, mark_interrupted, start_crawl
 from archive.db import is_archive_fault, open_archive, write_transaction
 from archive.dedup import index_params
 from archive.errors import NoArticleText, NotHtml, TooManyElements
@@ -26,7 +27,7 @@ from archive.lock import crawl_lock
 from archive.prepare import extract_and_prepare
 from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
-from archive.store import SaveResult, finish_crawl, mark_interrupted, save_page, start_crawl
+from archive.store import SaveResult, save_page
 from archive.urls import normalize_url, site_of
 from crawler.budget import SOURCE_CAP_STAT
 from crawler.extractpool import POOL, ExtractionCrashed, ExtractionTimedOut

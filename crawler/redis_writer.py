@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING
 
+from archive.crawls import finish_crawl, mark_interrupted, start_crawl
 from archive.db import is_archive_fault, open_archive, write_transaction
 from archive.errors import ArchiveError, ArchiveWriteFailed
 from archive.extract import Extracted
 from archive.lock import crawl_lock
-from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
+from archive.store import FetchedPage, save_page
 
 if TYPE_CHECKING:
     from pathlib import Path
