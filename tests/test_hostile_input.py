@@ -144,15 +144,18 @@ def test_a_page_past_the_extraction_deadline_is_recorded_and_costs_only_itself(
         "--feed",
         traps.url("traps", "/slow-extract-feed.xml"),
         "-s",
-        "REPRINT_EXTRACT_TIMEOUT=1",
+        # the deadline counts from the page's hand-over, a worker's start included: on a
+        # busy machine a fresh worker can take a second to import trafilatura
+        "REPRINT_EXTRACT_TIMEOUT=3",
     )
-    assert stats["feeds"]["reprint/errors/extract_timeout"] == 1
-    assert [r["title"] for r in db.query("SELECT title FROM pages")] == ["The good page"]
+    feeds = stats["feeds"]
+    assert feeds["reprint/errors/extract_timeout"] == 1, feeds
+    assert [r["title"] for r in db.query("SELECT title FROM pages")] == ["The good page"], feeds
     failures = db.execute("SELECT url, reason, detail FROM page_failures").fetchall()
     assert [(url, reason) for url, reason, _ in failures] == [
         (traps.url("traps", "/slow-extract.html"), "extract_timeout")
     ]
-    assert "still extracting after 1 s" in failures[0][2]
+    assert "still extracting after 3 s" in failures[0][2]
     # a failed page is not archived: the next crawl asks for it again
     assert not db.execute("SELECT 1 FROM pages WHERE url LIKE '%slow-extract%'").fetchone()
 
