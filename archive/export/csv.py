@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, BinaryIO
 
 from archive.export.records import FIELD_NAMES, FIELDS, Field
-from archive.export.selection import Selection, run_selection
-from archive.settings import EXPORT_CHUNK_ROWS
+from archive.export.selection import Selection, write_lines
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -32,9 +31,4 @@ def write(db: Database, selection: Selection, upto: int, out: BinaryIO) -> int:
     """RFC 4180 CSV (UTF-8, CRLF) with a header row; tags and places as JSON text,
     booleans true/false, null as an empty field."""
     out.write(CSV_HEADER.encode())
-    rows = run_selection(db, selection, upto, CSV_LINE_SQL)
-    count = 0
-    while chunk := rows.fetchmany(EXPORT_CHUNK_ROWS):
-        out.write("".join(f"{line}\r\n" for (line,) in chunk).encode())
-        count += len(chunk)
-    return count
+    return write_lines(db, selection, upto, CSV_LINE_SQL, "\r\n", out)

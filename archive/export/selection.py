@@ -14,9 +14,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from archive.errors import ArchiveError, BadQuery
+from archive.settings import EXPORT_CHUNK_ROWS
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -171,3 +172,16 @@ def current_cursor(db: Database) -> str:
     changes."""
     with snapshot(db) as upto:
         return str(upto)
+
+
+def write_lines(
+    db: Database, selection: Selection, upto: int, columns: str, end: str, out: BinaryIO
+) -> int:
+    """Write each selected row, one SQL-built text value (``columns``), then ``end``, to
+    ``out`` in chunks; return the row count (the line formats: JSONL, CSV)."""
+    rows = run_selection(db, selection, upto, columns)
+    count = 0
+    while chunk := rows.fetchmany(EXPORT_CHUNK_ROWS):
+        out.write("".join(f"{line}{end}" for (line,) in chunk).encode())
+        count += len(chunk)
+    return count
