@@ -56,8 +56,15 @@ TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 # remote document into a response without any fetch.
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 
+# The offline demo's web: its server's address (http://127.0.0.1:PORT), through which
+# crawls reach the demo's NAME.example hosts (crawler/demo.py; `reprint demo` sets it,
+# `reprint demo --serve` prints it). Empty in real crawls: the route is off.
+REPRINT_DEMO_WEB = ""
+
 DOWNLOADER_MIDDLEWARES = {
-    # first of all: nothing, not even robots.txt, is fetched from a refused address
+    # before the guard: it lets exactly the requests routed to the demo web through
+    "crawler.demo.DemoWebMiddleware": 40,
+    # next: nothing, not even robots.txt, is fetched from a refused address
     "crawler.netguard.PrivateAddressGuardMiddleware": 50,
     # after robots.txt (100): archived pages are skipped, sources asked conditionally
     "crawler.incremental.ArchivedPagesMiddleware": 120,
