@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -21,8 +18,8 @@ from crawler.cli import cli
 from crawler.demo import demo_manifest
 
 from .archive_builder import build_archive
-from .conftest import ROOT, DemoArchive
-from .servers import POLL_INTERVAL_S, START_TIMEOUT_S, get, get_json, reprint_serve
+from .conftest import DemoArchive
+from .servers import get, get_json, plain_datasette, reprint_serve
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -95,42 +92,24 @@ def test_plain_datasette_finds_fts_metadata_and_feed(tmp_path: Path) -> None:
     serves the archive as `archive` whatever its file is called."""
     db_path = tmp_path / "news.db"
     build_archive(db_path)
-    sock = tmp_path / "d.sock"
-    with subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", str(db_path), "--uds", str(sock)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    ) as proc:
-        try:
-            with httpx.Client(
-                transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://datasette"
-            ) as client:
-                deadline = time.monotonic() + START_TIMEOUT_S
-                while not sock.exists():
-                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                    assert time.monotonic() < deadline, "datasette did not start"
-                    time.sleep(POLL_INTERVAL_S)  # polling interval
-                hits = client.get(
-                    "/archive/articles.json", params={"_search": "tour", "_shape": "array"}
-                ).json()
-                assert [h["title"] for h in hits] == ["Marisol Vance adds eleven tour dates"]
-                queries = client.get("/archive.json").json()["queries"]
-                assert "search_with_snippet" in {q["name"] for q in queries}
-                feed = client.get("/-/reprint/feed.atom")
-                assert feed.status_code == 200
-                assert len(ET.fromstring(feed.content).findall(f"{ATOM}entry")) == 3
-                # the serving limits hold without reprint's own server, too
-                assert client.get("/-/reprint/feed.atom?limit=-1").status_code == 400
-                blob = "select length(randomblob(999999999)) + length(randomblob(999999999))"
-                assert client.get("/archive.json", params={"sql": blob}).status_code == 400
-                assert str(tmp_path) not in client.get("/-/databases.json").text
-                assert client.get("/archive/no_such_table").status_code == 404
-                home = client.get("/").text  # the stories, not a list of tables
-                assert "Marisol Vance adds eleven tour dates" in home and "Most copied" in home
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+    with plain_datasette(str(db_path), sock=tmp_path / "d.sock") as client:
+        hits = client.get(
+            "/archive/articles.json", params={"_search": "tour", "_shape": "array"}
+        ).json()
+        assert [h["title"] for h in hits] == ["Marisol Vance adds eleven tour dates"]
+        queries = client.get("/archive.json").json()["queries"]
+        assert "search_with_snippet" in {q["name"] for q in queries}
+        feed = client.get("/-/reprint/feed.atom")
+        assert feed.status_code == 200
+        assert len(ET.fromstring(feed.content).findall(f"{ATOM}entry")) == 3
+        # the serving limits hold without reprint's own server, too
+        assert client.get("/-/reprint/feed.atom?limit=-1").status_code == 400
+        blob = "select length(randomblob(999999999)) + length(randomblob(999999999))"
+        assert client.get("/archive.json", params={"sql": blob}).status_code == 400
+        assert str(tmp_path) not in client.get("/-/databases.json").text
+        assert client.get("/archive/no_such_table").status_code == 404
+        home = client.get("/").text  # the stories, not a list of tables
+        assert "Marisol Vance adds eleven tour dates" in home and "Most copied" in home
 
 
 def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
