@@ -851,6 +851,8 @@ def demo(db_path: str, keep: bool, serve_web: bool, verbose: bool) -> None:
     if not keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    elif path.is_file():
+        _note_foreign_sites(db_path)
     with serve_demo_web() as web:
         sources = demo_sources(web)
         out.print(f"demo web: {', '.join(web.hosts.values())} (served on {web.proxy_url})")
@@ -884,6 +886,25 @@ def demo(db_path: str, keep: bool, serve_web: bool, verbose: bool) -> None:
         out.print(Text("    ").append(_highlight(hit.snippet)))
     out.print(f"\nbrowse it: reprint serve --db {db_path}   (then open http://127.0.0.1:8001/)")
     sys.exit(_exit_code(outcomes))
+
+
+def _note_foreign_sites(db_path: str) -> None:
+    """Say so when the archive the demo crawls again holds other sites' pages (an archive
+    of an older demo, whose web was served on 127.0.0.1 ports): the stories would be
+    counted twice; --fresh starts over."""
+    from crawler.netpolicy import is_demo_host
+
+    db = _open(db_path)
+    try:
+        sites = [r[0] for r in db.execute("SELECT DISTINCT site FROM pages").fetchall()]
+    finally:
+        db.close()
+    others = [site for site in sites if not is_demo_host(site)]
+    if others:
+        err.print(
+            f"note: {db_path} also holds pages of {len(others)} other site(s) "
+            f"({', '.join(others[:3])}); `reprint demo --fresh` starts a new demo archive"
+        )
 
 
 def _serve_demo_web(db_path: str) -> None:

@@ -7,6 +7,7 @@ import json
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from archive.db import open_archive
+from crawler.cli import _note_foreign_sites
 from crawler.demo import DEMO_WEB_SETTING, DemoWebMiddleware, demo_manifest
 from crawler.fixture_server import FixtureWeb
 from crawler.netguard import PrivateAddressGuardMiddleware
@@ -62,6 +64,20 @@ def test_demo_names_publishers_and_a_second_run_adds_nothing(
     again = cli("demo", "--db", str(path))  # the default keeps the archive: a re-crawl
     assert again.returncode == 0, again.stdout + again.stderr
     assert archive_counts(path) == counts  # same stories, pages, sites, no change logged
+
+
+def test_demo_notes_an_archive_holding_other_sites(
+    demo_archive: DemoArchive, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "old-demo.db"
+    shutil.copyfile(demo_archive.path, path)
+    with sqlite3.connect(path) as conn:  # as an older demo left it: a site on a port
+        conn.execute("UPDATE pages SET site = '127.0.0.1:41234' WHERE id = 1")
+    conn.close()
+    _note_foreign_sites(str(path))
+    assert "127.0.0.1:41234" in capsys.readouterr().err
+    _note_foreign_sites(str(demo_archive.path))
+    assert capsys.readouterr().err == ""
 
 
 def test_demo_serve_prints_a_crawl_command_that_works(tmp_path: Path) -> None:
