@@ -8,6 +8,7 @@ syntax that needs the network (crawling real sites) and is not run; keep those f
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -169,7 +170,7 @@ def test_python_blocks_run_on_the_demo_archive(demo_dir: Path) -> None:
             capture_output=True,
             text=True,
             cwd=demo_dir,
-            env={"PYTHONPATH": str(ROOT), "PATH": ""},
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
             timeout=SCRIPT_TIMEOUT_S,
         )
         assert proc.returncode == 0, proc.stderr
