@@ -256,7 +256,8 @@ def test_served_archive_reads_like_a_news_site(demo_archive: DemoArchive) -> Non
     assert f'<a href="/archive/articles/{story_id}">' in catalog.text  # a view's rows link
 
     shown = {t["name"] for t in listing.json()["tables"] if not t["hidden"]}
-    assert shown == {"articles", "pages", "crawls", "sources"}  # the rest is internal
+    # the stories, their pages, and the crawl's records; the rest is internal
+    assert shown == {"articles", "pages", "crawls", "sources", "page_failures"}
     assert shown < tables
 
     assert f'<h1 class="reprint-headline">{escape(story["title"])}' in page.text

@@ -155,6 +155,11 @@ def archive_metadata(name: str) -> dict[str, Any]:
                     },
                     "crawls": {"description": "Every crawl: spider, start, end, status, stats."},
                     "sources": {"description": "Configured feeds, sitemaps and sites."},
+                    "page_failures": {
+                        "description": "Pages a crawl fetched but could not extract or "
+                        "store: URL, reason, detail.",
+                        "facets": ["reason"],
+                    },
                     **{table: {"hidden": True} for table in INTERNAL_TABLES},
                     "raw": {
                         "description": "Response bodies as fetched (zstd); see reprint export "
