@@ -923,6 +923,8 @@ def _serve_demo_web(db_path: str) -> None:
         signal.signal(signum, lambda *_: stop.set())
     with serve_demo_web() as web:
         words = ["reprint", "crawl", "--db", db_path, "-s", f"{DEMO_WEB_SETTING}={web.proxy_url}"]
+        # the demo web answers at once: no need to pace the crawl as for real sites
+        words += ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
         for source in demo_sources(web):
             if source.kind in ("feed", "sitemap"):  # the site crawl needs depth settings
                 words += [f"--{source.kind}", source.url]
