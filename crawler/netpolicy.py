@@ -76,6 +76,15 @@ def is_public_ip(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def is_ip_literal(host: str) -> bool:
+    """Whether ``host`` is an IP address in standard notation (nothing to resolve)."""
+    try:
+        ipaddress.ip_address(normalise_host(host))
+    except ValueError:
+        return False
+    return True
+
+
 def not_http_reason(scheme: str, host: str) -> str | None:
     """Why a URL of this scheme and host must not be fetched at all, or None."""
     if scheme in WEB_SCHEMES and host:
