@@ -44,6 +44,13 @@ PRIVATE_HOSTS: list[tuple[str, str]] = [
     ("v4-mapped", "[::ffff:127.0.0.1]:{port}"),
     ("v4-mapped-hex", "[::ffff:7f00:1]:{port}"),
     ("v4-mapped-long", "[0:0:0:0:0:ffff:127.0.0.1]:{port}"),
+    # IPv6 addresses standing for an IPv4 one: a NAT64 gateway or 6to4 tunnel delivers
+    # them there (none here: they lead nowhere on this machine)
+    ("nat64", "[64:ff9b::7f00:1]:{port}"),
+    ("nat64-private", "[64:ff9b::a00:1]:{port}"),
+    ("nat64-local-use", "[64:ff9b:1::a00:1]:{port}"),
+    ("6to4", "[2002:7f00:1::]:{port}"),
+    ("v4-compatible", "[::127.0.0.1]:{port}"),
     ("unspecified", "0.0.0.0:{port}"),  # reaches this machine's services on Linux
     ("zero", "0:{port}"),  # 0.0.0.0, short
     ("localhost", "localhost:{port}"),
