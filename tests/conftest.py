@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from archive.db import open_archive
 from crawler.demo import DEMO_WEB
-from crawler.fixture_server import FixtureWeb
+from crawler.fixture_server import SHUTDOWN_POLL_S, FixtureWeb
 
 SITES = Path(__file__).parent / "sites"
 ROOT = Path(__file__).parent.parent
@@ -150,7 +150,9 @@ def http_server(
             pass  # keep pytest output clean
 
     server = http.server.ThreadingHTTPServer((host, 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True
+    )
     thread.start()
     host, port = server.server_address[:2]
     try:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crawler.fixture_server import SHUTDOWN_POLL_S
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -158,7 +160,9 @@ def loopback_recorder() -> Iterator[Recorder]:
         else:
             raise AssertionError("no port free on both 127.0.0.1 and [::1]")
         for server in (v4, v6):
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True
+            )
             thread.start()
             stack.callback(thread.join)
             stack.callback(server.server_close)
