@@ -10,6 +10,7 @@ addresses lead nowhere here and are refused all the same.
 
 from __future__ import annotations
 
+import errno
 import http.server
 import socket
 import threading
@@ -145,21 +146,24 @@ class _RecordingServer(http.server.ThreadingHTTPServer):
 @contextmanager
 def loopback_recorder() -> Iterator[Recorder]:
     """A server on 127.0.0.1 and [::1], one port (chosen by the OS) for both, answering
-    every GET with a secret and recording every connection and request line."""
+    every GET with a secret and recording every connection and request line. Without
+    IPv6 on this machine it listens on 127.0.0.1 alone (the IPv6 forms reach nothing)."""
     with ExitStack() as stack:
         for _attempt in range(20):  # the port the OS gave 127.0.0.1 may be taken on [::1]
             recorder = Recorder(port=0)
-            v4 = _RecordingServer(("127.0.0.1", 0), socket.AF_INET, recorder)
-            recorder.port = v4.server_address[1]
+            servers = [_RecordingServer(("127.0.0.1", 0), socket.AF_INET, recorder)]
+            recorder.port = servers[0].server_address[1]
             try:
-                v6 = _RecordingServer(("::1", recorder.port), socket.AF_INET6, recorder)
-            except OSError:
-                v4.server_close()
+                servers.append(_RecordingServer(("::1", recorder.port), socket.AF_INET6, recorder))
+            except OSError as exc:
+                if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                    break  # no IPv6 loopback here
+                servers[0].server_close()
                 continue
             break
         else:
             raise AssertionError("no port free on both 127.0.0.1 and [::1]")
-        for server in (v4, v6):
+        for server in servers:
             thread = threading.Thread(
                 target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True
             )
