@@ -11,12 +11,12 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import zstandard
 
+from archive.dates import as_utc
 from archive.db import write_transaction
 from archive.dedup import PageFacts, index_params, page_similarities, place_page
 from archive.metadata import now_iso
@@ -151,15 +151,8 @@ def _page_row(page: FetchedPage, crawl_id: int | None, prepared: PreparedPage) -
 
 
 def _published_key(value: str | None) -> float:
-    if not value:
-        return float("inf")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return float("inf")
-    if parsed.tzinfo is None:  # date-only or naive: read as UTC
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    parsed = as_utc(value)  # date-only or naive: read as UTC
+    return float("inf") if parsed is None else parsed.timestamp()
 
 
 def choose_representative(pages: list[dict[str, Any]]) -> dict[str, Any]:

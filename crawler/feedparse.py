@@ -4,16 +4,15 @@ Pure functions, no Scrapy: the feed spider, the tests and the sitemap parser sha
 The XML is parsed by lxml with entity expansion, DTD loading and network access switched
 off, so a hostile feed can neither blow up memory (billion laughs) nor read local files or
 internal URLs (external entities). The XML helpers shared with ``crawler.sitemapparse``
-(``load_xml``, ``normalise_date``) live here to keep one copy of the safety rules;
-``http_url`` is the archive's (``archive.sanitize``), which applies it to page metadata.
+(``load_xml``) live here to keep one copy of the safety rules; ``http_url`` is the
+archive's (``archive.sanitize``), which applies it to page metadata, and dates are read by
+the archive's one date parser (``archive.dates``).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from html.entities import html5 as HTML5_ENTITIES
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, cast
@@ -22,6 +21,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 # shared with the archive, which owns the rule: page metadata must pass it too
+from archive.dates import normalise_date
 from archive.sanitize import http_url
 
 if TYPE_CHECKING:
@@ -54,20 +54,6 @@ _ITEM_TAGS = frozenset({"item", f"{{{RSS10_NS}}}item", f"{{{RSS090_NS}}}item"})
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
-
-# email.utils knows only the zone names of RFC 822 (UT, GMT and the US zones) and returns a
-# naive datetime for any other; these are the other names found in pubDate of British,
-# European, Australian and Japanese outlets. Ambiguous ones (IST, CST of China) are left out.
-EXTRA_ZONE_OFFSETS = {
-    "BST": "+0100",
-    "CET": "+0100",
-    "CEST": "+0200",
-    "EET": "+0200",
-    "EEST": "+0300",
-    "JST": "+0900",
-    "AEST": "+1000",
-    "AEDT": "+1100",
-}
 
 # Elements after which text of adjacent blocks must not run together ("One</p><p>Two").
 BLOCK_TAGS = frozenset(
@@ -198,25 +184,6 @@ def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, 
     return root, True
 
 
-def normalise_date(text: str | None) -> str | None:
-    """Return a W3C/ISO 8601 or RFC 822 date as an ISO 8601 string, or None.
-
-    Offsets are kept as given; a date-only value stays date-only ("2024-05-14"); a time
-    without a known zone comes back without an offset.
-
-    :param text: the date as found in the document.
-    """
-    if text is None:
-        return None
-    value = " ".join(text.split())
-    if not value:
-        return None
-    parsed = _parse_w3c(value)
-    if parsed is None:
-        parsed = _parse_rfc822(value)
-    return None if parsed is None else parsed.isoformat()
-
-
 def _safe_parser(*, recover: bool) -> etree.XMLParser:
     # A new parser per call: lxml parsers keep state and must not be shared across threads.
     return etree.XMLParser(
@@ -300,43 +267,6 @@ def _numeric_references(body: bytes) -> bytes:
         out.append(body[start : end + 3])
         pos = end + 3
     return b"".join(out)
-
-
-_W3C_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2}))?")
-# email.utils ignores "+02:00" (colon form) and returns a naive datetime for it.
-_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})$")
-# RFC 5322: "-0000" is UTC with the sender's zone unknown; email.utils makes it naive.
-_UNKNOWN_LOCAL_UTC = re.compile(r"-0000$")
-_TRAILING_ZONE = re.compile(r"\b([A-Z]{3,4})$")
-
-
-def _parse_w3c(value: str) -> datetime | date | None:
-    partial = _W3C_PARTIAL.fullmatch(value)
-    if partial:
-        # W3C datetime allows "YYYY" and "YYYY-MM"; the first day keeps them comparable.
-        year, month = int(partial.group(1)), int(partial.group(2) or 1)
-        return date(year, month, 1) if 1 <= month <= 12 else None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass  # not date-only; try a full date and time next
-    try:
-        # upper(): ISO 8601 allows lower-case "t" and "z", fromisoformat does not.
-        return datetime.fromisoformat(value.upper())
-    except ValueError:
-        return None
-
-
-def _parse_rfc822(value: str) -> datetime | None:
-    value = _COLON_OFFSET.sub(r"\1\2", value)
-    value = _UNKNOWN_LOCAL_UTC.sub("+0000", value)
-    zone = _TRAILING_ZONE.search(value)
-    if zone and zone.group(1) in EXTRA_ZONE_OFFSETS:
-        value = value[: zone.start()] + EXTRA_ZONE_OFFSETS[zone.group(1)]
-    try:
-        return parsedate_to_datetime(value)
-    except ValueError:
-        return None
 
 
 # --- element helpers ------------------------------------------------------------------

@@ -9,11 +9,12 @@ fetching them; hence this small parser. No Scrapy here. It shares the safe XML l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from archive.dates import as_utc, normalise_date
 from archive.sanitize import http_url
-from crawler.feedparse import load_xml, normalise_date
+from crawler.feedparse import load_xml
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -103,13 +104,10 @@ def entry_date(entry: SitemapEntry) -> datetime | None:
     :param entry: an entry from ``parse_sitemap``.
     """
     for value in (entry.news_published, entry.lastmod):
-        if value is None:
-            continue
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            continue  # kept verbatim because it was unparseable; the next field may do
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # an unparseable value was kept verbatim; the next field may do
+        parsed = as_utc(value)
+        if parsed is not None:
+            return parsed
     return None
 
 

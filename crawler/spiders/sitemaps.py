@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import struct
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from archive.dates import as_utc
 from archive.sanitize import http_url
 from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
 from crawler.spiders.base import NOT_MODIFIED, SourceSpider
@@ -29,14 +29,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _GZIP_MAGIC = b"\x1f\x8b"
-
-
-def parse_since(value: str | datetime | None) -> datetime | None:
-    """Read a --since value ("2024-05-01" or a full ISO datetime) as an aware datetime."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class SitemapsSpider(SourceSpider):
@@ -53,7 +45,10 @@ class SitemapsSpider(SourceSpider):
         self._since_arg = since
 
     async def start(self) -> AsyncIterator[Any]:
-        self.since = parse_since(self._since_arg or self.settings.get("REPRINT_SINCE"))
+        since = self._since_arg or self.settings.get("REPRINT_SINCE")
+        self.since = as_utc(since)
+        if since and self.since is None:
+            raise ValueError(f"since: not a date: {since!r}")
         for source in self.sources():
             callback = self.parse_robots if source.url.endswith("/robots.txt") else None
             yield self.source_request(
