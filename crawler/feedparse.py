@@ -4,9 +4,9 @@ Pure functions, no Scrapy: the feed spider, the tests and the sitemap parser sha
 The XML is parsed by lxml with entity expansion, DTD loading and network access switched
 off, so a hostile feed can neither blow up memory (billion laughs) nor read local files or
 internal URLs (external entities). The XML helpers shared with ``crawler.sitemapparse``
-(``load_xml``) live here to keep one copy of the safety rules; ``http_url`` is the
-archive's (``archive.sanitize``), which applies it to page metadata, and dates are read by
-the archive's one date parser (``archive.dates``).
+(``safe_parser_options``, ``repair_xml``) live here to keep one copy of the safety
+rules; ``http_url`` is the archive's (``archive.sanitize``), which applies it to page
+metadata, and dates are read by the archive's one date parser (``archive.dates``).
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def parse_feed(body: bytes, base_url: str) -> Feed:
     return Feed(kind=kind, title=title, entries=entries, recovered=recovered)
 
 
-# --- XML helpers shared with crawler.sitemapparse -------------------------------------
+# --- XML loading (options and repairs shared with crawler.sitemapparse) ------------
 
 
 def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, bool]:
@@ -176,7 +176,7 @@ def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, 
     except etree.XMLSyntaxError as exc:
         strict_error = exc
     try:
-        root = etree.fromstring(_repair(body), _safe_parser(recover=True))
+        root = etree.fromstring(repair_xml(body), _safe_parser(recover=True))
     except etree.XMLSyntaxError as exc:
         raise error(f"not XML: {exc.msg} at {url}") from exc
     if root is None:
@@ -184,17 +184,23 @@ def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, 
     return root, True
 
 
+def safe_parser_options(recover: bool) -> dict[str, bool]:
+    """lxml parser options for untrusted XML: no entity expansion, no DTD, no network,
+    libxml2's limits on depth and text size kept (huge_tree off)."""
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "remove_pis": True,
+        "remove_comments": True,
+        "recover": recover,
+    }
+
+
 def _safe_parser(*, recover: bool) -> etree.XMLParser:
     # A new parser per call: lxml parsers keep state and must not be shared across threads.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_pis=True,
-        remove_comments=True,
-        recover=recover,
-    )
+    return etree.XMLParser(**safe_parser_options(recover))
 
 
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
@@ -211,7 +217,7 @@ _CP1252_FOR_ESCAPED = {
 _REFERENCE = re.compile(rb"&(?:(#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)|([A-Za-z_][A-Za-z0-9._-]*);)?")
 
 
-def _repair(body: bytes) -> bytes:
+def repair_xml(body: bytes) -> bytes:
     """Fix the byte-level faults that recover mode handles badly; the rest is lxml's job."""
     head = body.removeprefix(_UTF8_BOM)
     if b"\x00" in head[:4]:

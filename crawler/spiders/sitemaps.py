@@ -8,16 +8,18 @@ crawler.sitemapparse and this spider does the following itself.
 from __future__ import annotations
 
 import logging
-import struct
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from archive.dates import as_utc
 from archive.sanitize import http_url
-from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
+from crawler.sitemapparse import (
+    SitemapError,
+    entry_date,
+    parse_sitemap,
+    sitemap_urls_from_robots,
+)
 from crawler.spiders.base import NOT_MODIFIED, SourceSpider
 
 if TYPE_CHECKING:
@@ -27,8 +29,6 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
-
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 class SitemapsSpider(SourceSpider):
@@ -55,57 +55,52 @@ class SitemapsSpider(SourceSpider):
                 source,
                 callback=callback or self.parse_sitemap,
                 cb_kwargs={"source": source.name, "depth": 0},
+                meta={"download_maxsize": self.settings.getint("REPRINT_SITEMAP_MAXSIZE")},
             )
+
+    def _sitemap_request(self, url: str, source: str, depth: int) -> Request:
+        """A request for a sitemap named by robots.txt or a sitemap index."""
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            cb_kwargs={"source": source, "depth": depth},
+            meta={"download_maxsize": self.settings.getint("REPRINT_SITEMAP_MAXSIZE")},
+        )
 
     def parse_robots(self, response: Response, source: str, depth: int) -> Iterator[Request]:
         """Follow the Sitemap: lines of a robots.txt."""
-        self.report_source(response)
         if response.status == NOT_MODIFIED:
+            self.report_source(response)
             return  # nothing new since the last crawl
-        for named in sitemap_urls_from_robots(response.body, base_url=response.url):
+        named_urls = sitemap_urls_from_robots(response.body)
+        self.report_source(response, problem=None if named_urls else "robots.txt names no sitemap")
+        for named in named_urls:
             # the same rule as a sitemap's <loc>s: a remote file must not name local ones
-            url = http_url(named, None)
+            url = http_url(named, response.url)
             if url is None:
                 self.crawler.stats.inc_value("reprint/skipped/not_http_url")
                 logger.warning("robots.txt %s names a non-http(s) sitemap %s", response.url, named)
                 continue
-            yield Request(
-                url,
-                callback=self.parse_sitemap,
-                errback=self.on_error,
-                cb_kwargs={"source": source, "depth": depth},
-            )
-
-    def _body(self, response: Response) -> bytes | None:
-        body = response.body
-        if not body.startswith(_GZIP_MAGIC):
-            return body
-        max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
-        try:
-            return gunzip(body, max_size=max_size)
-        except (OSError, EOFError, struct.error) as exc:
-            self.crawler.stats.inc_value("reprint/sitemaps/invalid")
-            logger.warning("bad gzip sitemap %s: %s", response.url, exc)
-        except ValueError:  # decompressed size over max_size: a gzip bomb
-            self.crawler.stats.inc_value("reprint/sitemaps/too_large")
-            logger.warning("sitemap %s decompresses to over %d bytes", response.url, max_size)
-        return None
+            yield self._sitemap_request(url, source, depth)
 
     def parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Request]:
-        """Parse a sitemap index (follow it) or a urlset (request its pages)."""
-        self.report_source(response)
-        if response.status == NOT_MODIFIED:
-            return  # nothing new since the last crawl
+        """Parse a sitemap index (follow it), or a urlset, feed or URL list (request its
+        pages). An unusable document is counted under ``reprint/sitemaps/<reason>`` and
+        reported as the source's problem."""
         stats = self.crawler.stats
-        body = self._body(response)
-        if body is None:
-            return
+        if response.status == NOT_MODIFIED:
+            self.report_source(response)
+            return  # nothing new since the last crawl
+        max_bytes = self.settings.getint("REPRINT_SITEMAP_MAXSIZE")
         try:
-            sitemap = parse_sitemap(body, response.url)
+            sitemap = parse_sitemap(response.body, response.url, max_bytes)
         except SitemapError as exc:
-            stats.inc_value("reprint/sitemaps/invalid")
-            logger.warning("invalid sitemap %s: %s", response.url, exc)
+            stats.inc_value(f"reprint/sitemaps/{exc.stat}")
+            logger.warning("unusable sitemap %s: %s", response.url, exc)
+            self.report_source(response, problem=f"sitemap: {exc}")
             return
+        self.report_source(response)
         stats.inc_value(f"reprint/sitemaps/{sitemap.kind}")
         if sitemap.recovered:
             stats.inc_value("reprint/sitemaps/recovered")
@@ -115,12 +110,7 @@ class SitemapsSpider(SourceSpider):
                 logger.warning("sitemap index %s nested too deep; not followed", response.url)
                 return
             for entry in sitemap.entries:
-                yield Request(
-                    entry.loc,
-                    callback=self.parse_sitemap,
-                    errback=self.on_error,
-                    cb_kwargs={"source": source, "depth": depth + 1},
-                )
+                yield self._sitemap_request(entry.loc, source, depth + 1)
             return
         for entry in sitemap.entries:
             dated = entry_date(entry)
