@@ -11,6 +11,9 @@ metadata, and dates are read by the archive's one date parser (``archive.dates``
 
 from __future__ import annotations
 
+import base64
+import binascii
+import codecs
 import re
 from dataclasses import dataclass
 from html.entities import html5 as HTML5_ENTITIES
@@ -46,6 +49,8 @@ XML_DECLARATION_SNIFF_BYTES = 256
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM03_NS = "http://purl.org/atom/ns#"
 ATOM_NAMESPACES = frozenset({ATOM_NS, ATOM03_NS})
+# A <feed> without a namespace is read as Atom too: feedparser does, and such feeds exist.
+_ATOM_ROOT_NAMESPACES = frozenset({ATOM_NS, ATOM03_NS, None})
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS10_NS = "http://purl.org/rss/1.0/"
 RSS090_NS = "http://my.netscape.com/rdf/simple/0.9/"
@@ -122,17 +127,18 @@ class Feed:
     recovered: bool
 
 
-def parse_feed(body: bytes, base_url: str) -> Feed:
-    """Parse an RSS 2.0, RSS 1.0 (RDF) or Atom feed.
+def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> Feed:
+    """Parse an RSS 2.0, RSS 1.0 (RDF), Atom or CDF feed.
 
     :param body: the raw (already decompressed) bytes of the response; the encoding is
-        taken from the BOM or the XML declaration.
+        taken from the BOM, else the HTTP charset, else the XML declaration.
     :param base_url: URL the feed was fetched from; relative links are resolved against
         it (and against any ``xml:base`` in the document).
+    :param content_type: the response's Content-Type header, for its charset.
     :raises FeedError: for an empty body, non-XML, XML that is not a feed, or malformed
         XML from which no entry could be recovered.
     """
-    root, recovered = load_xml(body, base_url, FeedError)
+    root, recovered = load_xml(body, base_url, FeedError, http_charset(content_type))
     name = _local(root.tag)
     if name == "rss" or (name == "RDF" and _ns(root.tag) == RDF_NS):
         kind = "rss" if name == "rss" else "rdf"
@@ -141,10 +147,14 @@ def parse_feed(body: bytes, base_url: str) -> Feed:
         if channel is not None:
             title = _plain(_first_child(channel, "title", _ns(channel.tag)), html=True)
         entries = _rss_entries(_items(root), base_url)
-    elif name == "feed" and _ns(root.tag) in ATOM_NAMESPACES:
+    elif name == "feed" and _ns(root.tag) in _ATOM_ROOT_NAMESPACES:
         kind = "atom"
         title = _atom_text(_first_child(root, "title", _ns(root.tag)))
         entries = _atom_entries(root, base_url)
+    elif name == "CHANNEL" and _ns(root.tag) is None:
+        kind = "cdf"
+        title = _plain(_first_child(root, "TITLE", None), html=True)
+        entries = _cdf_entries(root, base_url)
     else:
         raise FeedError(f"not a feed: <{name}> root at {base_url}")
     if recovered and not entries:
@@ -155,14 +165,38 @@ def parse_feed(body: bytes, base_url: str) -> Feed:
 # --- XML loading (options and repairs shared with crawler.sitemapparse) ------------
 
 
-def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, bool]:
+def http_charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, as a Python codec name, or None.
+
+    ISO-8859-1 and US-ASCII are read as Windows-1252, as browsers do (WHATWG Encoding):
+    servers declare them for feeds holding Windows-1252 quotes and dashes, and the two
+    agree on every byte ISO-8859-1 prints.
+
+    :param content_type: e.g. "application/rss+xml; charset=ISO-8859-1".
+    """
+    if not content_type:
+        return None
+    match = _CHARSET.search(content_type)
+    if match is None:
+        return None
+    try:
+        name = codecs.lookup(match.group(1)).name
+    except LookupError:
+        return None  # an unknown charset: the document's own declaration decides
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def load_xml(
+    body: bytes, url: str, error: type[ValueError], encoding: str | None = None
+) -> tuple[_Element, bool]:
     """Parse untrusted XML without expanding entities or touching the network.
 
     A strict parse is tried first; when it fails the body is repaired (legacy bytes in
     UTF-8, bare ampersands, named entities) and parsed again in lxml's recover mode.
 
-    :param body: raw bytes; encoding from BOM or XML declaration.
+    :param body: raw bytes; encoding from BOM, else ``encoding``, else XML declaration.
     :param url: where the body came from, for error messages.
+    :param encoding: the HTTP charset (see :func:`http_charset`); a BOM overrides it.
     :param error: exception class to raise (``FeedError``, ``SitemapError``).
     :returns: the root element and whether recover mode was needed.
     :raises error: for an empty, gzip-compressed or non-XML body.
@@ -171,12 +205,15 @@ def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, 
         raise error(f"empty body at {url}")
     if body.startswith(b"\x1f\x8b"):
         raise error(f"gzip-compressed body at {url}: gunzip it before parsing")
+    if body.startswith((_UTF8_BOM, b"\xfe\xff", b"\xff\xfe")) or b"\x00" in body[:4]:
+        encoding = None  # a BOM (or UTF-16/32 bytes) is surer than any header
     try:
-        return etree.fromstring(body, _safe_parser(recover=False)), False
+        return etree.fromstring(body, _safe_parser(recover=False, encoding=encoding)), False
     except etree.XMLSyntaxError as exc:
         strict_error = exc
+    repaired = repair_xml(body) if encoding in (None, "utf-8") else _numeric_references(body)
     try:
-        root = etree.fromstring(repair_xml(body), _safe_parser(recover=True))
+        root = etree.fromstring(repaired, _safe_parser(recover=True, encoding=encoding))
     except etree.XMLSyntaxError as exc:
         raise error(f"not XML: {exc.msg} at {url}") from exc
     if root is None:
@@ -198,11 +235,12 @@ def safe_parser_options(recover: bool) -> dict[str, bool]:
     }
 
 
-def _safe_parser(*, recover: bool) -> etree.XMLParser:
+def _safe_parser(*, recover: bool, encoding: str | None = None) -> etree.XMLParser:
     # A new parser per call: lxml parsers keep state and must not be shared across threads.
-    return etree.XMLParser(**safe_parser_options(recover))
+    return etree.XMLParser(encoding=encoding, **safe_parser_options(recover))
 
 
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 _UTF8_BOM = b"\xef\xbb\xbf"
 # surrogateescape turns each undecodable byte b into U+DC00+b; map those back to the
@@ -243,7 +281,8 @@ def _fix_utf8(body: bytes) -> bytes:
 
 def _numeric_reference(match: re.Match[bytes]) -> bytes:
     if match.group(1):
-        return match.group(0)
+        # "&#X41;": HTML allows the upper-case X, XML does not (libxml2 would keep "X41;")
+        return match.group(0).replace(b"&#X", b"&#x")
     if match.group(2) is None:
         return b"&#38;"
     # Predefined and HTML named entities from the fixed HTML table; feeds often use
@@ -338,6 +377,8 @@ def _collect_text(el: _Element, parts: list[str], blocks: bool) -> None:
             # Only the fixed HTML table, never the document's own definition: feeds often
             # use &eacute; or &nbsp; without declaring them.
             parts.append(HTML5_ENTITIES.get(f"{cast(Any, child).name};", ""))
+        elif blocks and isinstance(child.tag, str) and _local(child.tag) in SKIPPED_HTML_TAGS:
+            pass  # XHTML's <script> and <style> are code, not text (their tail is text)
         elif isinstance(child.tag, str):
             block = blocks and _local(child.tag) in BLOCK_TAGS
             if block:
@@ -414,7 +455,27 @@ def _add_unique(values: list[str], value: str | None) -> None:
 
 # --- RSS 2.0 and RSS 1.0 ----------------------------------------------------------------
 
-_EMAIL_WITH_NAME = re.compile(r"\S+@\S+\s*\((.+)\)")
+_EMAIL = r"[^\s@()<>]+@[^\s@()<>]+"
+_NAME_WITH_EMAIL = (
+    re.compile(rf"(?:mailto:)?{_EMAIL}\s*\((?P<name>[^()]+)\)"),
+    re.compile(rf"(?P<name>[^()<>]+?)\s*\((?:mailto:)?{_EMAIL}\)"),
+    re.compile(rf"(?P<name>[^()<>]+?)\s*<(?:mailto:)?{_EMAIL}>"),
+)
+# Dublin Core terms an item is dated with; feedparser reads them as published/updated.
+DCTERMS_NS = "http://purl.org/dc/terms/"
+_DCTERMS_DATES = frozenset({"issued", "created", "modified", "date", "available"})
+# Publication dates before modification dates, as feedparser's published/updated/created.
+_RSS_DATE_ORDER = (
+    "pubDate",
+    "dcterms:issued",
+    "published",
+    "dc",
+    "dcterms:date",
+    "dcterms:available",
+    "dcterms:modified",
+    "updated",
+    "dcterms:created",
+)
 
 
 def _items(root: _Element) -> Iterator[_Element]:
@@ -457,7 +518,9 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
             if name == "title" and title is None:
                 title = _plain(child, html=True)
             elif name == "link" and link is None:
-                link = http_url(_text(child), _own_base(child, base))
+                # <link href="..."/> (Atom's form in an RSS item) is meant as the link too
+                href = _text(child).strip() or child.get("href")
+                link = http_url(href, _own_base(child, base))
             elif name == "guid" and guid is None:
                 if (child.get("isPermaLink") or "true").strip().lower() != "false":
                     # A guid is only a link when absolute; "12345" is an identifier.
@@ -466,17 +529,21 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
                 description = _text(child)
             elif name == "pubDate":
                 dates.setdefault("pubDate", _text(child))
+            elif name in ("published", "updated"):
+                dates.setdefault(name, _text(child))  # Atom's names, un-namespaced
             elif name == "author":
-                _add_unique(authors, _rss_author(_text(child)))
+                _add_unique(authors, person_name(_text(child)))
             elif name == "category":
                 _add_unique(tags, _collapse(_text(child)))
         elif ns == DC_NS:
             if name == "creator":
-                _add_unique(creators, _collapse(_text(child)))
+                _add_unique(creators, person_name(_text(child)))
             elif name == "date":
                 dates.setdefault("dc", _text(child))
             elif name == "subject":
                 _add_unique(tags, _collapse(_text(child)))
+        elif ns == DCTERMS_NS and name in _DCTERMS_DATES:
+            dates.setdefault(f"dcterms:{name}", _text(child))
         elif ns == CONTENT_NS and name == "encoded" and content is None:
             content = _text(child)
         elif ns in ATOM_NAMESPACES:
@@ -488,7 +555,7 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
     if url is None:
         return None
     published = None
-    for key in ("pubDate", "dc", "published", "updated"):
+    for key in _RSS_DATE_ORDER:
         published = normalise_date(dates.get(key))
         if published:
             break
@@ -504,10 +571,49 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
     )
 
 
-def _rss_author(text: str) -> str | None:
-    text = " ".join(text.split())
-    named = _EMAIL_WITH_NAME.fullmatch(text)
-    return named.group(1).strip() if named else text or None
+def person_name(text: str | None) -> str | None:
+    """The name in a byline that also gives an e-mail address: "ada@x.example (Ada
+    Brook)", "Ada Brook (ada@x.example)", "Ada Brook <ada@x.example>" all give "Ada
+    Brook"; an address alone is kept (it is all there is); None for an empty one.
+
+    :param text: an RSS <author>, <dc:creator> or Atom <name>.
+    """
+    text = " ".join((text or "").split())
+    for pattern in _NAME_WITH_EMAIL:
+        named = pattern.fullmatch(text)
+        if named and named.group("name").strip(" \"'"):
+            return named.group("name").strip(" \"'")
+    return text or None
+
+
+# --- CDF -----------------------------------------------------------------------------
+
+
+def _cdf_entries(channel: _Element, base_url: str) -> tuple[FeedEntry, ...]:
+    """Items of Microsoft's Channel Definition Format (1997), which feedparser reads and
+    a few old sites still serve: <ITEM HREF=... LASTMOD=...><TITLE>, BASE on the channel."""
+    base = base_url
+    if channel.get("BASE"):
+        base = urljoin(base_url, channel.get("BASE", "").strip())
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for item in channel.iter("ITEM"):
+        url = http_url(item.get("HREF"), base)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        abstract = _plain(_first_child(item, "ABSTRACT", None), html=True)
+        entries.append(
+            FeedEntry(
+                url=url,
+                title=_plain(_first_child(item, "TITLE", None), html=True),
+                published=normalise_date(item.get("LASTMOD")),
+                author=None,
+                tags=(),
+                summary=_truncate(abstract),
+            )
+        )
+    return tuple(entries)
 
 
 # --- Atom -----------------------------------------------------------------------------
@@ -525,6 +631,12 @@ def _atom_text(el: _Element | None) -> str | None:
     if el is None:
         return None
     kind = (el.get("type") or "text").strip().lower()
+    if el.get("mode") == "base64":  # Atom 0.3
+        try:
+            text = base64.b64decode(_text(el), validate=False).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return html_to_text(text) if kind in ("html", "text/html") else _collapse(text)
     if kind in ("xhtml", "application/xhtml+xml"):
         return _collapse(_text(el, blocks=True))
     if kind in ("html", "text/html") or el.get("mode") == "escaped":
@@ -532,21 +644,26 @@ def _atom_text(el: _Element | None) -> str | None:
     return _collapse(_text(el))
 
 
-def _atom_names(parent: _Element, ns: str) -> list[str]:
+def _q(ns: str | None, name: str) -> str:
+    """The qualified tag of ``name`` in ``ns`` (none: an un-namespaced element)."""
+    return name if ns is None else f"{{{ns}}}{name}"
+
+
+def _atom_names(parent: _Element, ns: str | None) -> list[str]:
     names: list[str] = []
-    for author in parent.iterchildren(f"{{{ns}}}author"):
-        _add_unique(names, _collapse(_text(_first_child(author, "name", ns))))
+    for author in parent.iterchildren(_q(ns, "author")):
+        _add_unique(names, person_name(_text(_first_child(author, "name", ns))))
     return names
 
 
 def _atom_entries(feed: _Element, base_url: str) -> tuple[FeedEntry, ...]:
-    ns = _ns(feed.tag) or ATOM_NS  # parse_feed only passes Atom-namespaced roots
+    ns = _ns(feed.tag)  # Atom 1.0's, Atom 0.3's or none (see _ATOM_ROOT_NAMESPACES)
     # RFC 4287 4.2.1: an entry without <author> inherits the feed's.
     feed_authors = _atom_names(feed, ns)
     entries: list[FeedEntry] = []
     seen: set[str] = set()
     # At any depth, for the same reason as RSS items (see _items).
-    for entry_el in feed.iter(f"{{{ns}}}entry"):
+    for entry_el in feed.iter(_q(ns, "entry")):
         entry = _atom_entry(entry_el, ns, _base_of(entry_el, base_url), feed_authors)
         if entry is not None and entry.url not in seen:
             seen.add(entry.url)
@@ -554,13 +671,16 @@ def _atom_entries(feed: _Element, base_url: str) -> tuple[FeedEntry, ...]:
     return tuple(entries)
 
 
-def _atom_entry(entry: _Element, ns: str, base: str, feed_authors: list[str]) -> FeedEntry | None:
+def _atom_entry(
+    entry: _Element, ns: str | None, base: str, feed_authors: list[str]
+) -> FeedEntry | None:
     url = None
     fallback = None
-    for link in entry.iterchildren(f"{{{ns}}}link"):
+    for link in entry.iterchildren(_q(ns, "link")):
         if not _is_alternate(link):
             continue
-        href = http_url(link.get("href"), _own_base(link, base))
+        # <link>URL</link> instead of href: wrong, but meant (feedparser reads it too)
+        href = http_url(link.get("href") or _text(link).strip(), _own_base(link, base))
         link_type = (link.get("type") or "text/html").strip().lower()
         if href and link_type in _HTML_LINK_TYPES:
             url = href
@@ -577,9 +697,9 @@ def _atom_entry(entry: _Element, ns: str, base: str, feed_authors: list[str]) ->
             break
     authors = _atom_names(entry, ns)
     for creator in entry.iterchildren(f"{{{DC_NS}}}creator"):
-        _add_unique(authors, _collapse(_text(creator)))
+        _add_unique(authors, person_name(_text(creator)))
     tags: list[str] = []
-    for category in entry.iterchildren(f"{{{ns}}}category"):
+    for category in entry.iterchildren(_q(ns, "category")):
         _add_unique(tags, _collapse(category.get("term") or category.get("label") or ""))
     summary = _atom_text(_first_child(entry, "summary", ns))
     if summary is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import resource
+from html import escape
 from typing import TYPE_CHECKING
 
 import pytest
@@ -498,7 +499,7 @@ def test_valid_feed_without_items_is_empty_not_an_error():
             b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>',
             "not a feed: <urlset> root at",
         ),
-        (b"<feed><title>Atom without namespace</title></feed>", "not a feed: <feed> root at"),
+        (b"<channel><title>Not RSS</title></channel>", "not a feed: <channel> root at"),
         (
             b'<rss version="2.0"><channel><title>Cut short<item><title>x',
             "malformed feed with no usable entries at",
@@ -619,3 +620,99 @@ def test_huge_feed_parses_in_linear_time():
         summary="Summary 19999",
     )
     assert len(parse_feed(small, FEED_URL).entries) == 2_000
+
+
+# --- feeds as the web really serves them (issue 13); every document written here ---
+
+
+def test_unnamespaced_atom_and_rss_link_href_keep_their_entries() -> None:
+    atom = b"""<feed><entry><title>No namespace</title>
+      <link href="/tv/no-namespace"/><updated>2024-05-14T18:30:00Z</updated></entry></feed>"""
+    rss = b"""<rss version="2.0"><channel><item><title>Href link</title>
+      <link href="https://glamwire.example.com/tv/href-link"/></item></channel></rss>"""
+    atom_text_link = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry>
+      <link>https://glamwire.example.com/tv/text-link</link></entry></feed>"""
+
+    assert [e.url for e in parse_feed(atom, FEED_URL).entries] == [
+        "https://glamwire.example.com/tv/no-namespace"
+    ]
+    assert parse_feed(atom, FEED_URL).entries[0].published == "2024-05-14T18:30:00+00:00"
+    assert [e.url for e in parse_feed(rss, FEED_URL).entries] == [
+        "https://glamwire.example.com/tv/href-link"
+    ]
+    assert [e.url for e in parse_feed(atom_text_link, FEED_URL).entries] == [
+        "https://glamwire.example.com/tv/text-link"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        ("<dcterms:modified>2002-09-28T20:01:19Z</dcterms:modified>", "2002-09-28T20:01:19+00:00"),
+        ("<dcterms:created>2002-09-28T20:01:19Z</dcterms:created>", "2002-09-28T20:01:19+00:00"),
+        ("<dcterms:issued>2002-09-28</dcterms:issued>", "2002-09-28"),
+        # publication before modification, whatever the order in the item
+        (
+            "<dcterms:modified>2003-01-01</dcterms:modified><pubDate>Thu, 01 Jan 2004</pubDate>",
+            "2004-01-01",
+        ),
+        ("<pubDate>Mon, 26 January 2004 16:31:00 PT</pubDate>", "2004-01-26T16:31:00-08:00"),
+    ],
+)
+def test_rss_item_dates_from_dcterms_and_loose_rfc822(element: str, expected: str) -> None:
+    body = (
+        '<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><item>'
+        f"<link>https://glamwire.example.com/a</link>{element}</item></channel></rss>"
+    ).encode()
+
+    assert parse_feed(body, FEED_URL).entries[0].published == expected
+
+
+def test_titles_script_base64_and_uppercase_char_refs() -> None:
+    body = b"""<feed version="0.3" xmlns="http://purl.org/atom/ns#">
+    <entry><link rel="alternate" href="https://glamwire.example.com/1"/>
+      <title type="application/xhtml+xml" mode="xml"><div xmlns="http://www.w3.org/1999/xhtml"
+      >Safe<script type="text/javascript">location.href='http:/'+'/x.example/';</script>
+      title</div></title></entry>
+    <entry><link rel="alternate" href="https://glamwire.example.com/2"/>
+      <title type="text/html" mode="base64">PGI+Qm9sZDwvYj4gbW92ZQ==</title></entry>
+    <entry><link rel="alternate" href="https://glamwire.example.com/3"/>
+      <title>Caf&#X45; &amp; &#x42;ar</title></entry>
+    </feed>"""
+
+    titles = [e.title for e in parse_feed(body, FEED_URL).entries]
+
+    assert titles == ["Safe title", "Bold move", "CafE & Bar"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("ada@glamwire.example.com (Ada Brook)", "Ada Brook"),
+        ("Ada Brook (ada@glamwire.example.com)", "Ada Brook"),
+        ("Ada Brook <ada@glamwire.example.com>", "Ada Brook"),
+        ('"Ada Brook" <mailto:ada@glamwire.example.com>', "Ada Brook"),
+        ("ada@glamwire.example.com", "ada@glamwire.example.com"),
+        ("Ada Brook (Showbiz desk)", "Ada Brook (Showbiz desk)"),
+    ],
+)
+def test_authors_lose_their_email(byline: str, expected: str) -> None:
+    body = (
+        '<rss version="2.0"><channel><item><link>https://glamwire.example.com/a</link>'
+        f"<author>{escape(byline)}</author></item></channel></rss>"
+    ).encode()
+
+    assert parse_feed(body, FEED_URL).entries[0].author == expected
+
+
+def test_http_charset_wins_and_latin1_reads_as_windows_1252() -> None:
+    title = "\u201cQuoted\u201d \u2013 caf\u00e9"
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><item>'
+        f"<title>{title}</title><link>https://glamwire.example.com/a</link></item></channel></rss>"
+    ).encode("cp1252")
+
+    feed = parse_feed(body, FEED_URL, content_type="application/rss+xml; charset=ISO-8859-1")
+
+    assert feed.entries[0].title == title
+    assert feed.recovered is False

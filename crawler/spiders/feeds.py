@@ -39,7 +39,12 @@ class FeedsSpider(SourceSpider):
             return  # nothing new since the last crawl
         stats = self.crawler.stats
         try:
-            feed = parse_feed(response.body, response.url)
+            content_type = response.headers.get("Content-Type")
+            feed = parse_feed(
+                response.body,
+                response.url,
+                content_type.decode("latin-1") if content_type else None,
+            )
         except FeedError as exc:
             stats.inc_value("reprint/feeds/invalid")
             logger.warning("invalid feed %s: %s", response.url, exc)
