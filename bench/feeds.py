@@ -38,6 +38,8 @@ import resource
 import subprocess
 import sys
 import time
+import types
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +48,7 @@ from typing import Any
 from archive.dates import as_utc
 from archive.sanitize import http_url
 from crawler.feedparse import FeedError, html_to_text, parse_feed
-from crawler.sitemapparse import SitemapError, parse_sitemap
+from crawler.sitemapparse import SitemapError, parse_sitemap, sitemap_urls_from_robots
 
 _HEADER = re.compile(r"^Header:\s+([^:]+):(.*)$", re.MULTILINE)
 _EXPECT = re.compile(r"Expect:\s*(.*?)\s*-->", re.DOTALL)
@@ -284,6 +286,13 @@ def collect_usp_documents(root: Path) -> list[Document]:
     function with a recording ``requests_mock`` (the tests' assertions fail, which is
     expected: only the registrations are wanted)."""
     documents: list[Document] = []
+    # The tests import requests_mock for a helper the recording never calls, and their
+    # package is named "tests" like this project's.
+    stub = types.ModuleType("requests_mock")
+    stub.create_response = lambda *_args, **_kwargs: None  # type: ignore[attr-defined]
+    sys.modules.setdefault("requests_mock", stub)
+    for name in [n for n in sys.modules if n == "tests" or n.startswith("tests.")]:
+        del sys.modules[name]
     sys.path.insert(0, str(root))
     try:
         for path in sorted((root / "tests" / "tree").glob("test_*.py")):
@@ -315,41 +324,104 @@ def _run_recording(test: Any, documents: list[Document]) -> None:
         test(**kwargs)
 
 
+Fields = dict[str, tuple[str | None, str | None, str | None]]
+
+
+def _utc(value: Any) -> str | None:
+    parsed = as_utc(value)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S") if parsed else None
+
+
+def _usp_fields(sitemap: Any) -> Fields:
+    """Per page URL: lastmod, news title and news publication date (UTC) as usp reads them."""
+    fields: Fields = {}
+    for page in getattr(sitemap, "pages", []):
+        story = page.news_story
+        fields[page.url] = (
+            _utc(page.last_modified),
+            story.title if story else None,
+            _utc(story.publish_date) if story else None,
+        )
+    return fields
+
+
 def _usp_urls(body: bytes, url: str) -> tuple[str, set[str]] | None:
+    """What ultimate-sitemap-parser reads in a document: its kind, and its page (or
+    sub-sitemap) URLs; None when it reads nothing."""
+    from usp.fetch_parse import IndexRobotsTxtSitemapParser
     from usp.tree import sitemap_from_str
 
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    if body.startswith(b"\x1f\x8b"):
+        # usp gunzips what it fetches before parsing, tolerating a cut-off stream
+        body = zlib.decompressobj(wbits=31).decompress(body)
+    text = body.decode("utf-8", errors="replace")
+    if url.endswith("/robots.txt"):
+        named: list[str] = []
+
+        def keep(urls: list[str], _level: int, _parents: set[str]) -> list[str]:
+            named.extend(urls)
+            return []  # fetch none of them
+
+        IndexRobotsTxtSitemapParser(
+            url=url,
+            content=text,
+            recursion_level=0,
+            web_client=None,  # type: ignore[arg-type]
+            parent_urls=set(),
+            recurse_list_callback=keep,
+        ).sitemap()
+        return "IndexRobotsTxtSitemap", set(named)
     try:
         sitemap = sitemap_from_str(text)
     except Exception:
         return None
-    kind = type(sitemap).__name__
     urls = {page.url for page in getattr(sitemap, "pages", [])}
     urls |= {sub.url for sub in getattr(sitemap, "sub_sitemaps", [])}
-    return kind, urls
+    _FIELDS_SEEN.update(_usp_fields(sitemap))
+    return type(sitemap).__name__, urls
+
+
+# usp's fields of the document being compared (set by _usp_urls, read by compare_sitemaps)
+_FIELDS_SEEN: Fields = {}
+
+
+def _reprint_urls(document: Document) -> tuple[set[str], Fields, str | None]:
+    if document.url.endswith("/robots.txt"):
+        named = sitemap_urls_from_robots(document.body)
+        return {u for u in (http_url(n, document.url) for n in named) if u}, {}, None
+    try:
+        sitemap = parse_sitemap(document.body, document.url)
+    except SitemapError as exc:
+        return set(), {}, str(exc)
+    fields = {
+        e.loc: (_utc(e.lastmod), e.news_title, _utc(e.news_published)) for e in sitemap.entries
+    }
+    return {e.loc for e in sitemap.entries}, fields, None
 
 
 def compare_sitemaps(root: Path, details: list[dict[str, Any]]) -> dict[str, Tally]:
-    """Run ultimate-sitemap-parser and reprint over the documents its tests serve."""
+    """Run ultimate-sitemap-parser and reprint over the documents its tests serve: every
+    distinct document but the homepages (plain text that neither reads as a sitemap)."""
     documents = collect_usp_documents(root)
-    unique = {(d.url, d.body): d for d in documents}.values()
-    documents_tally, urls_tally = Tally(), Tally()
+    unique = {d.body: d for d in documents if not d.url.endswith("/")}.values()
+    documents_tally, urls_tally, fields_tally = Tally(), Tally(), Tally()
     kinds: Counter[str] = Counter()
     for document in unique:
-        if document.url.endswith("robots.txt"):
-            continue
+        _FIELDS_SEEN.clear()
         theirs = _usp_urls(document.body, document.url)
-        try:
-            sitemap = parse_sitemap(document.body, document.url)
-            ours = {e.loc for e in sitemap.entries}
-            error = None
-        except SitemapError as exc:
-            ours, error = set(), str(exc)
         their_urls = theirs[1] if theirs else set()
-        kinds[theirs[0] if theirs else "unparsed by usp"] += 1
+        ours, our_fields, error = _reprint_urls(document)
+        for url, their_fields in _FIELDS_SEEN.items():
+            if url in our_fields and any(their_fields):
+                # lastmod and news fields of RSS/Atom sitemaps: usp fills lastmod from
+                # the entry's date, reprint keeps it as lastmod too
+                fields_tally.add(our_fields[url] == their_fields)
+                if our_fields[url] != their_fields:
+                    details.append(
+                        {"document": document.url, "page": url}
+                        | {"usp": their_fields, "reprint": our_fields[url]}
+                    )
+        kinds[theirs[0] if theirs else "unread by usp"] += 1
         agree = ours == their_urls
         documents_tally.add(agree)
         for url in their_urls:
@@ -358,14 +430,15 @@ def compare_sitemaps(root: Path, details: list[dict[str, Any]]) -> dict[str, Tal
             details.append(
                 {
                     "document": document.url,
-                    "usp": sorted(their_urls),
-                    "reprint": sorted(ours),
-                    "error": error,
                     "usp_kind": theirs[0] if theirs else None,
+                    "only_usp": sorted(their_urls - ours),
+                    "only_reprint": sorted(ours - their_urls),
+                    "error": error,
                 }
             )
-    print(f"documents by usp's reading: {dict(kinds)}")
-    return {"documents": documents_tally, "urls": urls_tally}
+    print(f"documents by usp's reading: {dict(sorted(kinds.items()))}")
+    print()
+    return {"documents": documents_tally, "urls": urls_tally, "fields": fields_tally}
 
 
 # --- memory -----------------------------------------------------------------------------
@@ -443,11 +516,14 @@ def main(argv: list[str] | None = None) -> int:
         print_feed_reports(compare_feeds(args.checkout, details))
     else:
         tallies = compare_sitemaps(args.checkout, details)
-        print("| documents compared | documents agreeing | URLs (usp's) found by reprint |")
-        print("| --- | --- | --- |")
+        print(
+            "| documents compared | documents agreeing | URLs (usp's) found by reprint "
+            "| pages with lastmod/news: all three agreeing |"
+        )
+        print("| --- | --- | --- | --- |")
         print(
             f"| {tallies['documents'].compared} | {tallies['documents'].cell()} "
-            f"| {tallies['urls'].cell()} |"
+            f"| {tallies['urls'].cell()} | {tallies['fields'].cell()} |"
         )
     if args.details:
         args.details.write_text("".join(json.dumps(d) + "\n" for d in details))

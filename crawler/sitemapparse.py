@@ -104,18 +104,26 @@ def parse_sitemap(body: bytes, base_url: str, max_bytes: int = SITEMAP_MAX_BYTES
     if not start.startswith(b"<") and b"\x00" not in start[:4]:
         return _text_sitemap(body, base_url)
     try:
-        sitemap = _stream(body, base_url, recover=False)
-    except _Malformed:
-        sitemap = _stream(repair_xml(body), base_url, recover=True)
-        if _unclosed_last_loc(body):
-            # recover mode closed the cut-off element: its URL is a fragment
-            sitemap = replace(sitemap, entries=sitemap.entries[:-1])
-        if not sitemap.entries:
-            raise SitemapError(f"malformed sitemap with no usable entries at {base_url}") from None
+        sitemap = _read_xml_sitemap(body, base_url)
     except _FeedRoot:
         return _feed_sitemap(body, base_url)
     if truncated and not sitemap.recovered:
         sitemap = replace(sitemap, recovered=True)
+    return sitemap
+
+
+def _read_xml_sitemap(body: bytes, base_url: str) -> Sitemap:
+    try:
+        return _stream(body, base_url, recover=False)
+    except _Malformed:
+        pass  # repaired and parsed again in recover mode
+    sitemap = _stream(repair_xml(body), base_url, recover=True)
+    if sitemap.entries and _cut_off_in_last_entry(body, sitemap.kind):
+        # recover mode closed the cut-off element: its URL may be a fragment, its dates
+        # and news fields missing (ultimate-sitemap-parser drops it too)
+        sitemap = replace(sitemap, entries=sitemap.entries[:-1])
+    if not sitemap.entries:
+        raise SitemapError(f"malformed sitemap with no usable entries at {base_url}")
     return sitemap
 
 
@@ -188,8 +196,8 @@ class _FeedRoot(Exception):
 
 _FEED_ROOTS = frozenset({"rss", "RDF", "feed"})
 _SITEMAP_CHILD = {"urlset": "url", "sitemapindex": "sitemap"}
-_OPEN_LOC = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?loc[\s>]")
-_CLOSE_LOC = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?loc\s*>")
+_SITEMAP_TAGS = ("{*}url", "{*}sitemap")
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _ROOT_CLOSED = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:urlset|sitemapindex)\s*>\s*$")
 # Bytes handed to the pull parser at once: events are read and elements dropped between
 # chunks, so the tree never holds more than about a chunk's worth of <url> elements.
@@ -197,7 +205,11 @@ PARSE_CHUNK_BYTES = 1 << 20
 
 
 def _stream(body: bytes, base_url: str, *, recover: bool) -> Sitemap:
-    parser = etree.XMLPullParser(events=("start", "end"), **safe_parser_options(recover))
+    # Events for <url> and <sitemap> elements only: the rest of the document is parsed
+    # by libxml2 without a Python call per element.
+    parser = etree.XMLPullParser(
+        events=("start", "end"), tag=_SITEMAP_TAGS, **safe_parser_options(recover)
+    )
     # Entries by the position of their start tag: recover mode ends an element left open
     # only after the ones nested in it, and the document's order must stay.
     found: dict[int, SitemapEntry] = {}
@@ -206,52 +218,53 @@ def _stream(body: bytes, base_url: str, *, recover: bool) -> Sitemap:
     root: _Element | None = None
     child_name = ""
 
+    def check_root(el: _Element) -> _Element:
+        nonlocal child_name
+        name = _local(el.tag) if isinstance(el.tag, str) else ""
+        if name in _FEED_ROOTS:
+            raise _FeedRoot
+        if name not in _SITEMAP_CHILD:
+            raise SitemapError(f"not a sitemap: <{name}> root at {base_url}")
+        child_name = _SITEMAP_CHILD[name]
+        return el
+
     def take(events: Iterator[tuple[str, _Element]]) -> None:
-        nonlocal root, child_name
+        nonlocal root
         for event, el in events:
             if root is None:
-                root = el
-                name = _local(el.tag) if isinstance(el.tag, str) else ""
-                if name in _FEED_ROOTS:
-                    raise _FeedRoot
-                if name not in _SITEMAP_CHILD:
-                    raise SitemapError(f"not a sitemap: <{name}> root at {base_url}")
-                child_name = _SITEMAP_CHILD[name]
-            elif not _is_sitemap_element(el, child_name):
+                root = check_root(el.getroottree().getroot())
+            if el is root or not _is_sitemap_element(el, child_name):
                 continue
-            elif event == "start":
+            if event == "start":
                 opened[el] = next(positions)
-            else:
-                position = opened.pop(el, None)
-                if position is None:
-                    position = next(positions)
-                entry = _entry(el, base_url, with_news=child_name == "url")
-                if entry is not None:
-                    found[position] = entry
-                if el.getparent() is root:
-                    # done with it: drop it and what came before, keeping memory flat
-                    el.clear()
-                    while el.getprevious() is not None:
-                        del root[0]
+                continue
+            position = opened.pop(el, None)
+            if position is None:
+                position = next(positions)
+            entry = _entry(el, base_url, with_news=child_name == "url")
+            if entry is not None:
+                found[position] = entry
+            if el.getparent() is root:
+                # done with it: drop it and what came before, keeping memory flat
+                el.clear()
+                while el.getprevious() is not None:
+                    del root[0]
 
     try:
         for offset in range(0, len(body), PARSE_CHUNK_BYTES):
             parser.feed(body[offset : offset + PARSE_CHUNK_BYTES])
             take(parser.read_events())
+        closed_root = parser.close()
     except etree.XMLSyntaxError as exc:
-        if recover:
-            raise SitemapError(f"not XML: {exc.msg} at {base_url}") from exc
-        raise _Malformed from exc
-    try:
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        # the pull parser reports most errors only here, a cut-off document's included
+        # the pull parser reports most errors only at close(), a cut-off document's too
         if recover:
             raise SitemapError(f"not XML: {exc.msg} at {base_url}") from exc
         raise _Malformed from exc
     take(parser.read_events())
     if root is None:
-        raise SitemapError(f"not XML: no element at {base_url}")
+        if closed_root is None:
+            raise SitemapError(f"not XML: no element at {base_url}")
+        root = check_root(closed_root)  # a sitemap without entries, or not a sitemap
     kind = _local(root.tag)
     entries: list[SitemapEntry] = []
     seen: set[str] = set()
@@ -262,13 +275,14 @@ def _stream(body: bytes, base_url: str, *, recover: bool) -> Sitemap:
     return Sitemap(kind=kind, entries=tuple(entries), recovered=recover)
 
 
-def _unclosed_last_loc(body: bytes) -> bool:
-    """Whether the document was cut off inside its last <loc>."""
+def _cut_off_in_last_entry(body: bytes, kind: str) -> bool:
+    """Whether the document was cut off inside its last <url> (or <sitemap>)."""
     tail = body[-65536:]
     if _ROOT_CLOSED.search(tail):
         return False
-    opened = [m.start() for m in _OPEN_LOC.finditer(tail)]
-    closed = [m.start() for m in _CLOSE_LOC.finditer(tail)]
+    child = _SITEMAP_CHILD.get(kind, "url").encode()
+    opened = [m.start() for m in re.finditer(rb"<" + _PREFIX + child + rb"[\s>]", tail)]
+    closed = [m.start() for m in re.finditer(rb"</" + _PREFIX + child + rb"\s*>", tail)]
     return bool(opened) and (not closed or closed[-1] < opened[-1])
 
 
@@ -279,7 +293,10 @@ def _feed_sitemap(body: bytes, base_url: str) -> Sitemap:
     except FeedError as exc:
         raise SitemapError(str(exc)) from exc
     entries = tuple(
-        SitemapEntry(loc=entry.url, lastmod=entry.published, news_title=entry.title)
+        # a feed's date is when the story was published, as a news sitemap's
+        SitemapEntry(
+            loc=entry.url, lastmod=None, news_title=entry.title, news_published=entry.published
+        )
         for entry in feed.entries
     )
     return Sitemap(kind=feed.kind, entries=entries, recovered=feed.recovered)
