@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import json
 import re
 from dataclasses import dataclass
 from html.entities import html5 as HTML5_ENTITIES
@@ -21,6 +22,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
+import lxml.html
 from lxml import etree
 
 # shared with the archive, which owns the rule: page metadata must pass it too
@@ -128,7 +130,7 @@ class Feed:
 
 
 def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> Feed:
-    """Parse an RSS 2.0, RSS 1.0 (RDF), Atom or CDF feed.
+    """Parse an RSS 2.0, RSS 1.0 (RDF), Atom, CDF or JSON Feed (1.0, 1.1).
 
     :param body: the raw (already decompressed) bytes of the response; the encoding is
         taken from the BOM, else the HTTP charset, else the XML declaration.
@@ -138,6 +140,8 @@ def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> F
     :raises FeedError: for an empty body, non-XML, XML that is not a feed, or malformed
         XML from which no entry could be recovered.
     """
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return _json_feed(body, base_url)
     root, recovered = load_xml(body, base_url, FeedError, http_charset(content_type))
     name = _local(root.tag)
     if name == "rss" or (name == "RDF" and _ns(root.tag) == RDF_NS):
@@ -584,6 +588,112 @@ def person_name(text: str | None) -> str | None:
         if named and named.group("name").strip(" \"'"):
             return named.group("name").strip(" \"'")
     return text or None
+
+
+# --- autodiscovery --------------------------------------------------------------------
+
+# Media types of <link rel="alternate"> that name a feed (RSS Board's autodiscovery, Atom,
+# JSON Feed), as trafilatura's and feedparser's discovery read them.
+FEED_LINK_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/json",
+    }
+)
+
+
+def discover_feeds(body: bytes, base_url: str) -> list[str]:
+    """The feeds an HTML page names in ``<link rel="alternate" type="...">``, absolute
+    http(s) URLs in page order, without the page itself.
+
+    :param body: the page's bytes (an HTML homepage or section page).
+    :param base_url: the page's URL, against which relative hrefs are resolved (and any
+        ``<base href>``).
+    """
+    try:
+        tree = lxml.html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return []
+    base = base_url
+    for element in tree.iter("base"):
+        base = http_url(element.get("href"), base_url) or base_url
+        break
+    feeds: list[str] = []
+    for link in tree.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        media = (link.get("type") or "").split(";")[0].strip().lower()
+        if "alternate" in rels and media in FEED_LINK_TYPES:
+            url = http_url(link.get("href"), base)
+            if url and url != base_url and url not in feeds:
+                feeds.append(url)
+    return feeds
+
+
+# --- JSON Feed ------------------------------------------------------------------------
+
+
+def _json_feed(body: bytes, base_url: str) -> Feed:
+    """A JSON Feed (https://jsonfeed.org, versions 1 and 1.1), as trafilatura reads too."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"not JSON: {exc} at {base_url}") from exc
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise FeedError(f"not a feed: JSON without a JSON Feed version at {base_url}")
+    items = data.get("items")
+    feed_authors = _json_authors(data)
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        url = http_url(_json_str(item, "url"), base_url) or http_url(
+            _json_str(item, "external_url"), base_url
+        )
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        summary = _json_str(item, "summary") or _json_str(item, "content_text")
+        if summary is None and _json_str(item, "content_html"):
+            summary = html_to_text(_json_str(item, "content_html") or "")
+        tags = item.get("tags")
+        entries.append(
+            FeedEntry(
+                url=url,
+                title=html_to_text(_json_str(item, "title") or "") or None,
+                published=normalise_date(_json_str(item, "date_published"))
+                or normalise_date(_json_str(item, "date_modified")),
+                author=", ".join(_json_authors(item) or feed_authors) or None,
+                tags=tuple(t.strip() for t in tags if isinstance(t, str) and t.strip())
+                if isinstance(tags, list)
+                else (),
+                summary=_truncate(" ".join(summary.split()) or None) if summary else None,
+            )
+        )
+    title = html_to_text(_json_str(data, "title") or "") or None
+    return Feed(kind="json", title=title, entries=tuple(entries), recovered=False)
+
+
+def _json_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _json_authors(data: dict[str, Any]) -> list[str]:
+    # 1.1: "authors", a list; 1.0: "author", one object
+    people = data.get("authors")
+    if not isinstance(people, list):
+        people = [data.get("author")]
+    names: list[str] = []
+    for person in people:
+        if isinstance(person, dict):
+            _add_unique(names, person_name(_json_str(person, "name")))
+    return names
 
 
 # --- CDF -----------------------------------------------------------------------------

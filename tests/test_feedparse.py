@@ -15,6 +15,7 @@ from crawler.feedparse import (
     Feed,
     FeedEntry,
     FeedError,
+    discover_feeds,
     html_to_text,
     http_url,
     parse_feed,
@@ -716,3 +717,75 @@ def test_http_charset_wins_and_latin1_reads_as_windows_1252() -> None:
 
     assert feed.entries[0].title == title
     assert feed.recovered is False
+
+
+@pytest.mark.parametrize("version", ["1", "1.1"])
+def test_json_feed(version: str) -> None:
+    authors = (
+        '"authors": [{"name": "Ada Brook <ada@glamwire.example.com>"}]'
+        if version == "1.1"
+        else '"author": {"name": "Ada Brook"}'
+    )
+    body = f"""\ufeff{{"version": "https://jsonfeed.org/version/{version}", "title": "Glamwire",
+      "items": [
+        {{"id": "1", "url": "/tv/star-joins-drama", "title": "Star joins &amp; drama",
+          "date_published": "2024-05-14T18:30:00+01:00", {authors},
+          "tags": ["tv", " ", 3], "content_html": "<p>She joins.</p><script>x()</script>"}},
+        {{"id": "2", "external_url": "https://elsewhere.example/story",
+          "date_modified": "2024-05-15T08:00:00Z", "summary": "Elsewhere"}},
+        {{"id": "3", "url": "mailto:x@glamwire.example.com"}},
+        "not an item"
+      ]}}""".encode()
+
+    feed = parse_feed(body, FEED_URL)
+
+    assert feed.kind == "json"
+    assert feed.title == "Glamwire"
+    assert feed.entries == (
+        FeedEntry(
+            url="https://glamwire.example.com/tv/star-joins-drama",
+            title="Star joins & drama",
+            published="2024-05-14T18:30:00+01:00",
+            author="Ada Brook",
+            tags=("tv",),
+            summary="She joins.",
+        ),
+        FeedEntry(
+            url="https://elsewhere.example/story",
+            title=None,
+            published="2024-05-15T08:00:00+00:00",
+            author=None,
+            tags=(),
+            summary="Elsewhere",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [', "not JSON"),
+        (b'{"name": "a package.json"}', "JSON without a JSON Feed version"),
+        (b"[1, 2]", "not XML"),
+    ],
+)
+def test_json_that_is_no_feed_is_refused(body: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse_feed(body, FEED_URL)
+
+
+def test_feeds_named_by_a_page_are_discovered() -> None:
+    page = b"""<!doctype html><html><head><base href="https://glamwire.example.com/news/">
+      <link rel="alternate" type="application/rss+xml" href="rss.xml">
+      <link rel="Alternate" type="application/atom+xml; charset=utf-8" href="/atom.xml">
+      <link rel="alternate" type="application/feed+json" href="rss.xml">
+      <link rel="alternate" type="text/html" hreflang="fr" href="/fr/">
+      <link rel="stylesheet" type="application/rss+xml" href="/not-alternate.xml">
+      <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+    </head><body><a rel="alternate" type="application/rss+xml" href="/a.xml">x</a></body></html>"""
+
+    assert discover_feeds(page, "https://glamwire.example.com/") == [
+        "https://glamwire.example.com/news/rss.xml",
+        "https://glamwire.example.com/atom.xml",
+    ]
+    assert discover_feeds(b"", "https://glamwire.example.com/") == []

@@ -94,3 +94,59 @@ def test_every_kind_of_sitemap_is_read_and_every_broken_one_named(tmp_path: Path
     # from-rss, from-text, big and the whole URLs of the cut-off sitemap: none partial
     assert fetched >= 4
     assert "reprint/errors/http_404" not in sitemaps  # no "/story/cut-" fragment requested
+
+
+def _homepage_site(pages: dict[str, tuple[int, str, bytes]]) -> Iterator[str]:
+    """Serve ``pages`` (path -> status, content type, body; "{base}" in a body becomes the
+    server's URL) and a small article at every /story/ path."""
+
+    def handle(request: http.server.BaseHTTPRequestHandler) -> None:
+        if request.path in pages:
+            status, content_type, body = pages[request.path]
+        elif request.path.startswith("/story/"):
+            status, content_type, body = 200, "text/html", _article(request.path)
+        else:
+            status, content_type, body = 404, "text/html", b"<h1>Not found</h1>"
+        body = body.replace(b"{base}", base[0].encode())
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    base: list[str] = []
+    with http_server(handle) as url:
+        base.append(url)
+        yield url
+
+
+def test_feed_and_sitemap_found_from_a_homepage(tmp_path: Path) -> None:
+    homepage = (
+        b'<html><head><link rel="alternate" type="application/feed+json" href="/feed.json">'
+        b'<link rel="alternate" type="text/html" href="/fr/"></head><body>Home</body></html>'
+    )
+    json_feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "Home",'
+        b' "items": [{"id": "1", "url": "{base}/story/from-json", "title": "From JSON"}]}'
+    )
+    index = b"<sitemapindex><sitemap><loc>{base}/pages.xml</loc></sitemap></sitemapindex>"
+    pages = {
+        "/": (200, "text/html", homepage),
+        "/feed.json": (200, "application/feed+json", json_feed),
+        # no robots.txt: the sitemap spider looks at the usual places
+        "/sitemap_index.xml": (200, "application/xml", index),
+        "/pages.xml": (
+            200,
+            "application/xml",
+            b"<urlset><url><loc>{base}/story/from-sitemap</loc></url></urlset>",
+        ),
+    }
+    with contextmanager(_homepage_site)(pages) as base:
+        stats, db = run_crawl(tmp_path / "h.db", "--feed", f"{base}/", "--sitemap", f"{base}/")
+    feeds, sitemaps = stats["feeds"], stats["sitemaps"]
+    assert feeds["reprint/feeds/discovered"] == 1
+    assert feeds["reprint/feeds/json"] == 1
+    assert sitemaps["reprint/sitemaps/guess_missed"] == 2  # /sitemap.xml, /news-sitemap.xml
+    assert sitemaps["reprint/sitemaps/sitemapindex"] == 1
+    urls = {row["url"] for row in db.query("SELECT url FROM pages")}
+    assert {f"{base}/story/from-json", f"{base}/story/from-sitemap"} <= urls

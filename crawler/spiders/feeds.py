@@ -1,4 +1,5 @@
-"""The ``feeds`` spider: RSS and Atom feeds, then the articles they list."""
+"""The ``feeds`` spider: RSS, Atom and JSON feeds, then the articles they list; a homepage
+given as a feed is read for the feeds it names (``<link rel="alternate">``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
-from crawler.feedparse import FeedError, parse_feed
-from crawler.spiders.base import NOT_MODIFIED, SourceSpider
+from crawler.feedparse import FeedError, discover_feeds, parse_feed
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
+
+# Request.meta key of a feed found by autodiscovery on the source's page
+DISCOVERED_META = "reprint_discovered_feed"
 
 
 class FeedsSpider(SourceSpider):
@@ -33,9 +37,10 @@ class FeedsSpider(SourceSpider):
             )
 
     def parse_feed(self, response: Response, source: str) -> Iterator[Request]:
-        """Parse a feed and request its articles."""
-        self.report_source(response)
+        """Parse a feed and request its articles; on an HTML page given as the source
+        (a homepage), follow the feeds it names instead (autodiscovery)."""
         if response.status == NOT_MODIFIED:
+            self.report_source(response)
             return  # nothing new since the last crawl
         stats = self.crawler.stats
         try:
@@ -46,15 +51,23 @@ class FeedsSpider(SourceSpider):
                 content_type.decode("latin-1") if content_type else None,
             )
         except FeedError as exc:
+            discovered = [] if DISCOVERED_META in response.meta else self._discover(response)
+            if discovered:
+                self.report_source(response)
+                yield from discovered
+                return
             stats.inc_value("reprint/feeds/invalid")
             logger.warning("invalid feed %s: %s", response.url, exc)
+            self.report_source(response, problem=str(exc).removesuffix(f" at {response.url}"))
             return
+        self.report_source(response)
         stats.inc_value("reprint/feeds/parsed")
         if feed.recovered:
             stats.inc_value("reprint/feeds/recovered")
             logger.warning(
                 "malformed feed %s: recovered %d entries", response.url, len(feed.entries)
             )
+        stats.inc_value(f"reprint/feeds/{feed.kind}")
         stats.inc_value("reprint/feeds/entries", len(feed.entries))
         for entry in feed.entries:
             hints = {
@@ -64,3 +77,24 @@ class FeedsSpider(SourceSpider):
                 "tags": list(entry.tags),
             }
             yield self.article_request(entry.url, source, hints)
+
+    def _discover(self, response: Response) -> list[Request]:
+        """Requests for the feeds an HTML source page names (none for other bodies)."""
+        source = response.meta.get(SOURCE_META)
+        if source is None or response.body.lstrip()[:1] != b"<":
+            return []
+        urls = discover_feeds(response.body, response.url)
+        self.crawler.stats.inc_value("reprint/feeds/discovered", len(urls))
+        if urls:
+            logger.info("%s is a page naming feeds: %s", response.url, ", ".join(urls))
+        return [
+            self.source_request(
+                source,
+                url,
+                callback=self.parse_feed,
+                cb_kwargs={"source": response.cb_kwargs["source"]},
+                # a discovered "feed" that is a page again is not followed further
+                meta={DISCOVERED_META: True},
+            )
+            for url in urls
+        ]

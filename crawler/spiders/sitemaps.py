@@ -1,4 +1,5 @@
-"""The ``sitemaps`` spider: sitemap indexes, urlsets and Google News sitemaps.
+"""The ``sitemaps`` spider: sitemap indexes, urlsets and Google News sitemaps (and feeds
+or URL lists used as sitemaps); given a homepage, it finds the site's sitemaps.
 
 Scrapy's SitemapSpider drops the ``news:`` children of a ``<url>`` (publication date,
 title), which are the best date a news site gives, so sitemaps are parsed by
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 
@@ -20,7 +22,7 @@ from crawler.sitemapparse import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
-from crawler.spiders.base import NOT_MODIFIED, SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -29,6 +31,15 @@ if TYPE_CHECKING:
 
 
 logger = logging.getLogger(__name__)
+
+# Where sites put their sitemaps when robots.txt names none (trafilatura and
+# ultimate-sitemap-parser look there too); tried for a homepage given as the source.
+WELL_KNOWN_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
+# statuses of a place without a sitemap: answered by the callback, not the errback
+MISSING = [404, 410]
+# Request.meta keys: the robots.txt of a homepage source; a guessed sitemap URL
+HOMEPAGE_META = "reprint_homepage_robots"
+GUESSED_META = "reprint_guessed_sitemap"
 
 
 class SitemapsSpider(SourceSpider):
@@ -43,6 +54,8 @@ class SitemapsSpider(SourceSpider):
     def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._since_arg = since
+        # homepage source URL -> well-known places still to be tried for its sitemaps
+        self._guesses_left: dict[str, int] = {}
 
     async def start(self) -> AsyncIterator[Any]:
         since = self._since_arg or self.settings.get("REPRINT_SINCE")
@@ -50,12 +63,51 @@ class SitemapsSpider(SourceSpider):
         if since and self.since is None:
             raise ValueError(f"since: not a date: {since!r}")
         for source in self.sources():
+            if urlsplit(source.url).path in ("", "/"):
+                # a homepage: its robots.txt names its sitemaps, else the usual places
+                yield self.source_request(
+                    source,
+                    urljoin(source.url, "/robots.txt"),
+                    callback=self.parse_robots,
+                    cb_kwargs={"source": source.name, "depth": 0},
+                    meta={HOMEPAGE_META: True, "handle_httpstatus_list": MISSING},
+                )
+                continue
             callback = self.parse_robots if source.url.endswith("/robots.txt") else None
             yield self.source_request(
                 source,
                 callback=callback or self.parse_sitemap,
                 cb_kwargs={"source": source.name, "depth": 0},
                 meta={"download_maxsize": self.settings.getint("REPRINT_SITEMAP_MAXSIZE")},
+            )
+
+    def _guess(self, response: Response, source: str) -> Iterator[Request]:
+        """Requests for a homepage's sitemaps at the places sites put them."""
+        homepage = response.meta[SOURCE_META]
+        self._guesses_left[homepage.url] = len(WELL_KNOWN_SITEMAPS)
+        for path in WELL_KNOWN_SITEMAPS:
+            yield self.source_request(
+                homepage,
+                urljoin(homepage.url, path),
+                callback=self.parse_sitemap,
+                cb_kwargs={"source": source, "depth": 0},
+                meta={
+                    GUESSED_META: True,
+                    "handle_httpstatus_list": MISSING,
+                    "download_maxsize": self.settings.getint("REPRINT_SITEMAP_MAXSIZE"),
+                },
+            )
+
+    def _guess_missed(self, response: Response) -> None:
+        """Count a well-known place without a sitemap; report the homepage's problem when
+        the last one missed too."""
+        self.crawler.stats.inc_value("reprint/sitemaps/guess_missed")
+        homepage = response.meta[SOURCE_META]
+        self._guesses_left[homepage.url] -= 1
+        if not self._guesses_left[homepage.url]:
+            places = ", ".join(WELL_KNOWN_SITEMAPS)
+            self.report_source(
+                response, problem=f"no sitemap: robots.txt names none, none at {places}"
             )
 
     def _sitemap_request(self, url: str, source: str, depth: int) -> Request:
@@ -69,11 +121,15 @@ class SitemapsSpider(SourceSpider):
         )
 
     def parse_robots(self, response: Response, source: str, depth: int) -> Iterator[Request]:
-        """Follow the Sitemap: lines of a robots.txt."""
+        """Follow the Sitemap: lines of a robots.txt (for a homepage given as the source,
+        when it names none, look at the places sites put sitemaps)."""
         if response.status == NOT_MODIFIED:
             self.report_source(response)
             return  # nothing new since the last crawl
-        named_urls = sitemap_urls_from_robots(response.body)
+        named_urls = [] if response.status in MISSING else sitemap_urls_from_robots(response.body)
+        if not named_urls and HOMEPAGE_META in response.meta:
+            yield from self._guess(response, source)
+            return
         self.report_source(response, problem=None if named_urls else "robots.txt names no sitemap")
         for named in named_urls:
             # the same rule as a sitemap's <loc>s: a remote file must not name local ones
@@ -92,13 +148,20 @@ class SitemapsSpider(SourceSpider):
         if response.status == NOT_MODIFIED:
             self.report_source(response)
             return  # nothing new since the last crawl
+        guessed = GUESSED_META in response.meta
+        if guessed and response.status in MISSING:
+            self._guess_missed(response)
+            return
         max_bytes = self.settings.getint("REPRINT_SITEMAP_MAXSIZE")
         try:
             sitemap = parse_sitemap(response.body, response.url, max_bytes)
         except SitemapError as exc:
+            if guessed:  # a page where a sitemap might have been: nothing to report
+                self._guess_missed(response)
+                return
             stats.inc_value(f"reprint/sitemaps/{exc.stat}")
             logger.warning("unusable sitemap %s: %s", response.url, exc)
-            self.report_source(response, problem=f"sitemap: {exc}")
+            self.report_source(response, problem=str(exc).removesuffix(f" at {response.url}"))
             return
         self.report_source(response)
         stats.inc_value(f"reprint/sitemaps/{sitemap.kind}")
