@@ -166,7 +166,7 @@ def compare_feeds(root: Path, details: list[dict[str, Any]]) -> dict[str, FeedRe
     import feedparser  # the bench extra
 
     reports = {"all files": FeedReport(), "feedparser passes its test": FeedReport()}
-    files = sorted(root.glob("tests/**/*.xml"))
+    files = sorted(root.glob("tests/**/*.xml")) + sorted(root.glob("tests/json/*.json"))
     for path in files:
         body = path.read_bytes()
         rel = str(path.relative_to(root))
@@ -189,7 +189,7 @@ def compare_feeds(root: Path, details: list[dict[str, Any]]) -> dict[str, FeedRe
         for report in scope:
             report.files += 1
             report.reprint_errors += error is not None
-        group = rel.split("/")[1]
+        group = rel.split("/")[1] if path.suffix == ".xml" else "json"
         for fp_entry in fp.entries:
             link = http_url(fp_entry.get("link"), url)
             if link is None:

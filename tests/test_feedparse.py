@@ -789,3 +789,16 @@ def test_feeds_named_by_a_page_are_discovered() -> None:
         "https://glamwire.example.com/atom.xml",
     ]
     assert discover_feeds(b"", "https://glamwire.example.com/") == []
+
+
+def test_100k_deep_nesting_in_a_title_is_contained() -> None:
+    deep = b"<x>" * 100_000 + b"</x>" * 100_000
+    body = (
+        b'<rss version="2.0"><channel><item><link>https://glamwire.example.com/a</link>'
+        b"<title>" + deep + b"</title></item></channel></rss>"
+    )
+
+    feed = parse_feed(body, FEED_URL)
+
+    assert [e.url for e in feed.entries] == ["https://glamwire.example.com/a"]
+    assert feed.recovered

@@ -425,3 +425,18 @@ def test_robots_txt_sitemap_lines_in_both_spellings() -> None:
     )
 
     assert sitemap_urls_from_robots(robots) == ["https://showbiz.example.com/a.xml", "/b.xml"]
+
+
+def test_100k_deep_nesting_is_contained() -> None:
+    # libxml2's depth limit (huge_tree off) stops the parse; what came before is kept
+    deep = b"<x>" * 100_000 + b"</x>" * 100_000
+    body = (
+        b"<urlset><url><loc>https://showbiz.example.com/a</loc></url><url>"
+        + deep
+        + b"</url><url><loc>https://showbiz.example.com/b</loc></url></urlset>"
+    )
+
+    sitemap = parse_sitemap(body, SITEMAP_URL)
+
+    assert sitemap.entries[0].loc == "https://showbiz.example.com/a"
+    assert sitemap.recovered
