@@ -2,6 +2,7 @@
 
     python -m bench.feeds feedparser DIR   # DIR: a checkout of feedparser's repository
     python -m bench.feeds sitemaps DIR     # DIR: a checkout of ultimate-sitemap-parser's
+    python -m bench.feeds dates DIR        # DIR: feedparser's checkout, its date cases
     python -m bench.feeds memory [--mb 50] # peak memory of parse_sitemap on a big sitemap
 
 ``feedparser``: every ``*.xml`` under DIR/tests (feedparser's own test feeds: RSS 0.9x to
@@ -88,6 +89,8 @@ class Tally:
 class FeedReport:
     files: int = 0
     reprint_errors: int = 0
+    linkless: int = 0  # feedparser's entries without an http(s) link: nothing to fetch
+    reprint_only: int = 0  # reprint's entries whose URL is no feedparser entry's link
     links: Tally = field(default_factory=Tally)
     titles: Tally = field(default_factory=Tally)
     dates: Tally = field(default_factory=Tally)
@@ -190,9 +193,14 @@ def compare_feeds(root: Path, details: list[dict[str, Any]]) -> dict[str, FeedRe
             report.files += 1
             report.reprint_errors += error is not None
         group = rel.split("/")[1] if path.suffix == ".xml" else "json"
+        their_links = {http_url(e.get("link"), url) for e in fp.entries}
+        for report in scope:
+            report.reprint_only += len(set(ours) - their_links)
         for fp_entry in fp.entries:
             link = http_url(fp_entry.get("link"), url)
             if link is None:
+                for report in scope:
+                    report.linkless += 1
                 continue
             entry = ours.get(link)
             reason = None
@@ -244,6 +252,12 @@ def print_feed_reports(reports: dict[str, FeedReport]) -> None:
             f"| {scope} | {report.files} | {report.reprint_errors} | {report.links.compared} "
             f"| {report.links.cell()} | {report.titles.cell()} | {report.dates.cell()} "
             f"| {report.authors.cell()} |"
+        )
+    print()
+    for scope, report in reports.items():
+        print(
+            f"{scope}: feedparser's entries without an http(s) link {report.linkless}; "
+            f"reprint's entries at a URL no feedparser entry links to {report.reprint_only}"
         )
     print()
     print("| group (all files) | links agreeing |")
@@ -441,6 +455,38 @@ def compare_sitemaps(root: Path, details: list[dict[str, Any]]) -> dict[str, Tal
     return {"documents": documents_tally, "urls": urls_tally, "fields": fields_tally}
 
 
+# --- feedparser's date unit cases ---------------------------------------------------------
+
+
+def compare_date_cases(root: Path, details: list[dict[str, Any]]) -> Tally:
+    """archive.dates over the cases of feedparser's tests/test_date_parsers.py: a case
+    agrees when reprint reads the same UTC time (or, like feedparser, nothing)."""
+    import ast
+
+    tree = ast.parse((root / "tests" / "test_date_parsers.py").read_text(encoding="utf-8"))
+    tally = Tally()
+    for node in ast.walk(tree):
+        is_cases = (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "parametrize"
+            and "input_value" in ast.literal_eval(node.args[0])
+        )
+        if not is_cases:
+            continue
+        assert isinstance(node, ast.Call) and isinstance(node.args[1], ast.Tuple | ast.List)
+        for case in node.args[1].elts:
+            assert isinstance(case, ast.Tuple)
+            parser = ast.unparse(case.elts[0])
+            value, expected = ast.literal_eval(case.elts[1]), ast.literal_eval(case.elts[2])
+            parsed = as_utc(value) if value else None
+            got = tuple(parsed.utctimetuple()) if parsed else None
+            tally.add(got == expected)
+            if got != expected:
+                details.append({"parser": parser, "value": value, "feedparser": expected})
+    return tally
+
+
 # --- memory -----------------------------------------------------------------------------
 
 
@@ -483,7 +529,7 @@ def measure_memory(megabytes: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("feedparser", "sitemaps"):
+    for name in ("feedparser", "sitemaps", "dates"):
         command = sub.add_parser(name)
         command.add_argument("checkout", type=Path, help="the peer's repository checkout")
         command.add_argument("--details", type=Path, help="write disagreements (JSON lines)")
@@ -514,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
     details: list[dict[str, Any]] = []
     if args.command == "feedparser":
         print_feed_reports(compare_feeds(args.checkout, details))
+    elif args.command == "dates":
+        tally = compare_date_cases(args.checkout, details)
+        print(f"feedparser's date unit cases read alike by archive.dates: {tally.cell()}")
     else:
         tallies = compare_sitemaps(args.checkout, details)
         print(
