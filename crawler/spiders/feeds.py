@@ -58,7 +58,10 @@ class FeedsSpider(SourceSpider):
                 return
             stats.inc_value("reprint/feeds/invalid")
             logger.warning("invalid feed %s: %s", response.url, exc)
-            self.report_source(response, problem=str(exc).removesuffix(f" at {response.url}"))
+            problem = str(exc).removesuffix(f" at {response.url}")
+            if problem == "not a feed: <html> root":
+                problem = "not a feed: a page naming no feed"
+            self.report_source(response, problem=problem)
             return
         self.report_source(response)
         stats.inc_value("reprint/feeds/parsed")
