@@ -3,7 +3,7 @@
     python -m bench.feeds feedparser DIR   # DIR: a checkout of feedparser's repository
     python -m bench.feeds sitemaps DIR     # DIR: a checkout of ultimate-sitemap-parser's
     python -m bench.feeds dates DIR        # DIR: feedparser's checkout, its date cases
-    python -m bench.feeds memory [--mb 50] # peak memory of parse_sitemap on a big sitemap
+    python -m bench.feeds memory [--mb 50] [--kind sitemap|feed]  # peak memory, big document
 
 ``feedparser``: every ``*.xml`` under DIR/tests (feedparser's own test feeds: RSS 0.9x to
 2.0, RSS 1.0, Atom 0.3/1.0, CDF, well- and ill-formed, encodings, entities) and the JSON
@@ -507,23 +507,45 @@ def _sitemap_of(size_bytes: int) -> bytes:
     ).encode()
 
 
-def measure_memory(megabytes: int) -> dict[str, float]:
-    """In this process: RSS with the sitemap's bytes in memory, then peak RSS while
-    ``parse_sitemap`` reads them (MiB)."""
-    body = _sitemap_of(megabytes * 1024 * 1024)
+def _feed_of(size_bytes: int) -> bytes:
+    one = (
+        "<item><title>Story {n}</title><link>https://pub.example/news/story-{n:08d}</link>"
+        "<pubDate>Tue, 14 May 2024 18:30:00 GMT</pubDate><dc:creator>Ada Brook</dc:creator>"
+        "<description>&lt;p&gt;The story {n} in a few words.&lt;/p&gt;</description></item>\n"
+    )
+    count = size_bytes // len(one.format(n=0))
+    items = "".join(one.format(n=n) for n in range(count))
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Pub</title>\n'
+        f"{items}</channel></rss>\n"
+    ).encode()
+
+
+def measure_memory(megabytes: int, kind: str) -> dict[str, float]:
+    """In this process: RSS with the document's bytes in memory, then peak RSS while
+    ``parse_sitemap`` (or ``parse_feed``) reads them (MiB)."""
+    size = megabytes * 1024 * 1024
+    body = _feed_of(size) if kind == "feed" else _sitemap_of(size)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    sitemap = parse_sitemap(body, "https://pub.example/sitemap.xml", max_bytes=len(body))
+    if kind == "feed":
+        parsed: Any = parse_feed(body, "https://pub.example/rss.xml")
+    else:
+        parsed = parse_sitemap(body, "https://pub.example/sitemap.xml", max_bytes=len(body))
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "body_mib": len(body) / 1024 / 1024,
-        "urls": len(sitemap.entries),
+        "urls": len(parsed.entries),
         "rss_with_body_mib": before,
         "peak_rss_mib": peak,
         "parse_extra_mib": peak - before,
         "seconds": seconds,
     }
+
+
+MEMORY_CHILD = (sys.executable, "-m", "bench.feeds", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,21 +557,24 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--details", type=Path, help="write disagreements (JSON lines)")
     memory = sub.add_parser("memory")
     memory.add_argument("--mb", type=int, default=50)
+    memory.add_argument("--kind", choices=("sitemap", "feed"), default="sitemap")
     memory.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.command == "memory":
         if args.child:
-            print(json.dumps(measure_memory(args.mb)))
+            print(json.dumps(measure_memory(args.mb, args.kind)))
             return 0
         # a fresh process, so that peak RSS is this parse's alone
         out = subprocess.run(
-            [sys.executable, "-m", "bench.feeds", "memory", "--mb", str(args.mb), "--child"],
+            [*MEMORY_CHILD, "--mb", str(args.mb), "--kind", args.kind, "--child"],
             capture_output=True,
             text=True,
             check=True,
         ).stdout
         result = json.loads(out)
-        print("| sitemap | URLs | RSS with its bytes | peak RSS parsing | parse adds | seconds |")
+        print(
+            f"| {args.kind} | URLs | RSS with its bytes | peak RSS parsing | parse adds | seconds |"
+        )
         print("| --- | --- | --- | --- | --- | --- |")
         print(
             f"| {result['body_mib']:.0f} MiB | {result['urls']} "

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 
     from lxml.etree import _Element
 
+# Feeds this large are read entry by entry (see _stream_feed); smaller ones as one tree,
+# which is as fast and keeps recover mode's repairs one step away.
+STREAM_FEED_MIN_BYTES = 1 << 20
+STREAM_FEED_CHUNK_BYTES = 1 << 20
+
 # Summaries are for listings and search snippets; the article text itself comes from the
 # page. Feeds that stuff whole articles into content:encoded would otherwise make every
 # item carry tens of kilobytes.
@@ -142,6 +147,10 @@ def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> F
     """
     if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return _json_feed(body, base_url)
+    if len(body) >= STREAM_FEED_MIN_BYTES:
+        streamed = _stream_feed(body, base_url, http_charset(content_type))
+        if streamed is not None:
+            return streamed
     root, recovered = load_xml(body, base_url, FeedError, http_charset(content_type))
     name = _local(root.tag)
     if name == "rss" or (name == "RDF" and _ns(root.tag) == RDF_NS):
@@ -164,6 +173,80 @@ def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> F
     if recovered and not entries:
         raise FeedError(f"malformed feed with no usable entries at {base_url}")
     return Feed(kind=kind, title=title, entries=entries, recovered=recovered)
+
+
+def _stream_feed(body: bytes, base_url: str, encoding: str | None) -> Feed | None:
+    """A well-formed RSS or Atom feed read item by item, each dropped once read, so a
+    50 MB feed costs about its bytes in memory rather than ten times that in a tree.
+    None when the feed is malformed or of another kind: the whole-tree path (with its
+    repairs and recover mode) reads it then."""
+    if body.startswith((_UTF8_BOM, b"\xfe\xff", b"\xff\xfe")) or b"\x00" in body[:4]:
+        encoding = None  # a BOM (or UTF-16/32 bytes) is surer than any header
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=("{*}item", "{*}entry"),
+        encoding=encoding,
+        **safe_parser_options(False),
+    )
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    state: dict[str, Any] = {}
+
+    def take(events: Iterator[tuple[str, _Element]]) -> None:
+        for _event, el in events:
+            if not state:
+                state.update(_stream_state(el.getroottree().getroot()))
+            if state["kind"] is None or el.tag not in state["tags"]:
+                continue
+            base = _base_of(el, base_url)
+            if state["kind"] == "atom":
+                entry = _atom_entry(el, state["ns"], base, state["authors"])
+            else:
+                entry = _rss_entry(el, base)
+            if entry is not None and entry.url not in seen:
+                seen.add(entry.url)
+                entries.append(entry)
+            parent = el.getparent()
+            if parent is None or any(a.tag in state["tags"] for a in el.iterancestors()):
+                continue  # an entry inside an entry: its container still needs it
+            el.clear()
+            while el.getprevious() is not None:
+                del parent[0]
+
+    try:
+        for offset in range(0, len(body), STREAM_FEED_CHUNK_BYTES):
+            parser.feed(body[offset : offset + STREAM_FEED_CHUNK_BYTES])
+            take(parser.read_events())
+        parser.close()
+    except etree.XMLSyntaxError:
+        return None
+    take(parser.read_events())
+    if not state or state["kind"] is None:
+        return None  # no entries, or not RSS/Atom: the whole-tree path says what it is
+    return Feed(kind=state["kind"], title=state["title"], entries=tuple(entries), recovered=False)
+
+
+def _stream_state(root: _Element) -> dict[str, Any]:
+    """What reading entries needs from the part of the feed before its first entry."""
+    name, ns = _local(root.tag), _ns(root.tag)
+    if name == "rss" or (name == "RDF" and ns == RDF_NS):
+        channel = _child_named(root, "channel")
+        title = None
+        if channel is not None:
+            title = _plain(_first_child(channel, "title", _ns(channel.tag)), html=True)
+        tags = set(_ITEM_TAGS) | ({f"{{{ns}}}item"} if ns not in (None, RDF_NS) else set())
+        kind = "rss" if name == "rss" else "rdf"
+        return {"kind": kind, "title": title, "tags": tags}
+    if name == "feed" and ns in _ATOM_ROOT_NAMESPACES:
+        return {
+            "kind": "atom",
+            "title": _atom_text(_first_child(root, "title", ns)),
+            "tags": {_q(ns, "entry")},
+            "ns": ns,
+            # RFC 4287 4.2.1; feeds give their <author> before the entries
+            "authors": _atom_names(root, ns),
+        }
+    return {"kind": None}
 
 
 # --- XML loading (options and repairs shared with crawler.sitemapparse) ------------

@@ -133,9 +133,13 @@ REPRINT_WRITER_QUEUED_BATCHES = 2
 # Sitemaps: only URLs whose news date or lastmod is on/after this ISO date (None: all).
 REPRINT_SINCE: str | None = None
 # sitemaps.org allows a sitemap 50 MB uncompressed (Google too): a sitemap may be downloaded
-# and decompressed to this many bytes, past the 10 MB page cap. Parsed streaming, a 50 MB
-# sitemap peaks at BENCHMARKS.md's measured memory, not ten times its size in a tree.
+# and decompressed to this many bytes, past the 10 MB page cap. Parsed streaming, a 51 MiB
+# sitemap adds ~30 MiB while parsing, not the 331 MiB of a whole tree (BENCHMARKS.md).
 REPRINT_SITEMAP_MAXSIZE = 50 * 1024 * 1024
+# Feeds have no size limit of their own; archives' feeds of every story reach tens of MB.
+# A feed over 1 MiB is read entry by entry (crawler/feedparse.py): a 52 MiB feed adds
+# 13 MiB while parsing, not the 360 MiB of a whole tree (BENCHMARKS.md).
+REPRINT_FEED_MAXSIZE = 50 * 1024 * 1024
 # Sitemap indexes nest at most this deep (guards against index loops and traps).
 REPRINT_SITEMAP_MAX_DEPTH = 3
 # Site crawls: links followed this deep from a section page, at most this many pages a site.

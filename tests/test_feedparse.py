@@ -802,3 +802,25 @@ def test_100k_deep_nesting_in_a_title_is_contained() -> None:
 
     assert [e.url for e in feed.entries] == ["https://glamwire.example.com/a"]
     assert feed.recovered
+
+
+def _many_items_feed(items: int, broken: bool = False) -> bytes:
+    item = "<item><title>Story {n}</title><link>https://glamwire.example.com/s/{n}</link></item>"
+    body = "".join(item.format(n=n) for n in range(items))
+    if broken:  # a bare ampersand: only the repaired, whole-tree path reads it
+        body = body.replace("<title>Story 7</title>", "<title>Story 7 & more</title>")
+    return f'<rss version="2.0"><channel><title>Big</title>{body}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["streamed", "recovered"])
+def test_feed_over_a_mebibyte_is_read_whole(broken: bool) -> None:
+    body = _many_items_feed(14_000, broken)
+    assert len(body) > 1 << 20  # read entry by entry when well-formed
+
+    feed = parse_feed(body, FEED_URL)
+
+    assert len(feed.entries) == 14_000
+    assert feed.title == "Big"
+    assert feed.entries[7].title == ("Story 7 & more" if broken else "Story 7")
+    assert feed.entries[-1].url == "https://glamwire.example.com/s/13999"
+    assert feed.recovered is broken

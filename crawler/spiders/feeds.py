@@ -33,7 +33,10 @@ class FeedsSpider(SourceSpider):
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources():
             yield self.source_request(
-                source, callback=self.parse_feed, cb_kwargs={"source": source.name}
+                source,
+                callback=self.parse_feed,
+                cb_kwargs={"source": source.name},
+                meta={"download_maxsize": self.settings.getint("REPRINT_FEED_MAXSIZE")},
             )
 
     def parse_feed(self, response: Response, source: str) -> Iterator[Request]:
@@ -97,7 +100,10 @@ class FeedsSpider(SourceSpider):
                 callback=self.parse_feed,
                 cb_kwargs={"source": response.cb_kwargs["source"]},
                 # a discovered "feed" that is a page again is not followed further
-                meta={DISCOVERED_META: True},
+                meta={
+                    DISCOVERED_META: True,
+                    "download_maxsize": self.settings.getint("REPRINT_FEED_MAXSIZE"),
+                },
             )
             for url in urls
         ]
