@@ -150,3 +150,9 @@ def test_feed_and_sitemap_found_from_a_homepage(tmp_path: Path) -> None:
     assert sitemaps["reprint/sitemaps/sitemapindex"] == 1
     urls = {row["url"] for row in db.query("SELECT url FROM pages")}
     assert {f"{base}/story/from-json", f"{base}/story/from-sitemap"} <= urls
+    # the documents read, not the homepage (nor its robots.txt): validators kept for the
+    # homepage would turn the next crawl's request into a 304 and hide the feeds it names
+    sources = {row["url"] for row in db.query("SELECT url FROM sources")}
+    assert {f"{base}/feed.json", f"{base}/sitemap_index.xml"} <= sources
+    assert f"{base}/" not in sources
+    assert f"{base}/robots.txt" not in sources

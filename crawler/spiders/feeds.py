@@ -56,7 +56,9 @@ class FeedsSpider(SourceSpider):
         except FeedError as exc:
             discovered = [] if DISCOVERED_META in response.meta else self._discover(response)
             if discovered:
-                self.report_source(response)
+                # Not reported: its validators would make the next crawl's request for
+                # the page a 304, and the feeds it names would never be asked for again.
+                # The feeds themselves are reported, by their URLs.
                 yield from discovered
                 return
             stats.inc_value("reprint/feeds/invalid")

@@ -127,10 +127,15 @@ class SitemapsSpider(SourceSpider):
             self.report_source(response)
             return  # nothing new since the last crawl
         named_urls = [] if response.status in MISSING else sitemap_urls_from_robots(response.body)
-        if not named_urls and HOMEPAGE_META in response.meta:
-            yield from self._guess(response, source)
-            return
-        self.report_source(response, problem=None if named_urls else "robots.txt names no sitemap")
+        if HOMEPAGE_META in response.meta:
+            # A homepage's robots.txt is not reported (as feeds' pages are not, see
+            # FeedsSpider.parse_feed): a 304 for it next time would hide its sitemaps.
+            if not named_urls:
+                yield from self._guess(response, source)
+                return
+        else:
+            problem = None if named_urls else "robots.txt names no sitemap"
+            self.report_source(response, problem=problem)
         for named in named_urls:
             # the same rule as a sitemap's <loc>s: a remote file must not name local ones
             url = http_url(named, response.url)
