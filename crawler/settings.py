@@ -161,6 +161,11 @@ REPRINT_SITEMAP_MAXSIZE = 50 * 1024 * 1024
 # A feed over 1 MiB is read entry by entry (crawler/feedparse.py): a 52 MiB feed adds
 # 13 MiB while parsing, not the 360 MiB of a whole tree (BENCHMARKS.md).
 REPRINT_FEED_MAXSIZE = 50 * 1024 * 1024
+# Feeds followed from a homepage given as a feed (autodiscovery), at most: sites name their
+# main feed, perhaps a comments feed and a few section feeds, in page order, the main one
+# first. Source documents are outside REPRINT_SOURCE_MAX_REQUESTS, so a page naming
+# thousands must not turn into thousands of fetches.
+REPRINT_FEED_DISCOVERY_MAX = 5
 # Sitemap indexes nest at most this deep (guards against index loops and traps).
 REPRINT_SITEMAP_MAX_DEPTH = 3
 # Site crawls: links followed this deep from a section page, at most this many pages a site.

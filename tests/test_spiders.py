@@ -238,3 +238,18 @@ def test_unusable_sources_report_their_problem() -> None:
     response = _source_response("https://pub.example/", page, "feed", HtmlResponse)
     assert list(feeds.parse_feed(response, source="s")) == []
     assert [f.problem for f in feed_fetches] == ["not a feed: a page naming no feed"]
+
+
+def test_feed_discovery_follows_at_most_its_cap() -> None:
+    spider = make_spider(FeedsSpider, sources=[])
+    links = "".join(
+        f'<link rel="alternate" type="application/rss+xml" href="/feed/{n}.xml">' for n in range(40)
+    )
+    page = f"<html><head>{links}</head><body>Home</body></html>".encode()
+    response = _source_response("https://pub.example/", page, "feed", HtmlResponse)
+
+    requests = list(spider.parse_feed(response, source="s"))
+
+    cap = spider.settings.getint("REPRINT_FEED_DISCOVERY_MAX")
+    assert [r.url for r in requests] == [f"https://pub.example/feed/{n}.xml" for n in range(cap)]
+    assert spider.crawler.stats.get_value("reprint/feeds/discovered_over_cap") == 40 - cap

@@ -54,7 +54,9 @@ class FeedsSpider(SourceSpider):
                 content_type.decode("latin-1") if content_type else None,
             )
         except FeedError as exc:
-            discovered = [] if DISCOVERED_META in response.meta else self._discover(response)
+            discovered = (
+                [] if DISCOVERED_META in response.meta else self._discover(response, source)
+            )
             if discovered:
                 # Not reported: its validators would make the next crawl's request for
                 # the page a 304, and the feeds it names would never be asked for again.
@@ -86,12 +88,16 @@ class FeedsSpider(SourceSpider):
             }
             yield self.article_request(entry.url, source, hints)
 
-    def _discover(self, response: Response) -> list[Request]:
+    def _discover(self, response: Response, source_name: str) -> list[Request]:
         """Requests for the feeds an HTML source page names (none for other bodies)."""
         source = response.meta.get(SOURCE_META)
         if source is None or response.body.lstrip()[:1] != b"<":
             return []
         urls = discover_feeds(response.body, response.url)
+        most = self.settings.getint("REPRINT_FEED_DISCOVERY_MAX")
+        if len(urls) > most:
+            self.crawler.stats.inc_value("reprint/feeds/discovered_over_cap", len(urls) - most)
+            urls = urls[:most]
         self.crawler.stats.inc_value("reprint/feeds/discovered", len(urls))
         if urls:
             logger.info("%s is a page naming feeds: %s", response.url, ", ".join(urls))
@@ -100,7 +106,7 @@ class FeedsSpider(SourceSpider):
                 source,
                 url,
                 callback=self.parse_feed,
-                cb_kwargs={"source": response.cb_kwargs["source"]},
+                cb_kwargs={"source": source_name},
                 # a discovered "feed" that is a page again is not followed further
                 meta={
                     DISCOVERED_META: True,
