@@ -90,9 +90,16 @@ class SourceSpider(Spider):
             url or source.url, errback=self.on_error, meta=meta, dont_filter=True, **kwargs
         )
 
-    def report_source(self, response: Response, problem: str | None = None) -> None:
+    def report_source(
+        self, response: Response, problem: str | None = None, *, lists_pages: bool = True
+    ) -> None:
         """Record that a source document was fetched (call at the top of its callback);
-        ``problem`` says why it gave nothing, when it did not (e.g. "not a feed")."""
+        ``problem`` says why it gave nothing, when it did not (e.g. "not a feed").
+
+        :param lists_pages: False for a document that lists other documents (a robots.txt,
+            a sitemap index): its validators are not kept, since the next crawl must read
+            it again whether or not it changed: its sitemaps change without it.
+        """
         source = response.meta.get(SOURCE_META)
         if source is None:
             return
@@ -103,8 +110,8 @@ class SourceSpider(Spider):
                 kind=source.kind,
                 name=source.name,
                 status=response.status,
-                etag=_header(response, "ETag"),
-                last_modified=_header(response, "Last-Modified"),
+                etag=_header(response, "ETag") if lists_pages else None,
+                last_modified=_header(response, "Last-Modified") if lists_pages else None,
                 problem=problem,
             ),
         )

@@ -135,7 +135,8 @@ class SitemapsSpider(SourceSpider):
                 return
         else:
             problem = None if named_urls else "robots.txt names no sitemap"
-            self.report_source(response, problem=problem)
+            # unconditional next time: the sitemaps it names change while it does not
+            self.report_source(response, problem=problem, lists_pages=False)
         for named in named_urls:
             # the same rule as a sitemap's <loc>s: a remote file must not name local ones
             url = http_url(named, response.url)
@@ -168,7 +169,8 @@ class SitemapsSpider(SourceSpider):
             logger.warning("unusable sitemap %s: %s", response.url, exc)
             self.report_source(response, problem=str(exc).removesuffix(f" at {response.url}"))
             return
-        self.report_source(response)
+        # an index is read again on every crawl: its child sitemaps change while it does not
+        self.report_source(response, lists_pages=sitemap.kind != "sitemapindex")
         stats.inc_value(f"reprint/sitemaps/{sitemap.kind}")
         if sitemap.recovered:
             stats.inc_value("reprint/sitemaps/recovered")
