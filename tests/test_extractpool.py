@@ -57,6 +57,21 @@ def test_a_page_past_its_deadline_is_given_up_and_the_others_come_through() -> N
     assert [r.title for r in good] == ["Renewed 1", "Renewed 2", "Renewed 3"], good
 
 
+def test_a_page_that_waited_behind_a_slow_one_is_not_timed_out_with_it() -> None:
+    # one worker, two pages handed to it: the second waits while the first runs past its
+    # deadline, so its own deadline ends just after; it once was given up as timed out
+    # (and the second kill of the already killed pool raised AttributeError)
+    async def scenario(pool: ExtractionPool) -> list[Any]:
+        slow = asyncio.ensure_future(pool.run(partial(extract_article, SLOW_PAGE, URL), timeout=1))
+        await asyncio.sleep(0.01)  # handed over after the slow page
+        good = asyncio.ensure_future(pool.run(_good_page(1), timeout=1))
+        return await asyncio.gather(slow, good, return_exceptions=True)
+
+    slow, good = _run(1, scenario)
+    assert isinstance(slow, ExtractionTimedOut), slow
+    assert isinstance(good, Extracted) and good.title == "Renewed 1", good
+
+
 def test_a_killed_worker_costs_no_page_in_flight() -> None:
     async def scenario(pool: ExtractionPool) -> list[Any]:
         pages = [asyncio.ensure_future(pool.run(_good_page(n), timeout=None)) for n in range(1, 4)]
