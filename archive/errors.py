@@ -30,6 +30,16 @@ class ArchiveWriteFailed(ArchiveError):
     what was being written is not stored."""
 
 
+class ArchiveReadOnly(ArchiveWriteFailed):
+    """The archive is on storage that takes no writes (a read-only mount, a folder without
+    write permission): it can be read, searched and served, not crawled into."""
+
+
+class DedupIndexError(ArchiveError, RuntimeError):
+    """The dedup index cannot be used as it is (parameters out of range, or built with
+    other MinHash code): ``reprint dedupe --rebuild`` makes it anew."""
+
+
 class BadQuery(ArchiveError):
     """A search query that SQLite FTS5 cannot parse."""
 

@@ -185,7 +185,7 @@ FULL_CASCADE_MARGIN = 1.2
 ARTICLE_BODY_MARGIN = 1.3
 ARTICLE_BODY_MIN_AGREEMENT = 0.5
 
-# --- Near-duplicate clustering (archive/dedup.py). Measured with bench/dedup.py on the
+# --- Near-duplicate clustering (archive/dedup/). Measured with bench/dedup.py on the
 # generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers
 # behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
 # was built with (table dedup_meta); after changing these, `reprint dedupe --rebuild`.

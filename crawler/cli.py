@@ -582,7 +582,8 @@ def write(redis_url: str, db_path: str, until_empty: bool) -> None:
         server.close()
     out.print(
         f"stored {summary.pages} pages: {summary.new_articles} new articles, "
-        f"{summary.copies} copies, {summary.unreadable} unreadable (kept in Redis)"
+        f"{summary.copies} copies, {summary.unreadable} unreadable and "
+        f"{summary.unstorable} unstorable (kept in Redis)"
     )
 
 
@@ -674,7 +675,7 @@ def dedupe(db_path: str, rebuild: bool, as_json: bool) -> None:
     dedup parameters changed, or to check the archive)."""
     from dataclasses import asdict
 
-    from archive.recluster import rebuild_clusters
+    from archive.dedup import rebuild_clusters
 
     with _maintenance(db_path, quiet=as_json) as (db, progress):  # no crawl clusters meanwhile
         summary = rebuild_clusters(db, lambda done, total: progress("reclustering", done, total))

@@ -13,6 +13,7 @@ import pytest
 
 from archive.clean import clean_text
 from archive.db import open_archive, write_transaction
+from archive.dedup import choose_representative
 from archive.errors import (
     ArchiveError,
     ArchiveNotFound,
@@ -28,7 +29,7 @@ from archive.extract import extract_article
 from archive.read import get_article
 from archive.search import search
 from archive.settings import MAX_HTML_ELEMENTS
-from archive.store import FetchedPage, choose_representative, load_raw, save_page
+from archive.store import FetchedPage, load_raw, save_page
 from archive.urls import normalize_url
 
 if TYPE_CHECKING:

@@ -53,6 +53,10 @@ def traps(tmp_path: Path) -> Iterator[FixtureWeb]:
     # under DOWNLOAD_MAXSIZE but over the element cap: refused before trafilatura
     flat = "".join(f"<p>{i}</p>" for i in range(MAX_HTML_ELEMENTS))
     (site / "flat.html").write_text(f"<html><body>{flat}</body></html>")
+    # just under the cap: extracted, in seconds (trafilatura's quadratic passes)
+    slow = "".join(f"<p>{i}</p>" for i in range(MAX_HTML_ELEMENTS * 9 // 10))
+    (site / "slow-extract.html").write_text(f"<html><body>{slow}</body></html>")
+    (site / "slow-extract-feed.xml").write_text(_feed(["/good/", "/slow-extract.html"]))
     bomb_sitemap = (
         '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY a "aaaaaaaaaa">'
         + "".join(
@@ -120,6 +124,8 @@ def test_traps_are_counted_and_the_good_page_is_kept(traps: FixtureWeb, tmp_path
     assert feeds["reprint/errors/timeout"] == 1  # the slow server
     assert feeds["reprint/not_html"] >= 1  # binary labelled text/html
     assert feeds["reprint/skipped/too_many_elements"] == 1
+    failures = db.execute("SELECT url, reason FROM page_failures").fetchall()
+    assert failures == [(traps.url("traps", "/flat.html"), "too_many_elements")]
     titles = {r["title"] for r in db.query("SELECT title FROM pages")}
     assert {"The good page", "Mixed encodings"} <= titles
     mixed = db.execute("SELECT text FROM pages WHERE title = 'Mixed encodings'").fetchone()[0]
@@ -128,6 +134,27 @@ def test_traps_are_counted_and_the_good_page_is_kept(traps: FixtureWeb, tmp_path
     assert not db.execute("SELECT 1 FROM pages WHERE url LIKE '%/oversized'").fetchone()
     # deeply nested HTML neither crashes the extractor nor the crawl
     assert feeds.get("reprint/errors/extractor_crashed", 0) == 0
+
+
+def test_a_page_past_the_extraction_deadline_is_recorded_and_costs_only_itself(
+    traps: FixtureWeb, tmp_path: Path
+) -> None:
+    stats, db = run_crawl(
+        tmp_path / "x.db",
+        "--feed",
+        traps.url("traps", "/slow-extract-feed.xml"),
+        "-s",
+        "REPRINT_EXTRACT_TIMEOUT=1",
+    )
+    assert stats["feeds"]["reprint/errors/extract_timeout"] == 1
+    assert [r["title"] for r in db.query("SELECT title FROM pages")] == ["The good page"]
+    failures = db.execute("SELECT url, reason, detail FROM page_failures").fetchall()
+    assert [(url, reason) for url, reason, _ in failures] == [
+        (traps.url("traps", "/slow-extract.html"), "extract_timeout")
+    ]
+    assert "still extracting after 1 s" in failures[0][2]
+    # a failed page is not archived: the next crawl asks for it again
+    assert not db.execute("SELECT 1 FROM pages WHERE url LIKE '%slow-extract%'").fetchone()
 
 
 def test_sitemap_entity_expansion_neither_expands_nor_fetches(

@@ -117,6 +117,12 @@ def test_plain_datasette_finds_fts_metadata_and_feed(tmp_path: Path) -> None:
                 feed = client.get("/-/reprint/feed.atom")
                 assert feed.status_code == 200
                 assert len(ET.fromstring(feed.content).findall(f"{ATOM}entry")) == 3
+                # the serving limits hold without reprint's own server, too
+                assert client.get("/-/reprint/feed.atom?limit=-1").status_code == 400
+                blob = "select length(randomblob(999999999)) + length(randomblob(999999999))"
+                assert client.get("/archive.json", params={"sql": blob}).status_code == 400
+                assert str(tmp_path) not in client.get("/-/databases.json").text
+                assert client.get("/archive/no_such_table").status_code == 404
         finally:
             proc.terminate()
             proc.wait(timeout=15)

@@ -27,6 +27,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Base400, NotFound, Response
 from markupsafe import Markup, escape
 
+from archive.db import connect_readonly
 from archive.settings import (
     READ_CACHE_KIB,
     SERVE_SQL_MAX_TEXT_BYTES,
@@ -51,7 +52,7 @@ def is_reprint_archive(path: str) -> bool:
     """Whether the SQLite file at ``path`` is a reprint archive (cached per path)."""
     if path not in _is_archive:
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn = connect_readonly(path)  # read-only media too
             try:
                 _is_archive[path] = conn.execute(_ARCHIVE_CHECK_SQL).fetchone() is not None
             finally:
@@ -169,8 +170,7 @@ def parse_feed_limit(raw: str | None, default: int, cap: int) -> int | None:
 
 async def feed_view(datasette: Datasette, request: Request) -> Response:
     """The Atom feed: ?db=NAME&site=HOST&q=QUERY&limit=N (newest stories first)."""
-    from archive.export import Selection
-    from archive.feed import feed
+    from archive.export import Selection, atom_feed
     from archive.settings import FEED_SERVED_ENTRIES, FEED_SERVED_MAX_ENTRIES
 
     name = _archive(datasette, request)
@@ -186,7 +186,7 @@ async def feed_view(datasette: Datasette, request: Request) -> Response:
 
     def write(conn: sqlite3.Connection) -> bytes:
         out = io.BytesIO()
-        feed(_open(conn), out, selection, name=name, self_url=self_url)
+        atom_feed(_open(conn), out, selection, name=name, self_url=self_url)
         return out.getvalue()
 
     from archive.errors import ArchiveError
