@@ -11,7 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archive.settings import SENTENCE_MIN_WORDS, UNPUNCTUATED_SENTENCE_WORDS
+from archive.settings import (
+    CANDIDATE_MIN_EXTRA_WORDS,
+    SENTENCE_MIN_WORDS,
+    UNPUNCTUATED_SENTENCE_WORDS,
+)
 
 _TOKEN = re.compile(r"\w+")
 # Chinese and Japanese are written without spaces: a run of their characters is one
@@ -72,6 +76,10 @@ def shape(text: str) -> Shape:
 
 def has_more_prose(candidate: Shape, current: Shape, margin: float) -> bool:
     """Whether ``candidate`` holds clearly more sentences than ``current``: more than
-    ``margin`` times its words in sentences. A site's navigation beside a short story has
-    more words than the story but fewer in sentences, so it never wins."""
-    return candidate.prose_words > current.prose_words * margin
+    ``margin`` times its words in sentences, and a sentence or two more at least. A
+    site's navigation beside a short story has more words than the story but fewer in
+    sentences, so it never wins; nor does a candidate that only adds the headline and
+    byline run into one line with a brief."""
+    return candidate.prose_words > max(
+        current.prose_words * margin, current.prose_words + CANDIDATE_MIN_EXTRA_WORDS
+    )

@@ -35,7 +35,6 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from archive.errors import ExtractionError
 from archive.extract import extract_article
 from archive.sitelearn import learned_lines
 from archive.store import FetchedPage, save_page
+from bench.scoring import score
 from crawler.demo import DEMO_WEB, demo_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,22 +59,6 @@ _WORD = re.compile(r"\w+")
 _PLACEHOLDER = re.compile(rb"\{\{site:([A-Za-z0-9_.-]+)\}\}")
 
 Extractor = Callable[[bytes, str], str]
-
-
-def tokens(text: str) -> Counter[str]:
-    """Bag of lowercase word tokens (NFKC, runs of word characters)."""
-    return Counter(_WORD.findall(unicodedata.normalize("NFKC", text).lower()))
-
-
-def score(predicted: str, truth: str) -> tuple[float, float, float]:
-    """Precision, recall, F1 of the predicted token bag against the true one (0 if empty)."""
-    pred, gold = tokens(predicted), tokens(truth)
-    if not pred or not gold:
-        return 0.0, 0.0, 0.0
-    common = sum((pred & gold).values())
-    precision, recall = common / sum(pred.values()), common / sum(gold.values())
-    f1 = 2 * precision * recall / (precision + recall) if common else 0.0
-    return precision, recall, f1
 
 
 def reprint_text(body: bytes, url: str) -> str:
