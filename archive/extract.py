@@ -46,7 +46,7 @@ from archive.settings import (
     MIN_ARTICLE_WORDS,
     PAGE_MIN_PROSE_SHARE,
 )
-from archive.text import text_hash, words
+from archive.text import words, words_hash
 from archive.urls import site_of
 
 if TYPE_CHECKING:
@@ -337,7 +337,7 @@ def extract_article(
         origin=cleaned.origin,
         word_count=len(tokens),
         read_time_minutes=read_time_minutes(len(tokens)),
-        text_hash=text_hash(text),
+        text_hash=words_hash(tokens),
         encoding=encoding,
         removed=cleaned.removed,
         sources=sources,

@@ -41,6 +41,10 @@ def word_count(text: str) -> int:
     return count
 
 
+def _token_count(text: str) -> int:
+    return len(_TOKEN.findall(text))
+
+
 @dataclass(frozen=True, slots=True)
 class Shape:
     """The shape of one text: how many of its words are in sentences."""
@@ -66,8 +70,10 @@ def is_sentence_line(line: str, words: int) -> bool:
 def shape(text: str) -> Shape:
     """Measure how much of ``text`` (newline-separated blocks) is prose."""
     total = prose = 0
+    # most text has no unspaced script: one token, one word (one search for the text)
+    count = word_count if _UNSPACED.search(text) else _token_count
     for line in text.splitlines():
-        words = word_count(line)
+        words = count(line)
         total += words
         if is_sentence_line(line, words):
             prose += words

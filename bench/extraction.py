@@ -1,6 +1,6 @@
 """Extraction benchmark: reprint's extract+clean against trafilatura and readability-lxml.
 
-    python bench/extraction.py ../shared/extraction-bench [--wceb DIR] [--repeat 3] [--write]
+    python -m bench.extraction DATASET [--wceb WCEB_CHECKOUT] [--repeat 3] [--write]
 
 1. Accuracy on each page set: per-page precision/recall/F1 of the bag of lowercase word
    tokens (NFKC, runs of word characters), averaged over pages; an empty output scores 0.
@@ -361,7 +361,11 @@ def markdown(report: dict[str, Any], command: str) -> str:
     lines = [
         SECTION,
         "",
-        f"Reproduce: `{command}` (needs `pip install -e '.[bench]'`).",
+        f"Reproduce: `{command}` (needs `pip install -e '.[bench]'`). extraction-bench: 115 "
+        "pages of the scrapinghub article-extraction-benchmark (`html/<id>.html.gz` and "
+        "`ground-truth.json`); web-content-extraction-benchmark: a checkout of "
+        "tiptopjaw/web-content-extraction-benchmark, whose 452 article and blog pages are "
+        "used (ground truth drafted by an LLM).",
         "",
         "Metric: per-page precision/recall/F1 of the bag of lowercase word tokens (NFKC, runs "
         "of word characters), averaged over pages; an empty output scores 0. reprint runs "
@@ -450,7 +454,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    command = f"python bench/extraction.py {args.dataset.as_posix()}"
+    # folder names only: where the data sits on the machine that ran it is not the
+    # repository's business
+    command = f"python -m bench.extraction {args.dataset.name}"
     if args.wceb:
         command += " --wceb web-content-extraction-benchmark"
     section = markdown(report, command)
