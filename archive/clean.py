@@ -58,6 +58,8 @@ _RELATED_HEADING = (
 LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     "embed_placeholder": re.compile(
         r"^(to view this content,? you('|’)ll need to update your privacy settings.*"
+        # its second half, where the page puts it in a paragraph of its own
+        r"|please click here to do so\W*"
         r"|this content is (imported|created and maintained) (from|by) .*"
         r"|you may be able to find (the same|more information about this and similar) content.*"
         r"|click here to (view|see) (this|the) (content|post|video|embed).*"
@@ -221,9 +223,8 @@ _CREDIT_LINE = re.compile(
     + r"([\s,|•·–-]+(at\s+)?\d{1,2}[:.]\d{2}.{0,20})?)$"
 )
 
-# Lines that are text of the kinds above get these names when found by position rather
-# than by pattern.
-RELATED_LINK = "related_link"
+# Lines that are text of the kinds above get these names when found by what they repeat
+# (the headline, a line the site prints in many stories) rather than by pattern.
 HEADLINE = "headline"
 SITE_LEARNED = "site_learned"
 
@@ -234,10 +235,6 @@ _ORIGIN = re.compile(
     r"|appeared first on (.+?)\.?$",
     _I,
 )
-
-# After a related-links heading, the lines that follow are link titles: short and
-# without the final punctuation of a sentence. The block ends at the first real sentence.
-RELATED_TITLE_MAX_WORDS = 16
 
 
 @dataclass(slots=True)
@@ -252,9 +249,15 @@ class Cleaned:
     line_keys: list[str] = field(default_factory=list)
 
 
+# Keys of lines over SITE_LINE_MAX_WORDS words start with this (not a hex digit), so
+# learning holds them to the stricter threshold of long lines (archive/sitelearn.py).
+LONG_LINE_KEY_PREFIX = "long-"
+
+
 def line_key(line: str) -> str:
     """Return the key of one line of text for per-site learning: a short hash of its
-    normalised words, so typography and spacing differences do not split a line.
+    normalised words, so typography and spacing differences do not split a line; the
+    key of a line over ``SITE_LINE_MAX_WORDS`` words says it is long.
 
     :param line: one line of extracted text
     """
@@ -262,13 +265,8 @@ def line_key(line: str) -> str:
 
 
 def _key(tokens: Collection[str]) -> str:
-    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:SITE_LINE_KEY_HEX]
-
-
-def _looks_like_link_title(line: str) -> bool:
-    return len(line.split()) <= RELATED_TITLE_MAX_WORDS and not line.rstrip().endswith(
-        (".", "!", "?", '"', "”", ":")
-    )
+    digest = hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:SITE_LINE_KEY_HEX]
+    return LONG_LINE_KEY_PREFIX + digest if len(tokens) > SITE_LINE_MAX_WORDS else digest
 
 
 def line_kind(line: str) -> str | None:
@@ -310,7 +308,6 @@ def clean_text(
     keys: list[str] = []
     removed: dict[str, int] = {}
     origin: str | None = None
-    in_related_block = False
     for raw_line in text.splitlines():
         line = raw_line.strip()
         if not line:
@@ -318,15 +315,14 @@ def clean_text(
         tokens = tuple(words(line))
         if not tokens:  # "-", "•": list bullets trafilatura leaves on their own line
             continue
+        # A line is removed for what it is, never for where it is: the lines after a
+        # "Read more" or "Recommended:" line are as often the story's own (a resource
+        # list, a table, a sub-heading) as links to other stories; those link lists
+        # are removed in the page, where their links show (prune_tree).
         kind = line_kind(line)
-        if kind is None and in_related_block and _looks_like_link_title(line.lstrip("-•· ")):
-            kind = RELATED_LINK
         if kind is None and not kept and tokens in title_words:
             kind = HEADLINE
-        in_related_block = kind in ("related_heading", RELATED_LINK) or (
-            in_related_block and kind is not None
-        )
-        if kind is None and len(tokens) <= SITE_LINE_MAX_WORDS:
+        if kind is None:
             key = _key(tokens)
             keys.append(key)
             if site_boilerplate and key in site_boilerplate:
@@ -352,9 +348,16 @@ _HEADING_XPATH = (
 )
 # Blocks that can be a lone recirculation link
 # (paragraphs only: a list item or a sub-heading that is a link is often the story's own,
-# a listicle's "1. The Lantern House" or a list of nominees)
-_LINK_BLOCK_XPATH = "//p"
+# a listicle's "1. The Lantern House", a list of nominees or of merged patches, also when
+# the item wraps its link in a <p>)
+_LINK_BLOCK_XPATH = "//p[not(parent::li)]"
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "»")
+# A line that starts with a day and month ("June 23 –", "23 June:", "6/23 -")
+_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATED_ENTRY = re.compile(
+    rf"^({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}"
+    r"|\d{1,2}[./]\d{1,2}([./]\d{2,4})?)\b"
+)
 # Embedded social posts (their text is in the page without JavaScript)
 _SOCIAL_EMBED_XPATH = (
     '//blockquote[contains(@class,"twitter-tweet") or contains(@class,"twitter-video")'
@@ -409,11 +412,15 @@ def _rest_is_links(block: HtmlElement, heading: str) -> bool:
 def _is_link_block(el: HtmlElement) -> bool:
     """A paragraph, heading or list item that is nothing but a link to another page and
     not a sentence: a recirculation headline ("LAUREN ALAINA SAYS 'DWTS' HAS HELPED HER"),
-    a "[Video]" teaser, a call to action. A bare URL stays: it is a cited source."""
+    a "[Video]" teaser, a call to action. A bare URL stays: it is a cited source; so does
+    a dated entry ("June 23 – Jiffy Lube Live, Bristow, VA" linking to its tickets): a
+    line of a tour or event list."""
     if next(el.iter("a"), None) is None:  # most paragraphs: no link at all
         return False
     text = _text(el)
     if not text or text.endswith(_SENTENCE_END) or text.startswith(("http", "www.")):
+        return False
+    if _DATED_ENTRY.match(text):
         return False
     links = [a for a in el.iter("a") if (a.get("href") or "#")[0] != "#"]
     if not links or any(a.get("href", "").startswith("javascript:") for a in links):

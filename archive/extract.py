@@ -8,27 +8,45 @@ processes and its results are reproducible from the stored raw HTML.
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import trafilatura
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
-from archive.clean import clean_text, prune_tree
+from archive.clean import Cleaned, clean_text, prune_tree
 from archive.errors import NoArticleText, NotHtml, TooManyElements
-from archive.metadata import fallback_metadata, iso_datetime, read_metadata, read_time_minutes
+from archive.metadata import (
+    PageMetadata,
+    fallback_metadata,
+    iso_datetime,
+    read_metadata,
+    read_time_minutes,
+    says_article_in_microdata,
+)
+from archive.prose import Shape, has_more_prose, shape
 from archive.sanitize import http_url, xml_safe, xml_safe_html, xml_safe_or_none
 from archive.settings import (
+    ARTICLE_BODY_MARGIN,
+    ARTICLE_BODY_MIN_AGREEMENT,
     BINARY_CONTROL_SHARE,
     BINARY_SNIFF_BYTES,
+    BRIEF_MIN_SHARE,
+    FAST_PASS_MIN_COVER,
+    FAST_PASS_MIN_PROSE_SHARE,
     FULL_CASCADE_BELOW_CHARS,
+    FULL_CASCADE_MARGIN,
     MAX_HTML_BYTES,
     MAX_HTML_ELEMENTS,
     MIN_ARTICLE_WORDS,
+    PAGE_MIN_PROSE_SHARE,
 )
-from archive.text import text_hash, words
+from archive.text import words, words_hash
 from archive.urls import site_of
 
 if TYPE_CHECKING:
@@ -129,20 +147,90 @@ def _extract_text(tree: HtmlElement, url: str | None, *, fast: bool) -> Document
     return doc if isinstance(doc, Document) else None
 
 
-def _needs_full_cascade(doc: Document | None) -> bool:
+def _needs_full_cascade(doc: Document | None, text: Shape, tree: HtmlElement) -> bool:
     """Whether trafilatura's fast pass may have missed the article.
 
     The full cascade compares the main extractor with readability and jusText, at a
-    third of the extraction time. Their text replaces the main extractor's when that is
-    empty or short, has no paragraphs or is mostly tables, or is less than half as long
-    as readability's. The fast pass runs first and the cascade only in the first cases;
-    the last one goes unchecked: on the dev benchmark, after our pruning, the cascade
-    changed no page at all.
+    third of the extraction time, so it runs only when the fast pass looks wrong: its
+    text is short, has no paragraphs or is mostly tables, is not prose (a menu), or is a
+    small part of the paragraph text of the page (it took one section of a long article).
     """
     if doc is None or doc.body is None or len(doc.text or "") < FULL_CASCADE_BELOW_CHARS:
         return True
     paragraphs = len(doc.body.findall(".//p"))
-    return paragraphs == 0 or len(doc.body.findall(".//table")) > paragraphs
+    if paragraphs == 0 or len(doc.body.findall(".//table")) > paragraphs:
+        return True
+    if text.prose_share < FAST_PASS_MIN_PROSE_SHARE:
+        return True
+    page_paragraphs = sum(len(p.text_content()) for p in tree.iter("p"))
+    return len(doc.text or "") < FAST_PASS_MIN_COVER * page_paragraphs
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """One text the page's article may be, cleaned, with its shape."""
+
+    cleaned: Cleaned
+    shape: Shape
+
+
+def _agreement(chosen: str, other: str) -> float:
+    """Share of the words of ``chosen`` that ``other`` has too (as bags of words)."""
+    mine, theirs = Counter(words(chosen)), Counter(words(other))
+    total = sum(mine.values())
+    return sum((mine & theirs).values()) / total if total else 0.0
+
+
+def _choose_text(
+    tree: HtmlElement, url: str | None, markup: PageMetadata, clean: Callable[[str], Cleaned]
+) -> _Candidate | None:
+    """Pick the page's article text among trafilatura's fast pass, its full cascade and
+    the JSON-LD articleBody, by what each text is (prose, and agreement with the others)
+    rather than by its length. The fast pass alone decides most pages; the others are
+    tried only when it looks wrong or the page states a longer body."""
+    fast = _extract_text(tree, url, fast=True)
+    chosen: _Candidate | None = None
+    if fast is not None and (fast.text or "").strip():
+        cleaned = clean(fast.text or "")
+        chosen = _Candidate(cleaned, shape(cleaned.text))
+    if _needs_full_cascade(fast, chosen.shape if chosen else Shape(0, 0), tree):
+        full = _extract_text(tree, url, fast=False)
+        if full is not None and (full.text or "").strip():
+            cleaned = clean(full.text or "")
+            other = _Candidate(cleaned, shape(cleaned.text))
+            # the full cascade wins with clearly more sentences: a menu it returns
+            # instead of a short story has more words but fewer sentences
+            if chosen is None or has_more_prose(other.shape, chosen.shape, FULL_CASCADE_MARGIN):
+                chosen = other
+    if markup.article_body:
+        cleaned = clean(markup.article_body)
+        body = _Candidate(cleaned, shape(cleaned.text))
+        # the page's own statement of its body, when it holds clearly more sentences
+        # than the extracted text and is the same story (a teaser or another article's
+        # body is not)
+        if chosen is None or (
+            has_more_prose(body.shape, chosen.shape, ARTICLE_BODY_MARGIN)
+            and _agreement(chosen.cleaned.text, cleaned.text) >= ARTICLE_BODY_MIN_AGREEMENT
+        ):
+            chosen = body
+    return chosen
+
+
+def _is_article(text: Shape, markup: PageMetadata, tree: HtmlElement, min_words: int) -> bool:
+    """Whether the chosen text is an article, by what the page says it is and by the
+    shape of the text rather than by its length alone.
+
+    ``min_words`` words or more are an article unless almost none of them are in
+    sentences on a page that does not say it is an article (a home page of headline
+    links). A shorter text is an article when the page says it is one and a share of
+    ``min_words`` is in sentences (a news brief; not a gallery's captions).
+    """
+    if text.words >= min_words:
+        if text.prose_share >= PAGE_MIN_PROSE_SHARE:
+            return True
+    elif text.prose_words < min_words * BRIEF_MIN_SHARE or text.prose_words == 0:
+        return False
+    return markup.says_article or says_article_in_microdata(tree)
 
 
 def extract_article(
@@ -161,7 +249,8 @@ def extract_article(
     :param content_type: the Content-Type header, for its charset
     :param hints: metadata from the feed or sitemap that listed the page (title,
         published, author, tags), used where the page itself says nothing
-    :param min_words: fewer clean words than this and the page is not an article
+    :param min_words: fewer clean words than this and the page is not an article, unless
+        it says it is one and its text is prose (a news brief)
     :param site_boilerplate: keys of the lines learned as boilerplate of the page's site
         (:func:`archive.sitelearn.learned_lines`); the caller reads them from the archive,
         so this stays a pure function that runs in worker processes
@@ -190,23 +279,24 @@ def extract_article(
             )
     markup = read_metadata(tree, url)
     pruned = prune_tree(tree)
-    doc = _extract_text(tree, url, fast=True)
-    if _needs_full_cascade(doc):
-        doc = _extract_text(tree, url, fast=False)
-    if doc is None or not (doc.text or "").strip():
-        raise NoArticleText(f"no article text found: {where}")
     hints = hints or {}
-    cleaned = clean_text(
-        doc.text or "",
-        titles=(markup.title, hints.get("title")),
-        site_boilerplate=site_boilerplate or frozenset(),
+    titles = (markup.title, hints.get("title"))
+    learned = site_boilerplate or frozenset()
+    chosen = _choose_text(
+        tree, url, markup, lambda raw: clean_text(raw, titles=titles, site_boilerplate=learned)
     )
+    if chosen is None:
+        raise NoArticleText(f"no article text found: {where}")
+    if not _is_article(chosen.shape, markup, tree, min_words):
+        found = f"{chosen.shape.words} words of text ({chosen.shape.prose_words} in sentences)"
+        if chosen.shape.words < min_words:
+            raise NoArticleText(f"{found}, fewer than {min_words}: {where}")
+        raise NoArticleText(f"{found}, on a page that does not say it is an article: {where}")
+    cleaned = chosen.cleaned
     for kind, count in pruned.items():
         cleaned.removed[kind] = cleaned.removed.get(kind, 0) + count
     text = xml_safe(cleaned.text)
     tokens = words(text)
-    if len(tokens) < min_words:
-        raise NoArticleText(f"{len(tokens)} words of text, fewer than {min_words}: {where}")
     # only for articles (hubs and galleries are refused above) and on the pruned tree,
     # where the bylines of related stories are gone
     fallback_metadata(tree, markup, url, html)
@@ -247,7 +337,7 @@ def extract_article(
         origin=cleaned.origin,
         word_count=len(tokens),
         read_time_minutes=read_time_minutes(len(tokens)),
-        text_hash=text_hash(text),
+        text_hash=words_hash(tokens),
         encoding=encoding,
         removed=cleaned.removed,
         sources=sources,
@@ -262,8 +352,11 @@ def sanitized(extracted: Extracted) -> Extracted:
     JSON-LD and feed hints reach the metadata without an HTML parser in between, so
     they may hold control characters and lone surrogates (``"\\ud800"`` in JSON), and
     any page may name a ``javascript:`` canonical or image. Strings lose the characters
-    XML cannot hold (a value left blank becomes None), URLs that are not http(s) become
-    None. The fields are checked one by one, so a field added later is covered too.
+    XML cannot hold (a value left blank becomes None) and are NFC-normalised (pages
+    write the same Bengali, Devanagari or accented Latin letter precomposed or as base
+    and combining marks; search and comparison need one form), URLs that are not
+    http(s) become None. The fields are checked one by one, so a field added later is
+    covered too.
 
     :param extracted: built from one page; changed in place
     :returns: ``extracted``
@@ -273,9 +366,9 @@ def sanitized(extracted: Extracted) -> Extracted:
         if spec.name in URL_FIELDS:
             value = http_url(value, None)
         elif spec.name == "text":
-            value = xml_safe(value)
+            value = _nfc(xml_safe(value))
         elif isinstance(value, str):
-            value = xml_safe_or_none(value)
+            value = _nfc(xml_safe_or_none(value))
         elif isinstance(value, list):
             value = [item for item in map(_sanitized_item, value) if item is not None]
         else:  # numbers, and dicts whose keys and values are ours
@@ -287,4 +380,16 @@ def sanitized(extracted: Extracted) -> Extracted:
 
 
 def _sanitized_item(item: Any) -> Any:
-    return xml_safe_or_none(item) if isinstance(item, str) else item
+    return _nfc(xml_safe_or_none(item)) if isinstance(item, str) else item
+
+
+@overload
+def _nfc(text: str) -> str: ...
+@overload
+def _nfc(text: None) -> None: ...
+@overload
+def _nfc(text: str | None) -> str | None: ...
+def _nfc(text: str | None) -> str | None:
+    if text is None or unicodedata.is_normalized("NFC", text):  # most text: no copy
+        return text
+    return unicodedata.normalize("NFC", text)

@@ -9,6 +9,7 @@ left empty with trafilatura's guesses. Each field records where its value came f
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import math
@@ -100,6 +101,11 @@ class PageMetadata:
     section: str | None = None
     description: str | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    # what extraction weighs its candidates and its "not an article" gate against: the
+    # page says it is an article (JSON-LD article type, og:type article), and the body
+    # its JSON-LD states (JSON-LD articleBody, as plain text)
+    says_article: bool = False
+    article_body: str | None = None
 
 
 def iso_datetime(value: Any) -> str | None:
@@ -357,7 +363,35 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         ("opengraph", _first(og, SECTION_META)),
         ("meta", _first(meta, SECTION_META)),
     )
+    md.says_article = bool(article) or "article" in (og.get("og:type") or "").lower()
+    md.article_body = _plain_text(article.get("articleBody"))
     return md
+
+
+# JSON-LD articleBody is text, but some sites put the body's HTML (or its entities) in it
+_BLOCK_TAG = re.compile(r"<(?:/?(?:p|div|li|h[1-6]|blockquote|tr)\b[^>]*|br\s*/?)>", re.I)
+_ANY_TAG = re.compile(r"<[^>]{0,2000}>")
+
+
+def _plain_text(value: Any) -> str | None:
+    """A JSON-LD text value as plain text, one line per block (None if not text)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if "<" in value:
+        value = _ANY_TAG.sub(" ", _BLOCK_TAG.sub("\n", value))
+    lines = (" ".join(line.split()) for line in html.unescape(value).splitlines())
+    return "\n".join(line for line in lines if line) or None
+
+
+def says_article_in_microdata(tree: HtmlElement) -> bool:
+    """Whether the page marks an article with microdata (itemtype schema.org/...Article,
+    BlogPosting, ...): a search of the whole tree, for the pages whose JSON-LD and
+    OpenGraph say nothing."""
+    return bool(
+        tree.xpath(
+            '//*[@itemtype][contains(@itemtype, "Article") or contains(@itemtype, "Posting")]'
+        )
+    )
 
 
 def _microdata_authors(tree: HtmlElement) -> list[str]:

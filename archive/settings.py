@@ -10,6 +10,22 @@ from __future__ import annotations
 # video pages and consent walls come out at 0-50 words, while the shortest real news
 # items of entertainment outlets run to about 100.
 MIN_ARTICLE_WORDS = 60
+# ... unless the page says it is an article (JSON-LD article type, og:type article,
+# article microdata) and at least this share of MIN_ARTICLE_WORDS (15 words) of its text
+# is in sentences: a news brief or a short post is an article; a gallery's captions and
+# a video page's labels are not sentences.
+BRIEF_MIN_SHARE = 0.25
+# A page that does not say it is an article needs this share of its words in sentences:
+# a home page or section front of headline links has next to none, while the article
+# pages of both benchmark sets that carry no article markup have 39% or more.
+PAGE_MIN_PROSE_SHARE = 0.2
+
+# What a sentence is (archive/prose.py): a line of at least SENTENCE_MIN_WORDS words
+# that ends like a sentence, or one of UNPUNCTUATED_SENTENCE_WORDS words or more. Menu
+# items, tags, captions and teaser headlines are shorter than 8 words or unpunctuated;
+# 20 words is past the longest headline of the benchmark pages.
+SENTENCE_MIN_WORDS = 8
+UNPUNCTUATED_SENTENCE_WORDS = 20
 
 # Bodies are decoded and parsed in full; above this size a page is not a news article
 # (the biggest article pages of the benchmark are ~1.5 MB) and parsing it would stall a
@@ -124,9 +140,15 @@ READING_WORDS_PER_MINUTE = 238
 # prompts, author bios of staff writers) is in far more of its pages than that.
 SITE_LINE_MIN_ARTICLES = 3
 SITE_LINE_MIN_SHARE = 0.02
-# Longer lines are never learned: boilerplate is prompts, credits and short bios;
-# a 60+ word paragraph repeated across articles is quoted story text, kept.
+# Longer lines are learned only when they repeat across a large share of the site's
+# distinct stories: a 60+ word paragraph in a few stories is quoted story text (a
+# follow-up repeating the background paragraph of the first report), while a long
+# editorial disclaimer or staff bio printed under every story is the template (a
+# 107-word disclaimer on every page of one benchmark site was never learned under a
+# word cap alone).
 SITE_LINE_MAX_WORDS = 60
+SITE_LONG_LINE_MIN_ARTICLES = 10
+SITE_LONG_LINE_MIN_SHARE = 0.3
 # Lines are keyed by this many hex digits of the SHA-256 of their normalised words:
 # 64 bits make a collision between two lines of one site practically impossible
 # (birthday bound ~4e9 lines) at a quarter of the storage of the full digest.
@@ -146,6 +168,27 @@ REEXTRACT_BATCH_PAGES = 200
 # characters is four times trafilatura's own "too short" size (MIN_EXTRACTED_SIZE 250)
 # and about 170 words, under the shortest real news story.
 FULL_CASCADE_BELOW_CHARS = 1000
+# ... or when under 30% of its words are in sentences (a menu has next to none; the
+# benchmark articles that are mostly lists or tables have 11-50%, and on them the
+# cascade returns the same text: each run costs a third of an extraction), or when
+# it holds under a quarter of the characters of the page's <p> elements: on the WCEB
+# article pages the fast pass then took one section of a long article (F1 0.2-0.3 where
+# the full cascade gets 0.97), while on pages where it is right it holds 10-25% only on
+# a few pages with long comment threads, where the cascade agrees with it.
+FAST_PASS_MIN_PROSE_SHARE = 0.3
+FAST_PASS_MIN_COVER = 0.25
+# The full cascade's text replaces the fast pass's when it has this much more words in
+# sentences (the cascade returns a site's navigation on some short stories: more words,
+# fewer sentences).
+FULL_CASCADE_MARGIN = 1.2
+# ... and at least this many more (a sentence or two): on a news brief the cascade may
+# return the headline, byline and story run into one line, which counts as more prose.
+CANDIDATE_MIN_EXTRA_WORDS = 20
+# A page's JSON-LD articleBody replaces the extracted text when it has this much more
+# words in sentences and holds at least ARTICLE_BODY_MIN_AGREEMENT of the extracted
+# text's words (the same story: not a teaser, not another article's body).
+ARTICLE_BODY_MARGIN = 1.3
+ARTICLE_BODY_MIN_AGREEMENT = 0.5
 
 # --- Near-duplicate clustering (archive/dedup/). Measured with bench/dedup.py on the
 # generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers

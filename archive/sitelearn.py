@@ -5,7 +5,7 @@ story text.
 The archive is the training data. When a page is stored, :func:`learn_page` records which
 of the site's stories each of its lines appeared in (``site_lines``) and keeps a count per
 line (``site_line_counts``). :func:`learned_lines` returns the keys of the lines that
-cleared the thresholds (archive/settings.py); the caller passes them to
+cleared the thresholds (archive/settings.py; stricter for long lines); the caller passes them to
 :func:`archive.extract.extract_article` as ``site_boilerplate``, so extraction stays a pure
 function that runs in worker processes. A "story" is the page's canonical URL (its own
 URL when it states none): two URLs of one story on one site (AMP, a second section path)
@@ -23,9 +23,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from archive.clean import LONG_LINE_KEY_PREFIX
 from archive.db import open_archive
 from archive.errors import ArchiveNotFound
-from archive.settings import SITE_LINE_MIN_ARTICLES, SITE_LINE_MIN_SHARE, SITE_LINES_REFRESH_S
+from archive.settings import (
+    SITE_LINE_MIN_ARTICLES,
+    SITE_LINE_MIN_SHARE,
+    SITE_LINES_REFRESH_S,
+    SITE_LONG_LINE_MIN_ARTICLES,
+    SITE_LONG_LINE_MIN_SHARE,
+)
 from archive.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -77,11 +84,14 @@ def forget_site(db: Database, site: str) -> None:
         db.execute(f"DELETE FROM {table} WHERE site = ?", [site])
 
 
-def threshold(stories: int) -> int:
+def threshold(stories: int, *, long: bool = False) -> int:
     """How many stories of a site a line must appear in to be its boilerplate.
 
     :param stories: the number of stories of the site in the archive
+    :param long: for a line of more than ``SITE_LINE_MAX_WORDS`` words
     """
+    if long:
+        return max(SITE_LONG_LINE_MIN_ARTICLES, math.ceil(SITE_LONG_LINE_MIN_SHARE * stories))
     return max(SITE_LINE_MIN_ARTICLES, math.ceil(SITE_LINE_MIN_SHARE * stories))
 
 
@@ -96,11 +106,15 @@ def learned_lines(db: Database, site: str) -> frozenset[str]:
     :param db: the archive (read-only is enough)
     :param site: the site (:func:`archive.urls.site_of`)
     """
-    need = threshold(site_story_count(db, site))
+    stories = site_story_count(db, site)
+    need, need_long = threshold(stories), threshold(stories, long=True)
     rows = db.execute(
-        "SELECT line_key FROM site_line_counts WHERE site = ? AND stories >= ?", [site, need]
+        "SELECT line_key, stories FROM site_line_counts WHERE site = ? AND stories >= ?",
+        [site, need],
     ).fetchall()
-    return frozenset(row[0] for row in rows)
+    return frozenset(
+        key for key, count in rows if count >= need_long or not key.startswith(LONG_LINE_KEY_PREFIX)
+    )
 
 
 class LearnedBoilerplate:

@@ -20,4 +20,10 @@ def words(text: str) -> list[str]:
 
 def text_hash(text: str) -> str:
     """Return the hex SHA-256 of the normalised word sequence of ``text``."""
-    return hashlib.sha256(" ".join(words(text)).encode()).hexdigest()
+    return words_hash(words(text))
+
+
+def words_hash(tokens: list[str]) -> str:
+    """Return :func:`text_hash` of a text from its :func:`words`, for a caller that has
+    them already (tokenising is most of the cost)."""
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()

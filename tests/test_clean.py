@@ -11,8 +11,15 @@ import pytest
 
 from archive.clean import LINE_PATTERNS, clean_text, line_key, line_kind
 from archive.db import open_archive, write_transaction
+from archive.errors import NoArticleText
 from archive.extract import extract_article
-from archive.settings import SITE_LINE_MIN_ARTICLES
+from archive.prose import has_more_prose, shape, word_count
+from archive.settings import (
+    FULL_CASCADE_MARGIN,
+    SITE_LINE_MAX_WORDS,
+    SITE_LINE_MIN_ARTICLES,
+    SITE_LONG_LINE_MIN_ARTICLES,
+)
 from archive.sitelearn import LearnedBoilerplate, learned_lines, story_key, threshold
 from archive.store import FetchedPage, save_page
 
@@ -137,13 +144,14 @@ def test_origin_is_recorded_as_evidence() -> None:
     assert cleaned.origin == "Hollow Pine Media"
 
 
-def test_related_block_in_text_ends_at_the_first_sentence() -> None:
-    text = "\n".join(
-        [STORY[0], "You Might Also Like", "Another show is back", "A star quits", STORY[1]]
-    )
+def test_lines_after_a_related_heading_stay_unless_they_are_boilerplate() -> None:
+    # removal by content, not by position: the heading goes, what follows it is judged
+    # on its own (a story's sub-heading, a table row, a resource list)
+    after = ["Trend 5: Exercises for mental health", "| Haier | Louisville | KY | 6,000 |"]
+    text = "\n".join([STORY[0], "You Might Also Like", *after, "Advertisement", STORY[1]])
     cleaned = clean_text(text)
-    assert cleaned.text.splitlines() == STORY[:2]
-    assert cleaned.removed == {"related_heading": 1, "related_link": 2}
+    assert cleaned.text.splitlines() == [STORY[0], *after, STORY[1]]
+    assert cleaned.removed == {"related_heading": 1, "ad_marker": 1}
 
 
 def test_headline_repeated_at_the_top_is_metadata_not_text() -> None:
@@ -283,6 +291,48 @@ def test_threshold_grows_with_the_site() -> None:
     assert threshold(0) == SITE_LINE_MIN_ARTICLES
     assert threshold(10) == SITE_LINE_MIN_ARTICLES
     assert threshold(10_000) == 200
+    assert threshold(10, long=True) == SITE_LONG_LINE_MIN_ARTICLES
+    assert threshold(100, long=True) == 30
+
+
+# A long editorial note a site prints under every story (over SITE_LINE_MAX_WORDS words)
+DISCLAIMER = (
+    "Tidings is an independent publication and the opinions expressed in this article are "
+    "those of its author alone; they do not necessarily reflect the views of the editors, "
+    "our parent company or our advertisers. Tidings may receive a share of ticket sales "
+    "when readers buy through links in our listings, which helps fund our journalism. We "
+    "correct errors promptly: readers who believe a story contains an error can write to "
+    "the corrections editor, whose address appears on our contact page, and we will review "
+    "every request within five working days."
+)
+
+
+def _numbered_story(number: int) -> list[str]:
+    return [f"Dispatch {number} from the Saltmere coast: {line}" for line in STORY]
+
+
+def test_a_long_line_is_learned_only_from_a_large_share_of_the_sites_stories(
+    tmp_path: Path,
+) -> None:
+    assert len(DISCLAIMER.split()) > SITE_LINE_MAX_WORDS
+    db = open_archive(tmp_path / "a.db")
+    with write_transaction(db):
+        for number in range(SITE_LONG_LINE_MIN_ARTICLES - 1):
+            _store(db, f"d{number}", _article([*_numbered_story(number), DISCLAIMER]))
+    # in nine stories, every one the site has: a short line would be learned by now
+    assert line_key(DISCLAIMER) not in learned_lines(db, SITE)
+    with write_transaction(db):
+        number = SITE_LONG_LINE_MIN_ARTICLES
+        _store(db, f"d{number}", _article([*_numbered_story(number), DISCLAIMER]))
+    learned = learned_lines(db, SITE)
+    assert line_key(DISCLAIMER) in learned
+    ex = extract_article(
+        _article([*STORIES["ferry"], DISCLAIMER]),
+        f"https://{SITE}/news/ferry/",
+        site_boilerplate=learned,
+    )
+    assert DISCLAIMER not in ex.text
+    assert ex.text.splitlines() == STORIES["ferry"]
 
 
 def test_learned_boilerplate_cache_reads_the_archive_and_refreshes(tmp_path: Path) -> None:
@@ -321,3 +371,115 @@ def test_story_key_ignores_a_canonical_that_names_the_home_page() -> None:
     assert story_key(page, "https://kettle.example/news/ferry/") == story_key(page, None)
     assert story_key(page, "https://kettle.example/") == "https://kettle.example/news/ferry/"
     assert story_key(page, "https://glossmag.example/tv/x/") == "https://glossmag.example/tv/x/"
+
+
+# --- what the page is: article gate and candidate choice (archive/extract.py, prose.py) --
+
+BRIEF = [
+    "Saltmere's harbour will close to boats on Saturday while divers repair the old sea wall.",
+    "It reopens on Monday morning, the council said.",
+]
+ARTICLE_HEAD = '<meta property="og:type" content="article">'
+
+
+def test_a_news_brief_that_says_it_is_an_article_is_kept() -> None:
+    ex = extract_article(_article(BRIEF, head=ARTICLE_HEAD), "https://tidings.example/brief")
+    assert ex.text.splitlines() == BRIEF
+
+
+def test_a_short_page_that_does_not_say_it_is_an_article_is_refused() -> None:
+    with pytest.raises(NoArticleText, match="fewer than 60"):
+        extract_article(_article(BRIEF), "https://tidings.example/brief")
+
+
+def test_captions_are_not_a_brief_even_on_an_article_page() -> None:
+    captions = [f"{name} in midnight velvet." for name in ("Imogen Varley", "Marlow Finch")]
+    with pytest.raises(NoArticleText):
+        extract_article(_article(captions, head=ARTICLE_HEAD), "https://tidings.example/gallery")
+
+
+def test_a_page_of_headline_links_is_not_an_article() -> None:
+    # a home page: 400 words of links to stories, no sentence
+    headlines = [
+        f"<li><a href='/news/{i}'>Saltmere council story number {i} about harbour works "
+        "and the festival</a></li>"
+        for i in range(40)
+    ]
+    page = (
+        "<html><head><title>Tidings</title><meta property='og:type' content='website'>"
+        f"</head><body><main><ul>{''.join(headlines)}</ul></main></body></html>"
+    ).encode()
+    with pytest.raises(NoArticleText, match="0 in sentences"):
+        extract_article(page, "https://tidings.example/")
+
+
+def test_the_json_ld_article_body_is_taken_when_the_page_shows_a_fragment() -> None:
+    body = "\n".join(STORY + STORIES["ferry"] + STORIES["bakery"])
+    ld = json.dumps({"@type": "NewsArticle", "headline": TITLE, "articleBody": body})
+    head = f'<script type="application/ld+json">{ld}</script>'
+    ex = extract_article(_article(STORY[:2], head=head), "https://tidings.example/music/finch")
+    assert ex.text.splitlines() == body.splitlines()
+
+
+def test_a_json_ld_teaser_does_not_replace_the_story() -> None:
+    ld = json.dumps({"@type": "NewsArticle", "articleBody": STORIES["ferry"][0]})
+    head = f'<script type="application/ld+json">{ld}</script>'
+    ex = extract_article(_article(STORY, head=head), "https://tidings.example/music/finch")
+    assert ex.text.splitlines() == STORY
+
+
+def test_a_menu_longer_than_the_story_is_not_chosen_over_it() -> None:
+    menu = shape("\n".join(f"Section {i}\nAcesso à Informação\nOuvidoria" for i in range(100)))
+    story = shape("\n".join(BRIEF))
+    assert menu.words > story.words
+    assert not has_more_prose(menu, story, FULL_CASCADE_MARGIN)
+    # a candidate with clearly more of the story does replace a fragment
+    assert has_more_prose(shape("\n".join(STORY)), story, FULL_CASCADE_MARGIN)
+
+
+def test_prose_shape_tells_sentences_from_labels() -> None:
+    menu = "Home\nNews\nTV and radio\nCelebrity\nGalleries\nAbout us"
+    assert shape(menu).prose_words == 0
+    assert shape("\n".join(STORY)).prose_share == 1.0
+    # unspaced scripts count words by characters, not by runs of letters
+    assert word_count("東京の電車は今日も混んでいます。") > 5
+
+
+# --- lists that are content, and lines that are parts of placeholders ----------------
+
+
+def test_a_list_of_linked_items_is_content() -> None:
+    patches = "".join(
+        f"<li><p><a href='https://git.example/c/{i}'>libgccjit: Fix support for case {i}</a>"
+        "</p></li>"
+        for i in range(5)
+    )
+    page = _article([STORY[0], STORY[1]], extra=f"<ul>{patches}</ul><p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "libgccjit: Fix support for case 4" in ex.text
+
+
+def test_tour_dates_linking_to_tickets_are_not_recirculation_links() -> None:
+    dates = ["June 23 – Jiffy Lube Live, Bristow, VA", "25 June – Hollywood Bowl, Los Angeles"]
+    linked = [f"<a href='/tickets/{i}'>{d}</a>" for i, d in enumerate(dates)]
+    page = _article([*STORY[:3], *linked, STORY[3]])
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for line in dates:
+        assert line in ex.text
+
+
+def test_the_second_half_of_a_split_embed_placeholder_is_removed() -> None:
+    placeholder = [
+        "To view this content, you'll need to update your privacy settings.",
+        "Please click here to do so.",
+    ]
+    cleaned = clean_text("\n".join([STORY[0], *placeholder, STORY[1]]))
+    assert cleaned.text.splitlines() == STORY[:2]
+    assert cleaned.removed == {"embed_placeholder": 2}
+
+
+def test_text_is_nfc_normalised() -> None:
+    decomposed = "Cafe\u0301 de Saltmere reopens"  # e + combining acute accent
+    page = _article([*STORY, decomposed])
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Caf\u00e9 de Saltmere reopens" in ex.text
