@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import EXIT_UNREADABLE, cli
+from crawler.cli import cli
+from crawler.cli.extract import EXIT_UNREADABLE
 from crawler.fetch_one import FetchDeadline, fetch_page
 
 from .conftest import http_server, recording_server, run_crawl
