@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from archive.db import open_archive
+from archive.errors import ArticleNotFound
 from archive.export import ExportResult, Selection, current_cursor, export, iter_records
 from archive.feed import feed
-from archive.read import COPY_COLUMNS, ArticleNotFound, archive_totals, get_article, most_copied
+from archive.read import COPY_COLUMNS, archive_totals, get_article, most_copied
 from archive.search import SearchHit, search
 from archive.settings import FEED_SERVED_ENTRIES, SEARCH_DEFAULT_LIMIT, SEARCH_RANK_WINDOW
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import rensa
 
+from archive.errors import DedupIndexError
 from archive.settings import (
     DEDUP_BANDS,
     DEDUP_EVIDENCE_CONTAINMENT,
@@ -74,10 +75,6 @@ _POSITION_MULTIPLIERS = np.array(
 _KEY_MASK = (1 << 47) - 1
 # Two different minima agree in their stored low 16 bits with this probability.
 _CHANCE = 1.0 / 65536
-
-
-class DedupIndexError(RuntimeError):
-    """The dedup index cannot be used as it is (parameters out of range, or mismatched)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from archive.errors import ArchiveError, BadQuery
+from archive.errors import ArchiveOutdated, BadCursor, BadQuery
 from archive.metadata import utc_timestamp
 from archive.settings import EXPORT_CHUNK_ROWS, PARQUET_ROW_GROUP_ROWS
 
@@ -42,14 +42,6 @@ SCHEMA_VERSION = 1
 FORMATS = ("jsonl", "csv", "parquet", "warc", "atom")
 _NOT_QUERY_ERRORS = ("locked", "busy", "disk", "readonly", "memory")
 SCAN_CACHE_SIZE = -2000  # SQLite's default page cache: 2000 KiB
-
-
-class ArchiveOutdated(ArchiveError):
-    """The archive predates a migration that reading it needs (it was only opened read-only)."""
-
-
-class BadCursor(ArchiveError):
-    """An export cursor that is not one this archive handed out."""
 
 
 @dataclass(frozen=True, slots=True)

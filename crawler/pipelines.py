@@ -350,7 +350,9 @@ class ArchivePipeline:
         )
         stats = dict(self.stats.get_stats())
         stats["finish_reason"] = reason
-        clean = status == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
+        # validators only when every source was read to its end: a crawl stopped early
+        # (--limit, CLOSESPIDER_*) left pages its sources listed unfetched
+        clean = reason == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
         try:
             await self._on_writer(self._finish, status, stats, clean)
         except Exception as exc:

@@ -10,6 +10,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.errors import ConfigError
+
 UNIT_NAME = "reprint-crawl"
 _PART = re.compile(r"(\d+)\s*([smhd])")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -17,7 +19,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_INTERVAL_SECONDS = 60
 
 
-class ScheduleError(ValueError):
+class ScheduleError(ConfigError):
     """An interval that cannot be scheduled."""
 
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.errors import ConfigError
+
 KINDS = ("feed", "sitemap", "site")
 
 
-class SourcesError(ValueError):
+class SourcesError(ConfigError):
     """sources.toml is missing, malformed, or names a source badly."""
 
 

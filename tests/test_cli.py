@@ -50,7 +50,7 @@ def test_search_prints_hits_and_json(archive_path: str) -> None:
 
 def test_bad_query_is_a_clear_error_not_a_traceback(archive_path: str) -> None:
     result = CliRunner().invoke(cli, ["search", '"unbalanced', "--db", archive_path])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad argument: a usage error
     assert "invalid search query" in result.output and "Traceback" not in result.output
 
 
@@ -75,7 +75,7 @@ def test_stats(archive_path: str) -> None:
 
 def test_missing_archive_is_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 1 and "archive not found" in result.output
+    assert result.exit_code == 3 and "archive not found" in result.output
 
 
 def test_crawl_with_broken_sources_file_is_a_usage_error(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_crawl_with_broken_sources_file_is_a_usage_error(tmp_path: Path) -> None
     result = CliRunner().invoke(
         cli, ["crawl", "--sources", str(bad), "--db", str(tmp_path / "a.db")]
     )
-    assert result.exit_code == 1 and "not an http(s) URL" in result.output
+    assert result.exit_code == 2 and "not an http(s) URL" in result.output
 
 
 @pytest.mark.parametrize("kind", ["another app's database", "random bytes"])
@@ -130,4 +130,5 @@ def test_dedupe_rebuild(archive_path: str) -> None:
     summary = json.loads(result.stdout)
     assert summary["pages"] == 2 and summary["pages_moved"] == 0
     assert summary["articles_before"] == summary["articles_after"] == 1
-    assert CliRunner().invoke(cli, ["dedupe", "--db", archive_path]).exit_code == 2
+    result = CliRunner().invoke(cli, ["dedupe", "--db", archive_path])  # --rebuild implied
+    assert result.exit_code == 0 and "reclustered 2 pages" in result.stdout

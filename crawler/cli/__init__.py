@@ -11,6 +11,7 @@ import click
 
 from crawler.cli.crawl import crawl, write
 from crawler.cli.demo import demo
+from crawler.cli.errors import ReprintGroup
 from crawler.cli.export import export_command
 from crawler.cli.extract import extract
 from crawler.cli.maintain import dedupe, reextract
@@ -19,7 +20,7 @@ from crawler.cli.schedule import schedule
 from crawler.cli.serve import serve_command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ReprintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reprint")
 def cli() -> None:
     """reprint: crawl syndicated entertainment news and keep one clean copy of each story,

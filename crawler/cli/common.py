@@ -1,46 +1,98 @@
-"""What every `reprint` command shares: exit codes, the consoles, opening the archive,
-the --db option."""
+"""What every `reprint` command shares: opening the archive, the --db option, the date
+type of every --since."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
 from archive.db import open_archive
-from archive.errors import ArchiveError
+from archive.errors import ArchiveNotFound, NotAnArchive
+from crawler.cli.output import err as err
+from crawler.cli.output import out as out
 
-# Exit codes (click itself uses 2 for usage errors)
-EXIT_OK = 0
-EXIT_CRAWL_FAILED = 1  # a spider stopped before finishing (crash, shutdown, interrupted)
-EXIT_ARCHIVE_ERROR = 3  # the archive could not be opened or written (locked, missing)
-EXIT_NOTHING_FETCHED = 4  # every source failed: nothing could be downloaded
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 # stats that count pages fetched but not stored (crawler/pipelines.py ArchivePipeline)
 STORAGE_FAILURE_STATS = ("reprint/errors/archive_write", "reprint/errors/store")
 
 DEFAULT_DB = "archive.db"
 DEMO_DB = "demo.db"
 DEMO_HOST = "127.0.0.1"
-
-# soft_wrap: lines piped to other tools are not cut at 80 columns
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _open(db_path: str, readonly: bool = True):
-    try:
-        return open_archive(db_path, readonly=readonly)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+# where the --db value is kept for the error boundary's messages (ctx.meta is shared
+# by a command's context and its group's)
+DB_META_KEY = "reprint.db_path"
 
 
-def db_option(default: str = DEFAULT_DB) -> Any:
+def _open(db_path: str, readonly: bool = True) -> Database:
+    """The archive at ``db_path``; read-only, an empty file is refused too (SQLite reads
+    it as a database without tables, and every query would fail on it).
+
+    :raises ArchiveError: missing, not an archive, newer, locked (exit status 3)
+    """
+    db = open_archive(db_path, readonly=readonly)
+    if readonly and not db["articles"].exists():
+        db.close()
+        raise NotAnArchive(f"{db_path} is not a reprint archive (it has no articles table)")
+    return db
+
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    ctx.meta[DB_META_KEY] = value
+    return value
+
+
+def _existing_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--db of a command that needs the archive to exist: a mistyped name must not create
+    an empty archive."""
+    if value is None:  # an optional --db (extract) not given
+        return None
+    _remember_db(ctx, param, value)
+    if not Path(value).exists():
+        raise ArchiveNotFound(f"archive not found: {value}")
+    return value
+
+
+def db_option(
+    default: str | None = DEFAULT_DB,
+    *,
+    existing: bool = True,
+    help: str = "The archive (SQLite file).",  # click's own name
+) -> Any:
+    """--db FILE, the archive; ``existing``: the command refuses a missing file (every
+    command but those that create the archive: crawl, write, demo, schedule)."""
     return click.option(
         "--db",
         "db_path",
         default=default,
-        show_default=True,
+        show_default=default is not None,
         type=click.Path(dir_okay=False),
-        help="The archive (SQLite file).",
+        callback=_existing_db if existing else _remember_db,
+        help=help + ("" if existing else " Created when missing."),
     )
+
+
+class IsoDate(click.ParamType):
+    """A date as every --since takes it: 2025-06-01, or an ISO date and time
+    (2025-06-01T08:00:00+00:00); given back as written."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        try:
+            datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"expected a date such as 2025-06-01, got {text!r}", param, ctx)
+        return text
+
+
+DATE = IsoDate()
+
+# SQLite's largest integer: a bigger id or limit is an error message, not OverflowError
+SQLITE_INT_MAX = 2**63 - 1
+POSITIVE_INT = click.IntRange(1, SQLITE_INT_MAX)

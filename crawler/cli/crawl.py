@@ -9,28 +9,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
+from rich.text import Text
 
 from archive.db import open_archive
-from archive.errors import ArchiveError
 from archive.lock import crawl_lock
 from archive.read import archive_totals
+from archive.urls import site_of
 from crawler.cli.common import (
-    EXIT_ARCHIVE_ERROR,
-    EXIT_CRAWL_FAILED,
-    EXIT_NOTHING_FETCHED,
-    EXIT_OK,
+    DATE,
+    POSITIVE_INT,
     STORAGE_FAILURE_STATS,
     _open,
     db_option,
     err,
     out,
 )
-from crawler.crawlstats import FIGURES
+from crawler.cli.errors import CommandError, Exit
+from crawler.cli.output import error_line, plain
+from crawler.crawlstats import figures_table, problem_counts, source_failures
+from crawler.errors import ConfigError
 
 if TYPE_CHECKING:
     from crawler.run import SpiderOutcome
     from crawler.sources import Source
+
+INTERRUPT_MESSAGE = (
+    "stopping after the pages in flight; Ctrl-C again to stop now; the next run resumes"
+)
+STOP_NOW_MESSAGE = "stopping now; the next run resumes"
 
 
 @click.command()
@@ -40,17 +46,40 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="Sources file (default: sources.toml, unless ad-hoc sources are given).",
 )
-@click.option("--feed", multiple=True, help="Crawl this RSS/Atom feed (repeatable).")
-@click.option("--sitemap", multiple=True, help="Crawl this sitemap or robots.txt (repeatable).")
-@click.option("--site", multiple=True, help="Crawl this site from this page (repeatable).")
+@click.option("--feed", multiple=True, metavar="URL", help="Crawl this RSS/Atom feed (repeatable).")
+@click.option(
+    "--sitemap",
+    multiple=True,
+    metavar="URL",
+    help="Crawl this sitemap or robots.txt (repeatable).",
+)
+@click.option(
+    "--crawl-site",
+    "crawl_site",
+    multiple=True,
+    metavar="URL",
+    help="Crawl this site from this page, following its links (repeatable).",
+)
+@click.option(
+    "--site",
+    "site_filter",
+    multiple=True,
+    metavar="HOST",
+    help="Only the sources on this site (host, e.g. glossmag.example; repeatable).",
+)
 @click.option(
     "--allow-host",
     multiple=True,
     metavar="HOST",
     help="Allow requests to this loopback/private host (refused by default).",
 )
-@db_option()
-@click.option("--since", help="Sitemaps: only pages dated on/after this ISO date.")
+@db_option(existing=False)
+@click.option("--since", type=DATE, help="Sitemaps: only pages dated on/after this date.")
+@click.option(
+    "--limit",
+    type=POSITIVE_INT,
+    help="Stop once this many new articles are stored (to try a source cheaply).",
+)
 @click.option(
     "--refresh",
     is_flag=True,
@@ -77,7 +106,9 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="Write each spider's final stats to this JSON file.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO), with error tracebacks."
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -87,10 +118,12 @@ def crawl(
     sources_path: str | None,
     feed: tuple[str, ...],
     sitemap: tuple[str, ...],
-    site: tuple[str, ...],
+    crawl_site: tuple[str, ...],
+    site_filter: tuple[str, ...],
     allow_host: tuple[str, ...],
     db_path: str,
     since: str | None,
+    limit: int | None,
     refresh: bool,
     wait: bool,
     redis_url: str | None,
@@ -101,17 +134,18 @@ def crawl(
 ) -> None:
     """Crawl the configured sources into the archive.
 
-    Exit status: 0 done, 1 a spider did not finish, 3 archive error (including any
-    fetched page that could not be stored), 4 nothing could be fetched.
+    Prints a live table while it runs (elapsed time, pages/s, queue, sources read and
+    failed), then a summary with one line per failed source. Ctrl-C stops after the
+    pages in flight, a second Ctrl-C at once; the next run resumes. Exit status (see the
+    README): 0 done, 3 archive error (any fetched page not stored included), 4 nothing
+    could be fetched, 5 a source failed, 6 a spider did not finish, 130 interrupted.
     """
-    from crawler.sources import SourcesError, adhoc_sources, load_sources
+    from crawler.sources import adhoc_sources, load_sources
 
-    try:
-        chosen = adhoc_sources(feed, sitemap, site)
-        if sources_path or not chosen:
-            chosen = load_sources(sources_path or "sources.toml") + chosen
-    except SourcesError as exc:
-        raise click.ClickException(str(exc)) from exc
+    chosen = adhoc_sources(feed, sitemap, crawl_site)
+    if sources_path or not chosen:
+        chosen = load_sources(sources_path or "sources.toml") + chosen
+    chosen = _on_sites(chosen, site_filter)
     overrides = _parse_settings(settings)
     if redis_url:
         from crawler.distributed import redis_settings
@@ -120,7 +154,9 @@ def crawl(
         overrides = {**redis_settings(redis_url), **overrides}
     if allow_host:
         overrides["REPRINT_ALLOW_HOSTS"] = [*_allowed_in(overrides), *allow_host]
-    outcomes = _run(
+    if limit:
+        overrides["REPRINT_ARTICLE_LIMIT"] = limit
+    outcomes, interrupted = _crawl(
         chosen,
         db_path,
         overrides,
@@ -131,18 +167,34 @@ def crawl(
         wait=wait,
         refresh=refresh,
     )
+    if interrupted:
+        sys.exit(Exit.INTERRUPTED)
     sys.exit(_exit_code(outcomes, distributed=bool(redis_url)))
+
+
+def _on_sites(sources: list[Source], sites: tuple[str, ...]) -> list[Source]:
+    """The sources on one of ``sites`` (all of them when none is given)."""
+    if not sites:
+        return sources
+    wanted = {site.strip().lower().removeprefix("www.") for site in sites}
+    chosen = [s for s in sources if site_of(s.url) in wanted]
+    if not chosen:
+        raise ConfigError(f"no source on {', '.join(sorted(wanted))}")
+    return chosen
 
 
 def _check_redis(url: str) -> None:
     """Fail with a clear message when the Redis of a distributed crawl is unreachable."""
     import redis
 
-    client = redis.Redis.from_url(url)
+    try:
+        client = redis.Redis.from_url(url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--redis") from exc
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise click.ClickException(f"cannot reach Redis at {url}: {exc}") from exc
+        raise CommandError(f"cannot reach Redis at {url}: {exc}") from exc
     finally:
         client.close()
 
@@ -174,11 +226,43 @@ def _run(
     wait: bool = False,
     refresh: bool = False,
 ) -> list[SpiderOutcome]:
+    """Crawl and print the summary; a Ctrl-C ends the command with status 130."""
+    outcomes, interrupted = _crawl(
+        sources,
+        db_path,
+        overrides,
+        since=since,
+        verbose=verbose,
+        progress=progress,
+        stats_json=stats_json,
+        wait=wait,
+        refresh=refresh,
+    )
+    if interrupted:
+        sys.exit(Exit.INTERRUPTED)
+    return outcomes
+
+
+def _crawl(
+    sources: list[Source],
+    db_path: str,
+    overrides: dict[str, Any],
+    *,
+    since: str | None,
+    verbose: bool,
+    progress: bool | None,
+    stats_json: str | None,
+    wait: bool = False,
+    refresh: bool = False,
+) -> tuple[list[SpiderOutcome], bool]:
+    """Run the crawl under the archive's lock and print its summary; (the outcome of
+    each spider, whether Ctrl-C stopped it)."""
+    from crawler.extensions import announce, stop_progress
     from crawler.run import run_crawl
 
     if not sources:
-        raise click.ClickException(
-            "no sources to crawl: give --feed/--sitemap/--site or a "
+        raise ConfigError(
+            "no sources to crawl: give --feed/--sitemap/--crawl-site or a "
             "sources file with [[source]] entries"
         )
     lock = ExitStack()
@@ -188,10 +272,9 @@ def _run(
             on_wait = lambda message: err.print(message + "…")  # noqa: E731
             lock.enter_context(crawl_lock(db_path, wait=wait, on_wait=on_wait))
             open_archive(db_path).close()
-    except ArchiveError as exc:
+    except BaseException:
         lock.close()
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(EXIT_ARCHIVE_ERROR)
+        raise
     settings = {
         "ARCHIVE_PATH": str(db_path),
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
@@ -199,8 +282,19 @@ def _run(
         "REPRINT_REFRESH": refresh,
         **overrides,
     }
+    interrupts: list[int] = []
+
+    def on_interrupt(count: int) -> None:
+        interrupts.append(count)
+        announce(INTERRUPT_MESSAGE if count == 1 else STOP_NOW_MESSAGE)
+
     with lock:
-        outcomes = run_crawl(sources, settings, since=since)
+        try:
+            outcomes = run_crawl(
+                sources, settings, since=since, on_interrupt=on_interrupt, tracebacks=verbose
+            )
+        finally:
+            stop_progress()
     if stats_json:
         Path(stats_json).write_text(
             json.dumps(
@@ -210,15 +304,15 @@ def _run(
             )
         )
     _print_summary(outcomes, None if distributed else db_path)
-    return outcomes
+    return outcomes, bool(interrupts)
 
 
 def _exit_code(outcomes: list[SpiderOutcome], *, distributed: bool = False) -> int:
     # a page fetched but not stored is the one failure an archiver must never hide
     if any(o.stats.get(key) for o in outcomes for key in STORAGE_FAILURE_STATS):
-        return EXIT_ARCHIVE_ERROR
+        return Exit.ARCHIVE
     if any(not o.finished for o in outcomes):
-        return EXIT_CRAWL_FAILED
+        return Exit.UNFINISHED
     # a worker of a distributed crawl may find every request taken by other workers:
     # fetching nothing is then no fault
     if (
@@ -226,31 +320,38 @@ def _exit_code(outcomes: list[SpiderOutcome], *, distributed: bool = False) -> i
         and not distributed
         and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes)
     ):
-        return EXIT_NOTHING_FETCHED
-    return EXIT_OK
+        return Exit.NOTHING_FETCHED
+    if any(failure["dead"] for failure in source_failures(o.stats for o in outcomes)):
+        return Exit.SOURCE_FAILED
+    return Exit.OK
 
 
 def _print_summary(outcomes: list[SpiderOutcome], db_path: str | None) -> None:
-    table = Table(title="crawl summary", title_justify="left")
-    table.add_column("")
-    for o in outcomes:
-        table.add_column(o.spider, justify="right")
-    table.add_row("finish", *(o.reason for o in outcomes))
-    for figure in FIGURES:
-        table.add_row(figure.label, *(str(figure.read(o.stats)) for o in outcomes))
-    out.print(table)
-    problems: dict[str, int] = {}
-    for o in outcomes:
-        for key, value in o.stats.items():
-            if key.startswith(("reprint/errors/", "reprint/skipped/")) and isinstance(value, int):
-                problems[key.removeprefix("reprint/")] = problems.get(key, 0) + value
+    out.print(
+        figures_table(
+            "crawl summary",
+            [(o.spider, o.stats) for o in outcomes],
+            first_rows=[("finish", [o.reason for o in outcomes])],
+        )
+    )
+    problems = problem_counts(o.stats for o in outcomes)
     if problems:
         out.print("problems: " + ", ".join(f"{k} {v}" for k, v in sorted(problems.items())))
+    for failure in source_failures(o.stats for o in outcomes):
+        state = "failed" if failure["dead"] else "partly failed"
+        err.print(
+            Text.assemble(
+                (f"{failure['kind']} {state}", "red" if failure["dead"] else "yellow"),
+                f": {plain(failure['url'])}: {plain(failure['problem'])}",
+            )
+        )
     lost = sum(o.stats.get(key, 0) for o in outcomes for key in STORAGE_FAILURE_STATS)
     if lost:
         err.print(
-            f"[red]error:[/] {lost} fetched page(s) were NOT stored (the archive refused the "
-            "writes, see the log); the next crawl fetches them again"
+            error_line(
+                f"{lost} fetched page(s) were NOT stored (the archive refused the "
+                "writes, see the log); the next crawl fetches them again"
+            )
         )
     if db_path is None:
         queued = sum(o.stats.get("reprint/pages_queued", 0) for o in outcomes)
@@ -260,7 +361,7 @@ def _print_summary(outcomes: list[SpiderOutcome], db_path: str | None) -> None:
     totals = archive_totals(db)
     db.close()
     out.print(
-        f"archive {db_path}: {totals['articles']} articles "
+        f"archive {plain(db_path)}: {totals['articles']} articles "
         f"({totals['syndicated_articles']} seen in more than one place) from "
         f"{totals['pages']} pages on {totals['sites']} sites"
     )
@@ -274,7 +375,7 @@ def _print_summary(outcomes: list[SpiderOutcome], db_path: str | None) -> None:
     metavar="URL",
     help="The Redis the crawl workers push pages to.",
 )
-@db_option()
+@db_option(existing=False)
 @click.option("--until-empty", is_flag=True, help="Stop when the queue is empty.")
 def write(redis_url: str, db_path: str, until_empty: bool) -> None:
     """Store the pages that distributed crawl workers (`reprint crawl --redis`) queued.
@@ -297,9 +398,6 @@ def write(redis_url: str, db_path: str, until_empty: bool) -> None:
 
     try:
         summary = write_from_redis(server, db_path, until_empty=until_empty, on_batch=report)
-    except ArchiveError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(EXIT_ARCHIVE_ERROR)
     except KeyboardInterrupt:
         err.print("stopped")
         return

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@db_option(DEMO_DB)
+@db_option(DEMO_DB, existing=False)
 @click.option("--keep", is_flag=True, help="Keep an existing demo archive (crawl it again).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
 def demo(db_path: str, keep: bool, verbose: bool) -> None:

@@ -6,32 +6,12 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from archive.errors import ArchiveError
 from archive.export import FORMATS
-from crawler.cli.common import (
-    _open,
-    db_option,
-)
-
-if TYPE_CHECKING:
-    pass
-
-
-def _iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    from datetime import datetime
-
-    try:
-        datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"expected an ISO date such as 2025-06-01, got {value!r}") from exc
-    return value
-
+from crawler.cli.common import DATE, POSITIVE_INT, _open, db_option
+from crawler.cli.errors import CommandError
 
 # What a file type is called in the refusal; anything else that is not a regular file
 # is "a special file".
@@ -54,7 +34,7 @@ def _refuse_special_target(target: Path) -> None:
     seen as a link, whatever it points to.
 
     :param target: the ``--out`` path
-    :raises click.ClickException: the target is not a regular file (exit status 1, as
+    :raises CommandError: the target is not a regular file (exit status 1, as
         every other file the export cannot write)
     """
     try:
@@ -62,10 +42,10 @@ def _refuse_special_target(target: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from exc
     if not stat.S_ISREG(mode):
         kind = _FILE_KINDS.get(stat.S_IFMT(mode), "a special file")
-        raise click.ClickException(
+        raise CommandError(
             f"cannot write {target}: it is {kind}, not a regular file; not replacing it"
         )
 
@@ -81,15 +61,15 @@ def _refuse_special_target(target: Path) -> None:
     help="jsonl/csv/parquet: one record per story; warc: every stored response; "
     "atom: a feed with one entry per story.",
 )
-@click.option("--since", callback=_iso_date, help="Only stories published on/after this date.")
-@click.option("--site", help="Only stories whose original is on this host.")
+@click.option("--since", type=DATE, help="Only stories published on/after this date.")
+@click.option("--site", metavar="HOST", help="Only stories whose original is on this host.")
 @click.option("--query", help="Only stories matching this search (FTS5 syntax).")
 @click.option(
     "--after",
     metavar="CURSOR",
     help="Only what changed since the export that printed this cursor (deletions included).",
 )
-@click.option("--limit", type=click.IntRange(1), help="At most this many stories.")
+@click.option("--limit", type=POSITIVE_INT, help="At most this many stories.")
 @click.option(
     "--out",
     default="-",
@@ -120,7 +100,7 @@ def export_command(
         if out == "-":
             stream = sys.stdout.buffer
             if fmt in ("parquet", "warc") and stream.isatty():
-                raise click.ClickException(
+                raise CommandError(
                     f"not writing binary {fmt} to a terminal: give --out FILE or pipe it"
                 )
             try:
@@ -142,11 +122,9 @@ def export_command(
                 _refuse_special_target(target)  # it may have changed during a long export
                 partial.replace(target)
             except OSError as exc:
-                raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
+                raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from exc
             finally:
                 partial.unlink(missing_ok=True)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         db.close()
     unit = "responses" if fmt == "warc" else "stories"

@@ -9,7 +9,9 @@ import click
 
 from crawler.cli.common import (
     _open,
+    db_option,
 )
+from crawler.cli.output import json_safe, plain
 
 if TYPE_CHECKING:
     pass
@@ -83,7 +85,7 @@ def _learned_lines(
 
 
 def _fail(code: int, message: str) -> NoReturn:
-    click.echo(f"reprint extract: {message}", err=True)
+    click.echo(f"reprint extract: {plain(message)}", err=True)
     sys.exit(code)
 
 
@@ -98,12 +100,9 @@ def _fail(code: int, message: str) -> NoReturn:
     show_default=True,
     help="Clean text, or one JSON object with all metadata.",
 )
-@click.option(
-    "--site-context",
-    "site_context",
-    type=click.Path(dir_okay=False),
-    help="An archive whose learned boilerplate of the page's site applies too.",
-)
+@db_option(None, help="An archive whose learned boilerplate of the page's site applies too.")
+# the name --db had before every command said --db
+@click.option("--site-context", "site_context", type=click.Path(dir_okay=False), hidden=True)
 @click.option(
     "--allow-host",
     multiple=True,
@@ -114,6 +113,7 @@ def extract(
     source: BinaryIO | None,
     url: str | None,
     fmt: str,
+    db_path: str | None,
     site_context: str | None,
     allow_host: tuple[str, ...],
 ) -> None:
@@ -133,8 +133,9 @@ def extract(
         raise click.UsageError("give a FILE, - for standard input, or --url")
     body, content_type, page_url = _read_input(source, url, allow_host)
     learned: frozenset[str] = frozenset()
-    if site_context:
-        learned = _learned_lines(site_context, page_url, body, content_type)
+    archive_path = db_path or site_context
+    if archive_path:
+        learned = _learned_lines(archive_path, page_url, body, content_type)
     try:
         extracted = extract_article(
             body, page_url, content_type=content_type, site_boilerplate=learned
@@ -144,6 +145,6 @@ def extract(
     except NoArticleText as exc:
         _fail(EXIT_NO_ARTICLE, str(exc))
     if fmt == "json":
-        click.echo(extracted.to_json())
+        click.echo(json_safe(extracted.to_json()))
     else:
-        click.echo(extracted.text)
+        click.echo(plain(extracted.text, multiline=True))

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich.text import Text
 
-from archive.errors import ArchiveError
 from archive.lock import crawl_lock
-from crawler.cli.common import (
-    EXIT_ARCHIVE_ERROR,
-    _open,
-    db_option,
-    err,
-    out,
-)
+from crawler.cli.common import _open, db_option, err, out
+from crawler.cli.output import json_text, plain
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -30,39 +23,37 @@ def _maintenance(
     db_path: str, *, quiet: bool
 ) -> Iterator[tuple[Database, Callable[[str, int, int], None]]]:
     """The archive opened for writing under the crawl lock, with a progress reporter
-    ``(phase, done, total)`` drawing bars on stderr; archive errors exit with status 3."""
+    ``(phase, done, total)`` drawing bars on stderr. The archive must exist (--db is
+    checked): a mistyped name is an error, not a new empty archive."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    try:
-        with crawl_lock(db_path):
-            db = _open(db_path, readonly=False)
-            try:
-                with Progress(
-                    TextColumn("{task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    console=err,
-                    transient=True,
-                    disable=quiet,
-                ) as bar:
-                    tasks: dict[str, Any] = {}
+    with crawl_lock(db_path):
+        _open(db_path).close()  # an archive, not an empty or foreign file made one
+        db = _open(db_path, readonly=False)
+        try:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=True,
+                disable=quiet,
+            ) as bar:
+                tasks: dict[str, Any] = {}
 
-                    def progress(phase: str, done: int, total: int) -> None:
-                        if phase not in tasks:
-                            tasks[phase] = bar.add_task(phase, total=total)
-                        bar.update(tasks[phase], completed=done, total=total)
+                def progress(phase: str, done: int, total: int) -> None:
+                    if phase not in tasks:
+                        tasks[phase] = bar.add_task(phase, total=total)
+                    bar.update(tasks[phase], completed=done, total=total)
 
-                    yield db, progress
-            finally:
-                db.close()
-    except ArchiveError as exc:
-        err.print(f"[red]error:[/] {exc}")
-        sys.exit(EXIT_ARCHIVE_ERROR)
+                yield db, progress
+        finally:
+            db.close()
 
 
 @click.command()
 @db_option()
-@click.option("--site", help="Only pages of this site (host, as in pages.site).")
+@click.option("--site", metavar="HOST", help="Only pages of this site (host, as in pages.site).")
 @click.option(
     "--no-relearn",
     is_flag=True,
@@ -79,7 +70,7 @@ def reextract(db_path: str, site: str | None, no_relearn: bool, as_json: bool) -
         summary = reextract_archive(db, site=site, progress=progress, relearn=not no_relearn)
     data = summary.to_dict()
     if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json_text(data))
         return
     out.print(
         f"re-extracted {data['pages']} pages in {data['seconds']:.1f} s: "
@@ -96,21 +87,18 @@ def reextract(db_path: str, site: str | None, no_relearn: bool, as_json: bool) -
             + ", ".join(f"{kind} {count}" for kind, count in sorted(data["removed"].items()))
         )
     for failure in data["failed"]:
-        out.print(f"[yellow]kept as stored[/]: {failure}")
+        out.print(Text.assemble(("kept as stored", "yellow"), ": ", plain(failure)))
 
 
 @click.command()
 @db_option()
-@click.option(
-    "--rebuild",
-    is_flag=True,
-    required=True,
-    help="Recompute the near-duplicate index and every article's copies.",
-)
+# what the command does anyway; accepted so that older scripts keep working
+@click.option("--rebuild", is_flag=True, hidden=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def dedupe(db_path: str, rebuild: bool, as_json: bool) -> None:
     """Cluster the stored pages into articles again from their clean texts (after the
-    dedup parameters changed, or to check the archive)."""
+    dedup parameters changed, or to check the archive): the near-duplicate index and
+    every article's copies are recomputed."""
     from dataclasses import asdict
 
     from archive.recluster import rebuild_clusters
@@ -119,7 +107,7 @@ def dedupe(db_path: str, rebuild: bool, as_json: bool) -> None:
         summary = rebuild_clusters(db, lambda done, total: progress("reclustering", done, total))
     data = asdict(summary)
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json_text(data))
         return
     out.print(
         f"reclustered {data['pages']} pages in {data['seconds']:.1f} s: articles "

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 from rich.text import Text
 
-from archive.errors import ArchiveError
-from archive.read import ArticleNotFound, archive_totals, get_article, most_copied
+from archive.read import archive_totals, get_article, most_copied
 from archive.search import HIGHLIGHT_END, HIGHLIGHT_START, search
 from archive.settings import SEARCH_DEFAULT_LIMIT
-from crawler.cli.common import (
-    _open,
-    db_option,
-    out,
-)
-
-if TYPE_CHECKING:
-    pass
+from crawler.cli.common import DATE, POSITIVE_INT, _open, db_option, out
+from crawler.cli.output import json_text, plain, styled
 
 
 def _highlight(snippet: str) -> Text:
@@ -30,18 +21,20 @@ def _highlight(snippet: str) -> Text:
     while HIGHLIGHT_START in rest:
         before, _, after = rest.partition(HIGHLIGHT_START)
         match, _, rest = after.partition(HIGHLIGHT_END)
-        text.append(before.replace("\n", " "))
-        text.append(match, style="bold yellow")
-    text.append(rest.replace("\n", " "))
+        text.append(plain(before))
+        text.append(plain(match), style="bold yellow")
+    text.append(plain(rest))
     return text
 
 
 @click.command(name="search")
 @click.argument("query")
 @db_option()
-@click.option("--limit", default=SEARCH_DEFAULT_LIMIT, show_default=True, type=click.IntRange(1))
-@click.option("--site", help="Only articles from this site (host, e.g. glossmag.example).")
-@click.option("--since", help="Only articles published on/after this ISO date.")
+@click.option("--limit", default=SEARCH_DEFAULT_LIMIT, show_default=True, type=POSITIVE_INT)
+@click.option(
+    "--site", metavar="HOST", help="Only articles from this site (host, e.g. glossmag.example)."
+)
+@click.option("--since", type=DATE, help="Only articles published on/after this date.")
 @click.option("--literal", is_flag=True, help="Search the words as typed (no FTS5 operators).")
 @click.option("--json", "as_json", is_flag=True, help="Print hits as JSON.")
 def search_command(
@@ -57,22 +50,20 @@ def search_command(
     db = _open(db_path)
     try:
         hits = search(db, query, limit=limit, site=site, since=since, literal=literal)
-    except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         db.close()
     if as_json:
-        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        click.echo(json_text([h.to_dict() for h in hits]))
         return
     if not hits:
-        out.print(f"no articles match {query!r}")
+        out.print(f"no articles match {plain(repr(query))}")
         return
     for hit in hits:
         out.print(
             Text.assemble(
                 (f"[{hit.id}] ", "dim"),
-                (hit.title or "(untitled)", "bold"),
-                f"  {hit.site} · {hit.published or '?'} · "
+                styled(hit.title or "(untitled)", "bold"),
+                f"  {plain(hit.site)} · {plain(hit.published or '?')} · "
                 f"{hit.copies} cop{'y' if hit.copies == 1 else 'ies'}",
             )
         )
@@ -81,7 +72,7 @@ def search_command(
 
 
 @click.command()
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=POSITIVE_INT)
 @db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @click.option("--no-text", is_flag=True, help="Omit the article text.")
@@ -90,25 +81,23 @@ def show(article_id: int, db_path: str, as_json: bool, no_text: bool) -> None:
     db = _open(db_path)
     try:
         article = get_article(db, article_id)
-    except ArticleNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         db.close()
     if no_text:
         article.pop("text")
     if as_json:
-        click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+        click.echo(json_text(article))
         return
-    out.print(Text(article["title"] or "(untitled)", style="bold"))
+    out.print(styled(article["title"] or "(untitled)", "bold"))
     for label in ("author", "published", "site", "canonical_url", "language", "image"):
         if article.get(label):
-            out.print(f"{label}: {article[label]}")
+            out.print(f"{label}: {plain(article[label])}")
     if article["tags"]:
-        out.print("tags: " + ", ".join(article["tags"]))
+        out.print("tags: " + ", ".join(plain(tag) for tag in article["tags"]))
     out.print(f"words: {article['word_count']}  copies: {article['copies']}")
     if not no_text:
         out.print()
-        out.print(article["text"])
+        out.print(plain(article["text"], multiline=True))
     out.print()
     out.print(Text(f"copies ({len(article['pages'])}, * the representative):", style="bold"))
     for page in article["pages"]:
@@ -116,11 +105,11 @@ def show(article_id: int, db_path: str, as_json: bool, no_text: bool) -> None:
         out.print(
             Text.assemble(
                 f"{mark} [{page['id']}] ",
-                (page["site_name"] or page["site"], "bold"),
-                f"  {page['title'] or ''}  (similarity {page['similarity'] or 0:.2f})",
+                styled(page["site_name"] or page["site"], "bold"),
+                f"  {plain(page['title'] or '')}  (similarity {page['similarity'] or 0:.2f})",
             )
         )
-        out.print(f"    {page['url']}")
+        out.print(f"    {plain(page['url'])}")
 
 
 @click.command()
@@ -143,7 +132,7 @@ def stats(db_path: str, as_json: bool, plot: str | None) -> None:
     top = most_copied(db, limit=5)
     db.close()
     if as_json:
-        click.echo(json.dumps({**totals, "most_copied": top}, indent=2))
+        click.echo(json_text({**totals, "most_copied": top}))
         return
     out.print(f"articles: {totals['articles']} ({totals['syndicated_articles']} syndicated)")
     out.print(f"pages: {totals['pages']} on {totals['sites']} sites")
@@ -156,21 +145,21 @@ def stats(db_path: str, as_json: bool, plot: str | None) -> None:
     sites.add_column("site")
     sites.add_column("pages", justify="right")
     for name, count in totals["pages_per_site"].items():
-        sites.add_row(name, str(count))
+        sites.add_row(plain(name), str(count))
     out.print(sites)
     copied = Table(title="most copied stories", title_justify="left")
     for column in ("id", "copies", "title"):
         copied.add_column(column)
     for row in top:
-        copied.add_row(str(row["id"]), str(row["copies"]), row["title"] or "")
+        copied.add_row(str(row["id"]), str(row["copies"]), plain(row["title"] or ""))
     out.print(copied)
     crawls = Table(title="recent crawls", title_justify="left")
     for column in ("id", "spider", "started", "finished", "status"):
         crawls.add_column(column)
     for row in totals["recent_crawls"]:
         crawls.add_row(
-            *(str(row[c] or "") for c in ("id", "spider", "started", "finished", "status"))
+            *(plain(row[c] or "") for c in ("id", "spider", "started", "finished", "status"))
         )
     out.print(crawls)
     if plot:
-        out.print(f"charts: {plot}")
+        out.print(f"charts: {plain(plot)}")

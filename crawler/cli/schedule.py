@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False),
     help="Sources file for the scheduled crawls (default: sources.toml).",
 )
-@db_option()
+@db_option(existing=False)
 @click.option(
     "--format", "fmt", type=click.Choice(["systemd", "cron"]), default="systemd", show_default=True
 )
@@ -72,10 +72,7 @@ def schedule(
         command += ["--sources", str((workdir / sources_path).resolve())]
     job = CrawlJob(workdir=workdir, command=command)
     if fmt == "cron":
-        try:
-            click.echo(cron_line(job, seconds))
-        except ScheduleError as exc:
-            raise click.ClickException(str(exc)) from exc
+        click.echo(cron_line(job, seconds))  # ScheduleError: a usage error (status 2)
         return
     units = systemd_units(job, seconds)
     if not install:
