@@ -87,7 +87,7 @@ _BOARD = _ProgressBoard()
 def announce(message: str) -> None:
     """Print a line on stderr above the live table (or alone when there is none)."""
     console = _BOARD.live.console if _BOARD.live is not None else Console(stderr=True)
-    console.print(Text(message))
+    console.print(Text(message), soft_wrap=True)
 
 
 def stop_progress() -> None:

@@ -39,6 +39,7 @@ from twisted.internet.threads import deferToThread
 from crawler.netpolicy import (
     allowed_set,
     blocked_reason,
+    normalise_host,
     not_http_reason,
     resolved_reason,
     with_allow_hint,
@@ -54,6 +55,18 @@ logger = logging.getLogger(__name__)
 
 class BlockedAddress(DNSLookupError):
     """A host name resolved to an address the crawl may not reach."""
+
+
+# Names the resolver refused, with the reason: Twisted's endpoint turns a failed
+# resolution into a plain "no results" error (and Scrapy into CannotResolveHostError), so
+# the errback looks the name up here to report a refusal as one, with its --allow-host
+# hint, rather than as a DNS failure.
+_REFUSED_NAMES: LocalCache[str, str] = LocalCache(limit=10_000)
+
+
+def refusal_of(host: str) -> str | None:
+    """Why the resolver refused ``host`` in this process, or None if it did not."""
+    return _REFUSED_NAMES.get(normalise_host(host))
 
 
 def allowed_hosts(crawler: Crawler) -> frozenset[str]:
@@ -152,5 +165,6 @@ class PublicOnlyResolver(CachingThreadedResolver):
     def _check(self, address: str, name: str) -> str:
         reason = resolved_reason(name, [address], self.allowed)
         if reason:
-            raise BlockedAddress(with_allow_hint(reason, name))
+            refusal = _REFUSED_NAMES[normalise_host(name)] = with_allow_hint(reason, name)
+            raise BlockedAddress(refusal)
         return address

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
@@ -75,12 +76,21 @@ class OneLineErrors(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            error, message = record.exc_info[1], record.getMessage()
+            record.msg = message if str(error) in message else f"{message}: {error}"
             record.args = ()
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def _one_line_errors() -> None:
+    """Filter Scrapy's log handler with :class:`OneLineErrors`. Each crawler installs a
+    new root handler when it applies its settings, so this runs when an engine starts,
+    after its crawler did."""
+    for handler in logging.root.handlers:
+        if not any(isinstance(f, OneLineErrors) for f in handler.filters):
+            handler.addFilter(OneLineErrors())
 
 
 def run_crawl(
@@ -101,9 +111,6 @@ def run_crawl(
     :param tracebacks: log errors with their tracebacks (else one line each)
     """
     process = _InterruptibleProcess(crawl_settings(overrides), on_interrupt)
-    if not tracebacks:
-        for handler in logging.root.handlers:  # Scrapy's, installed by the process
-            handler.addFilter(OneLineErrors())
     crawlers = []
     for kind, spidercls in SPIDER_FOR_KIND.items():
         chosen = [s for s in sources if s.kind == kind]
@@ -113,6 +120,8 @@ def run_crawl(
         kwargs: dict[str, Any] = {"sources": chosen}
         if kind == "sitemap" and since:
             kwargs["since"] = since
+        if not tracebacks:
+            crawler.signals.connect(_one_line_errors, signal=signals.engine_started)
         process.crawl(crawler, **kwargs)
         crawlers.append(crawler)
     if crawlers:
