@@ -66,7 +66,8 @@ After=network-online.target
 Type=oneshot
 WorkingDirectory={job.workdir}
 ExecStart={job.command_line}
-# exit 1: a spider did not finish; 3: archive busy or unwritable; 4: nothing fetched
+# exit 3: archive busy or unwritable; 4: nothing fetched; 5: a source failed;
+# 6: a spider did not finish (README: Exit status)
 Nice=10
 """
     timer = f"""[Unit]

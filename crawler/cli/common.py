@@ -28,6 +28,31 @@ DEMO_HOST = "127.0.0.1"
 DB_META_KEY = "reprint.db_path"
 
 
+def _refuse_unnameable(
+    kind: click.ParamType, value: Any, param: click.Parameter | None, ctx: click.Context | None
+) -> None:
+    """A clear error for what cannot name a file at all (empty, or holding a NUL
+    character) instead of the OS's ValueError."""
+    if isinstance(value, str) and (not value or "\x00" in value):
+        kind.fail("not a file name (empty, or holding a NUL character)", param, ctx)
+
+
+class FilePath(click.Path):
+    """A file name option: click's checks, and :func:`_refuse_unnameable`'s."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _refuse_unnameable(self, value, param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class InputFile(click.File):
+    """A file to read (or - for standard input), with :func:`_refuse_unnameable`'s checks."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        _refuse_unnameable(self, value, param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _open(db_path: str, readonly: bool = True) -> Database:
     """The archive at ``db_path``; read-only, an empty file is refused too (SQLite reads
     it as a database without tables, and every query would fail on it).
@@ -70,7 +95,7 @@ def db_option(
         "db_path",
         default=default,
         show_default=default is not None,
-        type=click.Path(dir_okay=False),
+        type=FilePath(dir_okay=False),
         callback=_existing_db if existing else _remember_db,
         help=help + ("" if existing else " Created when missing."),
     )

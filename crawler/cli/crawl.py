@@ -19,6 +19,7 @@ from crawler.cli.common import (
     DATE,
     POSITIVE_INT,
     STORAGE_FAILURE_STATS,
+    FilePath,
     _open,
     db_option,
     err,
@@ -43,7 +44,7 @@ STOP_NOW_MESSAGE = "stopping now; the next run resumes"
 @click.option(
     "--sources",
     "sources_path",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="Sources file (default: sources.toml, unless ad-hoc sources are given).",
 )
 @click.option("--feed", multiple=True, metavar="URL", help="Crawl this RSS/Atom feed (repeatable).")
@@ -103,7 +104,7 @@ STOP_NOW_MESSAGE = "stopping now; the next run resumes"
 )
 @click.option(
     "--stats-json",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="Write each spider's final stats to this JSON file.",
 )
 @click.option(
@@ -143,8 +144,8 @@ def crawl(
     from crawler.sources import adhoc_sources, load_sources
 
     chosen = adhoc_sources(feed, sitemap, crawl_site)
-    if sources_path or not chosen:
-        chosen = load_sources(sources_path or "sources.toml") + chosen
+    if sources_path is not None or not chosen:
+        chosen = load_sources("sources.toml" if sources_path is None else sources_path) + chosen
     chosen = _on_sites(chosen, site_filter)
     overrides = _parse_settings(settings)
     if redis_url:

@@ -79,6 +79,14 @@ def _db_of(ctx: click.Context) -> str | None:
     return str(value) if value else None
 
 
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _quiet_stdout() -> None:
     """The reader of stdout went away (`| head`): send what is left nowhere, so that
     Python's final flush does not complain either."""
@@ -89,10 +97,25 @@ def _quiet_stdout() -> None:
 class ReprintGroup(click.Group):
     """The command group with the error boundary around every command."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            # no shell passes a NUL (argv entries are C strings); bytes that are not
+            # UTF-8 arrive as lone surrogates, which neither SQLite nor the terminal
+            # takes: both would fail deep inside a command
+            if "\x00" in arg or not _is_text(arg):
+                raise click.UsageError(
+                    "an argument holds a NUL character or bytes that are not UTF-8", ctx
+                )
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as exc:
+            # click's messages quote what was given (a file name, a value): as text
+            exc.message = plain(exc.message)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

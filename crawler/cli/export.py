@@ -10,8 +10,9 @@ from pathlib import Path
 import click
 
 from archive.export import FORMATS
-from crawler.cli.common import DATE, POSITIVE_INT, _open, db_option
+from crawler.cli.common import DATE, POSITIVE_INT, FilePath, _open, db_option
 from crawler.cli.errors import CommandError
+from crawler.cli.output import plain
 
 # What a file type is called in the refusal; anything else that is not a regular file
 # is "a special file".
@@ -74,7 +75,7 @@ def _refuse_special_target(target: Path) -> None:
     "--out",
     default="-",
     show_default=True,
-    type=click.Path(dir_okay=False, allow_dash=True),
+    type=FilePath(dir_okay=False, allow_dash=True),
     help="Output file; - for standard output.",
 )
 def export_command(
@@ -128,5 +129,5 @@ def export_command(
     finally:
         db.close()
     unit = "responses" if fmt == "warc" else "stories"
-    click.echo(f"exported {result.records} {unit} as {fmt} to {out}", err=True)
+    click.echo(f"exported {result.records} {unit} as {fmt} to {plain(out)}", err=True)
     click.echo(f"cursor: {result.cursor}", err=True)

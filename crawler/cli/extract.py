@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, BinaryIO, NoReturn
 import click
 
 from crawler.cli.common import (
+    FilePath,
+    InputFile,
     _open,
     db_option,
 )
@@ -90,7 +92,7 @@ def _fail(code: int, message: str) -> NoReturn:
 
 
 @click.command()
-@click.argument("source", required=False, metavar="[FILE|-]", type=click.File("rb"))
+@click.argument("source", required=False, metavar="[FILE|-]", type=InputFile("rb"))
 @click.option("--url", help="The page's address (site, links, canonical); alone: fetch it.")
 @click.option(
     "--format",
@@ -102,7 +104,7 @@ def _fail(code: int, message: str) -> NoReturn:
 )
 @db_option(None, help="An archive whose learned boilerplate of the page's site applies too.")
 # the name --db had before every command said --db
-@click.option("--site-context", "site_context", type=click.Path(dir_okay=False), hidden=True)
+@click.option("--site-context", "site_context", type=FilePath(dir_okay=False), hidden=True)
 @click.option(
     "--allow-host",
     multiple=True,

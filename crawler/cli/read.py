@@ -11,7 +11,7 @@ from rich.text import Text
 from archive.read import archive_totals, get_article, most_copied
 from archive.search import HIGHLIGHT_END, HIGHLIGHT_START, search
 from archive.settings import SEARCH_DEFAULT_LIMIT
-from crawler.cli.common import DATE, POSITIVE_INT, _open, db_option, out
+from crawler.cli.common import DATE, POSITIVE_INT, FilePath, _open, db_option, out
 from crawler.cli.output import json_text, plain, styled
 
 
@@ -117,7 +117,7 @@ def show(article_id: int, db_path: str, as_json: bool, no_text: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the totals as JSON.")
 @click.option(
     "--plot",
-    type=click.Path(dir_okay=False, writable=True),
+    type=FilePath(dir_okay=False, writable=True),
     metavar="FILE.svg",
     help="Also draw articles per day per site and syndication fan-out to this SVG file.",
 )

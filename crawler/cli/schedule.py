@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 import click
 
 from crawler.cli.common import (
+    FilePath,
     db_option,
 )
+from crawler.cli.output import plain
 
 if TYPE_CHECKING:
     pass
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 @click.option(
     "--sources",
     "sources_path",
-    type=click.Path(dir_okay=False),
+    type=FilePath(dir_okay=False),
     help="Sources file for the scheduled crawls (default: sources.toml).",
 )
 @db_option(existing=False)
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--unit-dir",
-    type=click.Path(file_okay=False),
+    type=FilePath(file_okay=False),
     help="Where --install writes the units (e.g. /etc/systemd/system).",
 )
 def schedule(
@@ -61,6 +63,9 @@ def schedule(
 
     from crawler.schedule import CrawlJob, ScheduleError, cron_line, parse_interval, systemd_units
 
+    for hint, given in (("--db", db_path), ("--sources", sources_path), ("--unit-dir", unit_dir)):
+        if given is not None and plain(given) != given:  # it would break the unit's lines
+            raise click.BadParameter("a file name with control characters", param_hint=hint)
     try:
         seconds = parse_interval(interval)
     except ScheduleError as exc:
