@@ -113,7 +113,7 @@ class ReprintGroup(click.Group):
             return super().invoke(ctx)
         except click.ClickException as exc:
             # click's messages quote what was given (a file name, a value): as text
-            exc.message = plain(exc.message)
+            exc.message = plain(exc.message)  # type: ignore[misc]  # set once, before shown
             raise
         except (click.exceptions.Exit, click.Abort):
             raise
