@@ -132,3 +132,48 @@ def test_dedupe_rebuild(archive_path: str) -> None:
     assert summary["articles_before"] == summary["articles_after"] == 1
     result = CliRunner().invoke(cli, ["dedupe", "--db", archive_path])  # --rebuild implied
     assert result.exit_code == 0 and "reclustered 2 pages" in result.stdout
+
+
+def test_the_readme_lists_every_exit_status() -> None:
+    import re
+
+    from crawler.cli.errors import Exit
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit status", 1)[1].split("\n## ", 1)[0]
+    listed = [int(n) for n in re.findall(r"^\| (\d+) \|", section, flags=re.MULTILINE)]
+    assert listed == sorted(int(status) for status in Exit)
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "says"),
+    [
+        (["stats"], 0, "articles: 1"),
+        (["show", "99"], 1, "no article with id 99"),
+        (["show", str(2**63)], 2, "is not in the range"),
+        (["search", "x", "--since", "notadate"], 2, "expected a date such as 2025-06-01"),
+        (["export", "--after", "not-a-cursor"], 2, "cursor"),
+        (["crawl", "--site", "nowhere.example", "--feed", "https://a.example/f"], 2, "no source"),
+    ],
+)
+def test_exit_statuses_0_to_2(archive_path: str, args: list[str], status: int, says: str) -> None:
+    result = CliRunner().invoke(cli, [*args, "--db", archive_path])
+    assert result.exit_code == status, result.output
+    assert says in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["dedupe"], ["reextract"], ["stats"], ["show", "1"]])
+def test_a_mistyped_db_is_status_3_and_creates_nothing(tmp_path: Path, command: list[str]) -> None:
+    typo = tmp_path / "archve.db"
+    result = CliRunner().invoke(cli, [*command, "--db", str(typo)])
+    assert result.exit_code == 3 and f"archive not found: {typo}" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_archive_error_from_a_command_is_status_3(tmp_path: Path) -> None:
+    path = tmp_path / "README.md"
+    path.write_text("# not an archive\n")
+    result = CliRunner().invoke(cli, ["search", "x", "--db", str(path)])
+    assert result.exit_code == 3 and "is not a reprint archive" in result.output

@@ -253,3 +253,19 @@ def test_one_ctrl_c_stores_the_pages_in_flight_and_exits_130(tmp_path: Path) -> 
     db = open_archive(db_path, readonly=True)
     assert db["articles"].count >= 1  # what was in flight was stored
     assert [s for (s,) in db.execute("SELECT status FROM crawls")] == ["interrupted"]
+
+
+def test_a_spider_that_did_not_finish_exits_6(tmp_path: Path) -> None:
+    with news_web(3) as web:
+        proc = _crawl(
+            tmp_path / "m.db",
+            "--feed",
+            f"{web.base}/feed.xml",
+            # Scrapy's memory guard stops the spider at its first check
+            "-s",
+            "MEMUSAGE_LIMIT_MB=1",
+            "-s",
+            "MEMUSAGE_CHECK_INTERVAL_SECONDS=0.01",
+            expect_exit=6,
+        )
+    assert "memusage_exceeded" in proc.stdout
