@@ -55,7 +55,7 @@ class _ProgressBoard:
             f"{responses / max(elapsed, 1e-3):.1f} pages/s · {waiting} queued · "
             f"{in_flight} in flight"
         )
-        return Group(pace, figures_table("", columns, live=True))
+        return Group(pace, figures_table("", columns, live=True))  # "": no title line
 
     def add(self, crawler: Crawler) -> None:
         self.crawlers.append(crawler)
@@ -70,10 +70,10 @@ class _ProgressBoard:
             self.live.start()
 
     def remove(self, crawler: Crawler) -> None:
+        if self.crawlers == [crawler]:
+            self.stop()  # before the last frame would show no spider at all
         if crawler in self.crawlers:
             self.crawlers.remove(crawler)
-        if not self.crawlers:
-            self.stop()
 
     def stop(self) -> None:
         if self.live is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import click
 import pytest
@@ -14,9 +14,6 @@ from archive.db import open_archive, write_transaction
 from crawler.cli import cli
 
 from .test_archive import STORY, _fetched, page_html
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.fixture
@@ -87,10 +84,14 @@ def test_crawl_with_broken_sources_file_is_a_usage_error(tmp_path: Path) -> None
     assert result.exit_code == 2 and "not an http(s) URL" in result.output
 
 
-@pytest.mark.parametrize("kind", ["another app's database", "random bytes"])
-def test_crawl_into_a_file_that_is_not_an_archive_exits_3(tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize("kind", ["another app's database", "random bytes", "truncated"])
+def test_crawl_into_a_file_that_is_not_an_archive_exits_3(
+    tmp_path: Path, kind: str, archive_path: str
+) -> None:
     path = tmp_path / "notes.db"
-    if kind == "random bytes":
+    if kind == "truncated":  # the first pages of a real archive
+        path.write_bytes(Path(archive_path).read_bytes()[:4096])
+    elif kind == "random bytes":
         path.write_bytes(bytes(range(256)) * 16)
     else:
         conn = sqlite3.connect(path)

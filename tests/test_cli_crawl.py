@@ -159,8 +159,13 @@ def test_limit_stops_after_n_new_articles_and_the_next_crawl_gets_the_rest(
 ) -> None:
     db_path = tmp_path / "l.db"
     # pages arrive slower than they are committed (as from a real web, unlike the
-    # instant fixture server), so the limit is seen while most of the feed is unfetched
-    paced = ("-s", "DOWNLOAD_DELAY=0.2", "-s", "REPRINT_COMMIT_ITEMS=1")
+    # instant fixture server), so the limit is seen while most of the feed is unfetched;
+    # extraction in a thread: no worker process to start while pages pile up; one
+    # request at a time (what Scrapy handed its downloader is in flight, and stored)
+    paced = (
+        *("-s", "DOWNLOAD_DELAY=0.2", "-s", "REPRINT_COMMIT_ITEMS=1"),
+        *("-s", "REPRINT_EXTRACT_WORKERS=0", "-s", "CONCURRENT_REQUESTS=1"),
+    )
     with news_web(16) as web:
         feed = f"{web.base}/feed.xml"
         stats, db = run_crawl(db_path, "--feed", feed, "--limit", "2", *paced)

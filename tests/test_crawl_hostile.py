@@ -121,7 +121,7 @@ def test_unreachable_source_exits_with_nothing_fetched(tmp_path: Path) -> None:
         stats, db = run_crawl(
             tmp_path / "u.db", "--feed", url, "-s", "RETRY_TIMES=0", expect_exit=4
         )
-    assert stats["feeds"]["reprint/errors/DownloadConnectionRefusedError"] == 1
+    assert stats["feeds"]["reprint/errors/connection_refused"] == 1
     source = db.execute("SELECT kind, last_status FROM sources WHERE url = ?", [url]).fetchone()
     assert source == ("feed", 0)  # the failure is recorded against the source
 
