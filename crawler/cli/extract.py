@@ -13,6 +13,7 @@ from crawler.cli.common import (
     _open,
     db_option,
 )
+from crawler.cli.errors import CommandError, Exit
 from crawler.cli.output import json_safe, plain
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 
 
 # Exit codes of `reprint extract`
-EXIT_NO_ARTICLE = 1
-EXIT_UNREADABLE = 2
+EXIT_NO_ARTICLE = Exit.FAILED
+EXIT_UNREADABLE = Exit.USAGE
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -86,9 +87,8 @@ def _learned_lines(
         db.close()
 
 
-def _fail(code: int, message: str) -> NoReturn:
-    click.echo(f"reprint extract: {plain(message)}", err=True)
-    sys.exit(code)
+def _fail(code: Exit, message: str) -> NoReturn:
+    raise CommandError(message, code)
 
 
 @click.command()
@@ -128,7 +128,6 @@ def extract(
     Exit status: 0 article printed, 1 the page has no article, 2 the input could not be
     read or is not HTML (a malformed, refused or unfetchable URL included).
     """
-    from archive.errors import NoArticleText, NotHtml
     from archive.extract import extract_article
 
     if source is None and url is None and sys.stdin.isatty():
@@ -138,14 +137,8 @@ def extract(
     archive_path = db_path or site_context
     if archive_path:
         learned = _learned_lines(archive_path, page_url, body, content_type)
-    try:
-        extracted = extract_article(
-            body, page_url, content_type=content_type, site_boilerplate=learned
-        )
-    except NotHtml as exc:
-        _fail(EXIT_UNREADABLE, str(exc))
-    except NoArticleText as exc:
-        _fail(EXIT_NO_ARTICLE, str(exc))
+    # NotHtml (status 2) and NoArticleText (status 1) are the error boundary's to report
+    extracted = extract_article(body, page_url, content_type=content_type, site_boilerplate=learned)
     if fmt == "json":
         click.echo(json_safe(extracted.to_json()))
     else:
