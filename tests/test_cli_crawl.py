@@ -115,12 +115,16 @@ def test_failed_sources_are_named_problems_summed_and_exit_5(tmp_path: Path) -> 
             f"{web.base}/missing.xml",
             "--sitemap",
             f"{web.base}/missing-sitemap.xml",
+            "--feed",
+            "http://nowhere.invalid/feed.xml",  # .invalid never resolves (RFC 6761)
             "-s",
             "RETRY_TIMES=0",
             expect_exit=5,  # a configured source is dead
         )
     assert f"feed failed: {web.base}/missing.xml: HTTP 404" in proc.stderr
     assert f"sitemap failed: {web.base}/missing-sitemap.xml: HTTP 404" in proc.stderr
+    # its robots.txt failing too used to log a traceback (_crawl asserts none)
+    assert "feed failed: http://nowhere.invalid/feed.xml: DNS lookup failed" in proc.stderr
     # one 404 in each spider: the line sums them (it used to show the last spider's)
     assert "errors/http_404 2" in proc.stdout
     assert "sources failed" in proc.stdout and "new articles" in proc.stdout
