@@ -157,6 +157,16 @@ def test_the_readme_lists_every_exit_status() -> None:
         (["search", "x", "--since", "notadate"], 2, "expected a date such as 2025-06-01"),
         (["export", "--after", "not-a-cursor"], 2, "cursor"),
         (["crawl", "--site", "nowhere.example", "--feed", "https://a.example/f"], 2, "no source"),
+        (
+            ["crawl", "--feed", "https://a.example/f", "-s", "CONCURRENT_REQUESTS=abc"],
+            2,
+            "CONCURRENT_REQUESTS takes a number, got 'abc'",
+        ),
+        (
+            ["crawl", "--feed", "https://a.example/f", "-s", "REPRINT_PROGRESS=maybe"],
+            2,
+            "true or false",
+        ),
     ],
 )
 def test_exit_statuses_0_to_2(archive_path: str, args: list[str], status: int, says: str) -> None:

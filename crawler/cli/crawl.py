@@ -212,7 +212,36 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
         if not sep or not name.strip():
             raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="--set")
         overrides[name.strip()] = value
+    _check_setting_types(overrides)
     return overrides
+
+
+_KINDS = {bool: "true or false", int: "a number", float: "a number"}
+
+
+def _check_setting_types(overrides: dict[str, Any]) -> None:
+    """Refuse a --set value that the setting's type cannot read (a number, a flag), here
+    in one line rather than as a traceback when Scrapy reads it mid-start."""
+    from scrapy.settings import BaseSettings
+
+    from crawler.run import crawl_settings
+
+    defaults = crawl_settings()
+    for name, value in overrides.items():
+        default = defaults.get(name)
+        given = BaseSettings({name: value})
+        # a number either way: Scrapy's own defaults are often ints read as floats
+        # (DOWNLOAD_DELAY = 0, given as 0.5)
+        readers = {bool: given.getbool, int: given.getfloat, float: given.getfloat}
+        read = readers.get(type(default))
+        if read is None:
+            continue
+        try:
+            read(name)
+        except ValueError as exc:
+            raise click.BadParameter(
+                f"{name} takes {_KINDS[type(default)]}, got {value!r}", param_hint="--set"
+            ) from exc
 
 
 def _run(
