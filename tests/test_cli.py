@@ -153,7 +153,7 @@ def test_the_readme_lists_every_exit_status() -> None:
     [
         (["stats"], 0, "articles: 1"),
         (["show", "99"], 1, "no article with id 99"),
-        (["show", str(2**63)], 2, "is not in the range"),
+        (["show", str(2**63)], 2, "expected a number from 1 to 9223372036854775807"),
         (["search", "x", "--since", "notadate"], 2, "expected a date such as 2025-06-01"),
         (["export", "--after", "not-a-cursor"], 2, "cursor"),
         (["crawl", "--site", "nowhere.example", "--feed", "https://a.example/f"], 2, "no source"),

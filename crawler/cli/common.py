@@ -120,4 +120,21 @@ DATE = IsoDate()
 
 # SQLite's largest integer: a bigger id or limit is an error message, not OverflowError
 SQLITE_INT_MAX = 2**63 - 1
-POSITIVE_INT = click.IntRange(1, SQLITE_INT_MAX)
+
+
+class PositiveInt(click.ParamType):
+    """An id or a count: a whole number from 1 to SQLite's largest integer."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"expected a whole number, got {value!r}", param, ctx)
+        if not 1 <= number <= SQLITE_INT_MAX:
+            self.fail(f"expected a number from 1 to {SQLITE_INT_MAX}, got {number}", param, ctx)
+        return number
+
+
+POSITIVE_INT = PositiveInt()
