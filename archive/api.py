@@ -12,8 +12,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from archive.db import open_archive
 from archive.errors import ArticleNotFound
-from archive.export import ExportResult, Selection, current_cursor, export, iter_records
-from archive.feed import feed
+from archive.export import (
+    ExportResult,
+    Selection,
+    atom_feed,
+    current_cursor,
+    export,
+    iter_records,
+)
 from archive.read import COPY_COLUMNS, archive_totals, get_article, most_copied
 from archive.search import SearchHit, search
 from archive.settings import FEED_SERVED_ENTRIES, SEARCH_DEFAULT_LIMIT, SEARCH_RANK_WINDOW
@@ -170,4 +176,4 @@ class Archive:
 
         :returns: the number of entries
         """
-        return feed(self.db, out, Selection(site=site, limit=limit))
+        return atom_feed(self.db, out, Selection(site=site, limit=limit))

@@ -2,7 +2,7 @@
 
 Hand-written SVG (no plotting library): two bar charts need ~150 lines, start in
 milliseconds and render in any browser, in datasette's stats page and in a README.
-The counts come from covering indexes (archive/db.py m002), so a million-article archive
+The counts come from covering indexes (archive/db.py m005), so a million-article archive
 is charted without reading its texts.
 """
 

@@ -6,6 +6,7 @@ older reprint is brought up to date when it is opened for writing.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -196,7 +197,7 @@ def m003_site_lines(db: Database) -> None:
 
 @MIGRATIONS()
 def m004_dedup_index(db: Database) -> None:
-    # The near-duplicate index (archive/dedup.py), and pages.canonical_key: the normalised
+    # The near-duplicate index (archive/dedup/index.py), and pages.canonical_key: the normalised
     # rel=canonical, indexed so that an original arriving after its syndicated copies
     # finds the copies pointing at it. Imported here: opening an archive read-only
     # (search, show) needs neither numpy, rensa nor courlan.
@@ -357,6 +358,27 @@ def m006_cheaper_crawl_writes(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m007_page_failures(db: Database) -> None:
+    """``page_failures``: pages a crawl fetched but could not extract or store (an
+    extraction past its deadline, a page that kills its worker, more elements than the
+    cap, a row the archive refused), so that a person can see which and why instead of
+    a count alone. Pages that are simply not articles are not failures."""
+    db.table("page_failures").create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "reason": str,  # extract_timeout | extractor_crashed | too_many_elements | store
+            "detail": str,
+            "failed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db.table("page_failures").create_index(["url"])
+
+
 # Primary SQLite result codes that say the archive file cannot take a write right now,
 # whatever is being written: retrying the same rows later can succeed, skipping them
 # would lose them. Any other error (a constraint, a bad value) belongs to one row.
@@ -374,6 +396,14 @@ _ARCHIVE_FAULT_CODES = (
 )
 
 
+def inserted_rowid(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT on ``cursor`` gave its row (tables keyed by INTEGER PRIMARY KEY:
+    the new id)."""
+    rowid = cursor.lastrowid
+    assert isinstance(rowid, int), rowid
+    return rowid
+
+
 def is_archive_fault(exc: BaseException) -> bool:
     """Whether ``exc`` is a failure of the archive file itself (disk full, I/O error,
     lock held past the busy timeout) rather than of the row being written."""
@@ -386,17 +416,42 @@ def is_archive_fault(exc: BaseException) -> bool:
 
 
 def _connect(path: Path, *, readonly: bool, busy_timeout_ms: int) -> sqlite3.Connection:
-    if readonly:
-        # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    else:
-        conn = sqlite3.connect(path)
+    conn = connect_readonly(path) if readonly else sqlite3.connect(path)
     try:
-        if readonly:
-            conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     except sqlite3.Error:
         conn.close()  # a corrupt file fails here; the caller never gets the connection
+        raise
+    return conn
+
+
+def connect_readonly(path: str | Path) -> sqlite3.Connection:
+    """A connection that can only read the SQLite file at ``path``, also on read-only
+    media.
+
+    :raises sqlite3.Error: the file cannot be opened or is not a database
+    """
+    path = Path(path)
+    try:
+        return _connect_readonly(path, immutable=False)
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK):
+            raise
+        # Read-only media (a DVD, a read-only mount or share): a WAL archive's reader
+        # must create the -shm file beside it, which fails there with "unable to open
+        # database file". Nothing can write such a file, so SQLite may take it as
+        # immutable: no locks, no -shm. (A checkpointed archive has no -wal to lose.)
+        return _connect_readonly(path, immutable=True)
+
+
+def _connect_readonly(path: Path, *, immutable: bool) -> sqlite3.Connection:
+    # mode=ro: a reader can never write, even by accident; WAL lets it read during a crawl
+    flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
+    try:
+        conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")
+    except sqlite3.Error:
+        conn.close()
         raise
     return conn
 

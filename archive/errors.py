@@ -37,6 +37,16 @@ class ArchiveWriteFailed(ArchiveError):
     what was being written is not stored."""
 
 
+class ArchiveReadOnly(ArchiveWriteFailed):
+    """The archive is on storage that takes no writes (a read-only mount, a folder without
+    write permission): it can be read, searched and served, not crawled into."""
+
+
+class DedupIndexError(ArchiveError, RuntimeError):
+    """The dedup index cannot be used as it is (parameters out of range, or built with
+    other MinHash code): ``reprint dedupe`` makes it anew."""
+
+
 class BadQuery(ArchiveError):
     """A search query that SQLite FTS5 cannot parse."""
 
@@ -53,16 +63,16 @@ class ArticleNotFound(ArchiveError, LookupError):
     """No article with that id."""
 
 
-class DedupIndexError(ArchiveError, RuntimeError):
-    """The dedup index cannot be used as it is (parameters out of range, or mismatched)."""
-
-
 class ExtractionError(ArchiveError):
     """A page from which no article could be extracted."""
 
 
 class NotHtml(ExtractionError):
     """The body is not an HTML document (binary, empty, or too large)."""
+
+
+class TooManyElements(NotHtml):
+    """The page has more elements than extraction takes on (``MAX_HTML_ELEMENTS``)."""
 
 
 class NoArticleText(ExtractionError):

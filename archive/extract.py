@@ -17,7 +17,7 @@ from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from archive.clean import clean_text, prune_tree
-from archive.errors import NoArticleText, NotHtml
+from archive.errors import NoArticleText, NotHtml, TooManyElements
 from archive.metadata import fallback_metadata, iso_datetime, read_metadata, read_time_minutes
 from archive.sanitize import http_url, xml_safe, xml_safe_html, xml_safe_or_none
 from archive.settings import (
@@ -25,6 +25,7 @@ from archive.settings import (
     BINARY_SNIFF_BYTES,
     FULL_CASCADE_BELOW_CHARS,
     MAX_HTML_BYTES,
+    MAX_HTML_ELEMENTS,
     MIN_ARTICLE_WORDS,
 )
 from archive.text import text_hash, words
@@ -165,6 +166,7 @@ def extract_article(
         (:func:`archive.sitelearn.learned_lines`); the caller reads them from the archive,
         so this stays a pure function that runs in worker processes
     :raises NotHtml: empty, binary or oversized body
+    :raises TooManyElements: more elements than ``MAX_HTML_ELEMENTS`` (a ``NotHtml``)
     :raises NoArticleText: HTML without an article
     """
     where = url or "<input>"
@@ -179,6 +181,13 @@ def extract_article(
     tree = load_html(html)
     if tree is None:
         raise NotHtml(f"unparseable HTML: {where}")
+    # every element starts with "<": a body with fewer cannot be over the cap
+    if body.count(b"<") > MAX_HTML_ELEMENTS:
+        elements = sum(1 for _ in tree.iter())
+        if elements > MAX_HTML_ELEMENTS:
+            raise TooManyElements(
+                f"{elements} elements, over the {MAX_HTML_ELEMENTS} limit: {where}"
+            )
     markup = read_metadata(tree, url)
     pruned = prune_tree(tree)
     doc = _extract_text(tree, url, fast=True)

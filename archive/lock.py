@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from archive.errors import ArchiveLocked
+from archive.errors import ArchiveLocked, ArchiveReadOnly
 
 # how often a waiting crawl tries the lock again
 LOCK_POLL_SECONDS = 0.5
@@ -53,6 +53,7 @@ def crawl_lock(
     :param timeout: with ``wait``, give up after this many seconds
     :param on_wait: called once, with a message naming the holder, when we start waiting
     :raises ArchiveLocked: another process holds the lock (and we do not wait, or timed out)
+    :raises ArchiveReadOnly: the lock file cannot be created beside the archive
     """
     path = lock_path(archive_path)
     if path in _held:
@@ -63,8 +64,13 @@ def crawl_lock(
         finally:
             _release(path)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # read-only media, no permission: before anything is fetched
+        raise ArchiveReadOnly(
+            f"cannot write beside {archive_path} ({exc.strerror}): it can be read, not written"
+        ) from exc
     deadline = None if timeout is None else time.monotonic() + timeout
     told = False
     while True:

@@ -16,6 +16,14 @@ MIN_ARTICLE_WORDS = 60
 # worker, so extraction refuses it.
 MAX_HTML_BYTES = 8 * 1024 * 1024
 
+# Elements of a parsed page above which extraction refuses it. trafilatura's work grows
+# with the square of the paragraph count on flat pages (200k tiny paragraphs, 7.6 MB:
+# 67 s and 626 MB in one worker; 550k: over 15 min at 907 MB), so size alone does not
+# bound a page's cost. The 115 benchmark news pages have at most 1,596 elements (median
+# 739); a flat page of 50k paragraphs, just over this cap, extracts in ~7 s. Counting
+# costs ~0.7 ms a page, so it runs only when the body holds more "<" than this.
+MAX_HTML_ELEMENTS = 50_000
+
 # In the first bytes of a body, a share of control characters above this means binary
 # content whatever the Content-Type says (HTML has none but tab/CR/LF).
 BINARY_SNIFF_BYTES = 4096
@@ -139,7 +147,7 @@ REEXTRACT_BATCH_PAGES = 200
 # and about 170 words, under the shortest real news story.
 FULL_CASCADE_BELOW_CHARS = 1000
 
-# --- Near-duplicate clustering (archive/dedup.py). Measured with bench/dedup.py on the
+# --- Near-duplicate clustering (archive/dedup/). Measured with bench/dedup.py on the
 # generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers
 # behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
 # was built with (table dedup_meta); after changing these, `reprint dedupe`.

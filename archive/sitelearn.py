@@ -151,7 +151,7 @@ class LearnedBoilerplate:
         try:
             return learned_lines(self._db, site)
         except sqlite3.OperationalError as exc:
-            # an archive from before migration m002 (opened read-only, not migrated yet)
+            # an archive from before migration m003 (opened read-only, not migrated yet)
             if "no such table" not in str(exc):
                 raise
             logger.debug("no learned boilerplate in %s yet: %s", self.path, exc)

@@ -41,17 +41,11 @@ from typing import Any
 import numpy as np
 
 import archive.dedup
-import archive.store
+import archive.dedup.cluster
 from archive.clean import clean_text
 from archive.db import open_archive, write_transaction
-from archive.dedup import (
-    DEFAULT_PARAMS,
-    DedupParams,
-    band_key_matrix,
-    minhash_matrix,
-    set_index_params,
-    shingle_hashes,
-)
+from archive.dedup import DEFAULT_PARAMS, DedupParams, set_index_params, shingle_hashes
+from archive.dedup.minhash import band_key_matrix, minhash_matrix
 from archive.extract import Extracted
 from archive.store import FetchedPage, save_page
 from archive.text import text_hash, words
@@ -336,7 +330,7 @@ def measure_cost(
 
     wall: list[float] = []
     cpu: list[float] = []
-    real_place = archive.store.place_page
+    real_place = archive.dedup.cluster.place_page
 
     def timed_place(*args: Any, **kwargs: Any) -> Any:
         started, started_cpu = time.perf_counter(), time.process_time()
@@ -362,7 +356,7 @@ def measure_cost(
         return timed
 
     rows = []
-    archive.store.place_page = timed_place  # type: ignore[assignment]
+    archive.dedup.cluster.place_page = timed_place  # type: ignore[assignment]
     for name, func in PHASES.items():
         setattr(archive.dedup, func, phase(name, originals[func]))
     try:
@@ -429,7 +423,7 @@ def measure_cost(
             _remove_archive(path)
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     finally:
-        archive.store.place_page = real_place  # type: ignore[assignment]
+        archive.dedup.cluster.place_page = real_place  # type: ignore[assignment]
         for func, original in originals.items():
             setattr(archive.dedup, func, original)
     for row in rows:

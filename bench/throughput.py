@@ -687,11 +687,13 @@ BUCKETS = ("download/reactor", "extract", "write", "dedupe", "compress", "startu
 # Frames of these files are the work named; a stack goes to the first one found from
 # its innermost frame out (dedup called from store.save_page is dedupe, not write).
 _BUCKET_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("dedupe", ("archive/dedup.py", "rensa/")),
+    ("dedupe", ("archive/dedup/", "rensa/")),
     (
         "write",
         (
             "archive/store.py",
+            "archive/crawls.py",
+            "archive/failures.py",
             "archive/db.py",
             "archive/sitelearn.py",
             "archive/sources.py",

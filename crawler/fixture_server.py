@@ -1,4 +1,5 @@
-"""Serve a directory of fixture websites on 127.0.0.1, one OS-chosen port per site.
+"""Serve a directory of fixture websites on 127.0.0.1, one OS-chosen port per site, or
+all of them under real-looking host names on one port.
 
 Each sub-directory of the root is one website. Text files are templates: ``{{site:NAME}}``
 becomes that site's base URL, so feeds, canonical links and cross-site links carry the
@@ -11,8 +12,16 @@ ports the OS handed out. An optional ``_routes.json`` per site adds special beha
      "/news-sitemap.xml": {"gzip": true}}
 
 A route without ``body`` or ``body_file`` that answers 2xx serves the static file at its
-path with the route's extras applied. Used by the tests and by ``reprint demo``; run by
-hand with ``python -m crawler.fixture_server [ROOT]``.
+path with the route's extras applied.
+
+With ``domain="example"`` every site is named ``NAME.example`` (RFC 2606: reserved, never
+on the internet) and all are served by one server on one port, which picks the site from
+the request's host: the absolute URL an HTTP client sends to a proxy, else the Host
+header. Clients reach it by using it as their HTTP proxy (``proxy_url``), so URLs, and
+the sites an archive records, carry no port (the demo, crawler/demo.py).
+
+Used by the tests and by ``reprint demo``; run by hand with
+``python -m crawler.fixture_server [ROOT]``.
 """
 
 from __future__ import annotations
@@ -225,13 +234,18 @@ class FixtureWeb:
     ``(site, path)`` for every request received, in arrival order.
     """
 
-    def __init__(self, root: Path, sites: Iterable[str] | None = None) -> None:
-        """Prepare (but do not bind) one server per site.
+    def __init__(
+        self, root: Path, sites: Iterable[str] | None = None, *, domain: str | None = None
+    ) -> None:
+        """Prepare (but do not bind) one server per site, or one for all with `domain`.
 
         root: directory holding one sub-directory per site.
         sites: names of the sites to serve; None serves every sub-directory (names
             starting with "." or "_", such as __pycache__, are not sites).
+        domain: serve site NAME as host ``NAME.domain`` (port 80 in its URLs) from one
+            server reached as an HTTP proxy (``proxy_url``); None: one port per site.
         """
+        self.domain = domain
         self.root = Path(root)
         if not self.root.is_dir():
             raise FixtureError(f"fixture root {self.root} is not a directory")
@@ -252,6 +266,7 @@ class FixtureWeb:
         self.requests: list[tuple[str, str]] = []
         self._requests_lock = threading.Lock()
         self._servers: dict[str, _SiteServer] = {}
+        self._proxy_url = ""
         self._threads: list[threading.Thread] = []
         self._bases: dict[str, str] = {}
         self._byte_bases: dict[bytes, bytes] = {}
@@ -262,8 +277,21 @@ class FixtureWeb:
         return tuple(self._sites)
 
     @property
+    def proxy_url(self) -> str:
+        """``http://127.0.0.1:PORT``: the one server of a `domain` web, to use as a proxy."""
+        if not self._proxy_url:
+            raise NotStarted("only a running FixtureWeb with a domain has a proxy address")
+        return self._proxy_url
+
+    @property
+    def hosts(self) -> dict[str, str]:
+        """Site name -> its host as URLs give it (``glossmag.example``, ``127.0.0.1:PORT``)."""
+        return {name: base.split("://", 1)[1] for name, base in self.bases.items()}
+
+    @property
     def bases(self) -> dict[str, str]:
-        """Site name -> ``"http://127.0.0.1:PORT"`` (no trailing slash)."""
+        """Site name -> ``"http://127.0.0.1:PORT"`` or ``"http://NAME.DOMAIN"`` (no
+        trailing slash)."""
         if not self._bases:
             raise NotStarted("FixtureWeb is not running, so it has no ports; call start() first")
         return dict(self._bases)
@@ -286,18 +314,26 @@ class FixtureWeb:
         if self._servers:
             raise FixtureError("FixtureWeb is already started")
         try:
-            for name, site in self._sites.items():
-                self._servers[name] = _SiteServer(site, self)
+            if self.domain:
+                by_host = {f"{name}.{self.domain}": site for name, site in self._sites.items()}
+                self._servers[self.domain] = _SiteServer(by_host, self)
+            else:
+                for name, site in self._sites.items():
+                    self._servers[name] = _SiteServer({"": site}, self)
         except BaseException:
             # A failed bind must not leak the sockets already opened.
             for server in self._servers.values():
                 server.server_close()
             self._servers.clear()
             raise
-        self._bases = {
-            name: f"http://{HOST}:{server.server_address[1]}"
-            for name, server in self._servers.items()
-        }
+        if self.domain:
+            self._proxy_url = f"http://{HOST}:{self._servers[self.domain].server_address[1]}"
+            self._bases = {name: f"http://{name}.{self.domain}" for name in self._sites}
+        else:
+            self._bases = {
+                name: f"http://{HOST}:{server.server_address[1]}"
+                for name, server in self._servers.items()
+            }
         self._byte_bases = {k.encode(): v.encode() for k, v in self._bases.items()}
         for name, server in self._servers.items():
             thread = threading.Thread(
@@ -323,6 +359,7 @@ class FixtureWeb:
         self._threads.clear()
         self._bases = {}
         self._byte_bases = {}
+        self._proxy_url = ""
 
     def __enter__(self) -> FixtureWeb:
         return self.start()
@@ -357,10 +394,16 @@ class FixtureWeb:
 class _SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, site: _Site, web: FixtureWeb) -> None:
-        self.site = site
+    def __init__(self, sites: Mapping[str, _Site], web: FixtureWeb) -> None:
+        """sites: host -> site; a single site under "" answers whatever the host."""
+        self.sites = sites
         self.web = web
+        self.label = ", ".join(site.name for site in sites.values())
         super().__init__((HOST, 0), _Handler)
+
+    def site_for(self, host: str) -> _Site | None:
+        """The site answering for `host` (a name without port), or None."""
+        return self.sites.get("") or self.sites.get(host.lower().rstrip("."))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Log handler failures through logging instead of printing to stderr."""
@@ -369,10 +412,10 @@ class _SiteServer(ThreadingHTTPServer):
         if isinstance(exc, ConnectionError | TimeoutError):
             # Clients hanging up mid-answer (crawler timeouts, a delayed route) are routine.
             logger.debug(
-                "fixture site %s: client %s went away: %s", self.site.name, client_address, exc
+                "fixture site %s: client %s went away: %s", self.label, client_address, exc
             )
             return
-        logger.exception("fixture site %s: error answering %s", self.site.name, client_address)
+        logger.exception("fixture site %s: error answering %s", self.label, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -393,20 +436,43 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer a HEAD: GET's headers, no body."""
         self._answer(send_body=False)
 
-    def _answer(self, send_body: bool) -> None:
-        site = self.server.site
-        self.server.web._record(site.name, self.path)
+    def _target(self) -> tuple[str, str]:
+        """The requested host (without port) and path with query (origin form)."""
         try:
-            reply = self._reply(site)
+            parts = urlsplit(self.path)
+            if parts.scheme:  # absolute form: the request was sent to us as a proxy
+                path = parts.path or "/"
+                return parts.hostname or "", path + (f"?{parts.query}" if parts.query else "")
+            return urlsplit(f"//{self.headers.get('Host', '')}").hostname or "", self.path
+        except ValueError:  # a malformed target or Host header names no site
+            return "", self.path
+
+    def _answer(self, send_body: bool) -> None:
+        host, target = self._target()
+        site = self.server.site_for(host)
+        if site is None:
+            reply = _Reply(
+                HTTPStatus.NOT_FOUND,
+                {"Content-Type": HTML_CONTENT_TYPE},
+                _small_page(HTTPStatus.NOT_FOUND, "No such site here."),
+            )
+            self._send(reply, send_body)
+            return
+        self.server.web._record(site.name, target)
+        try:
+            reply = self._reply(site, target)
         except OSError as exc:
             # An unreadable fixture file is a broken fixture: say so to the client and
             # in the log, with the path, rather than dropping the connection.
-            logger.error("fixture site %s: cannot serve %s: %s", site.name, self.path, exc)
+            logger.error("fixture site %s: cannot serve %s: %s", site.name, target, exc)
             reply = _Reply(
                 HTTPStatus.INTERNAL_SERVER_ERROR,
                 {"Content-Type": HTML_CONTENT_TYPE},
                 _small_page(HTTPStatus.INTERNAL_SERVER_ERROR, "fixture file unreadable"),
             )
+        self._send(reply, send_body)
+
+    def _send(self, reply: _Reply, send_body: bool) -> None:
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -416,9 +482,9 @@ class _Handler(BaseHTTPRequestHandler):
         if send_body and reply.status not in BODILESS_STATUSES:
             self.wfile.write(reply.body)
 
-    def _reply(self, site: _Site) -> _Reply:
-        url_path = urlsplit(self.path).path or "/"
-        route = site.routes.get(self.path) or site.routes.get(url_path)
+    def _reply(self, site: _Site, target: str) -> _Reply:
+        url_path = urlsplit(target).path or "/"
+        route = site.routes.get(target) or site.routes.get(url_path)
         if route is not None:
             return self._route_reply(site, url_path, route)
         found = self._find(site, url_path)

@@ -19,6 +19,14 @@ Three checks cover the ways a host is reached:
   rebinding) can still reach what the proxy can; the proxy's own rules are the last line
   there. A name the crawl cannot resolve itself is not sent to the proxy at all (the
   proxy may resolve intranet names the crawl cannot).
+
+The one exception is the offline demo: with REPRINT_DEMO_WEB set (a setting, so only
+`reprint demo` or the operator can set it), a request for a ``NAME.example`` host that
+crawler.demo.DemoWebMiddleware sent to that address is not resolved: the demo web's
+server answers for those names, and they resolve nowhere else. The resolver then lets
+the crawl connect to that server's address as written in the setting (the IP literal
+itself, never a name resolving to it); a URL naming that address directly is still
+refused by the middleware.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import logging
 import socket
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 from urllib.request import getproxies
 
 from scrapy.exceptions import IgnoreRequest
@@ -39,6 +48,7 @@ from twisted.internet.threads import deferToThread
 from crawler.netpolicy import (
     allowed_set,
     blocked_reason,
+    is_demo_host,
     normalise_host,
     not_http_reason,
     resolved_reason,
@@ -69,6 +79,11 @@ def refusal_of(host: str) -> str | None:
     return _REFUSED_NAMES.get(normalise_host(host))
 
 
+def demo_web_host(crawler: Crawler) -> str:
+    """The host of REPRINT_DEMO_WEB (the demo web's server), "" when unset."""
+    return urlsplit(crawler.settings.get("REPRINT_DEMO_WEB") or "").hostname or ""
+
+
 def allowed_hosts(crawler: Crawler) -> frozenset[str]:
     """REPRINT_ALLOW_HOSTS as a set of lowercase host names / IP addresses."""
     return allowed_set(crawler.settings.getlist("REPRINT_ALLOW_HOSTS"))
@@ -86,15 +101,21 @@ class PrivateAddressGuardMiddleware:
     resolves to a non-public address."""
 
     def __init__(
-        self, allowed: frozenset[str], proxies: frozenset[str], cache_size: int = 10_000
+        self,
+        allowed: frozenset[str],
+        proxies: frozenset[str],
+        cache_size: int = 10_000,
+        demo_web: str = "",
     ) -> None:
         """
         :param allowed: hosts and addresses allowed whatever they are (:func:`allowed_hosts`)
         :param proxies: the URL schemes the environment configures a proxy for
         :param cache_size: how many hosts' verdicts to remember (DNSCACHE_SIZE; 0: none)
+        :param demo_web: REPRINT_DEMO_WEB, the demo web's address ("" in real crawls)
         """
         self.allowed = allowed
         self.proxies = proxies
+        self.demo_web = demo_web
         # a host's verdict, as Scrapy's DNS cache keeps a host's address for the crawl
         self.verdicts: LocalCache[str, str | None] = LocalCache(limit=cache_size)
 
@@ -105,7 +126,8 @@ class PrivateAddressGuardMiddleware:
         proxies = frozenset(getproxies()) if enabled else frozenset()
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
-        return cls(allowed_hosts(crawler), proxies, cache_size)
+        demo_web = settings.get("REPRINT_DEMO_WEB") or ""
+        return cls(allowed_hosts(crawler), proxies, cache_size, demo_web)
 
     def _proxied(self, request: Request, scheme: str) -> bool:
         """Whether the request may go through a proxy. HttpProxyMiddleware uses the
@@ -116,6 +138,14 @@ class PrivateAddressGuardMiddleware:
             return request.meta["proxy"] is not None
         return scheme in self.proxies
 
+    def _to_demo_web(self, request: Request, host: str) -> bool:
+        """Whether the request goes to the configured demo web (crawler/demo.py)."""
+        return (
+            bool(self.demo_web)
+            and request.meta.get("proxy") == self.demo_web
+            and is_demo_host(host)
+        )
+
     async def process_request(self, request: Request) -> None:
         url = urlparse_cached(request)
         host = url.hostname or ""
@@ -125,6 +155,8 @@ class PrivateAddressGuardMiddleware:
         reason = blocked_reason(host, self.allowed)
         if reason:
             raise IgnoreRequest(with_allow_hint(reason, host))
+        if self._to_demo_web(request, host):
+            return  # answered by the demo web's server; NAME.example resolves nowhere
         if self._proxied(request, url.scheme):
             await self._check_resolved(host, url.port or (443 if url.scheme == "https" else 80))
 
@@ -150,11 +182,13 @@ class PublicOnlyResolver(CachingThreadedResolver):
     """Scrapy's caching resolver, refusing names that resolve to non-public addresses."""
 
     allowed: frozenset[str] = frozenset()
+    demo_web_host = ""  # the demo web's server address, looked up as a proxy's host
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> PublicOnlyResolver:
         resolver = super().from_crawler(crawler, reactor)
         resolver.allowed = allowed_hosts(crawler)
+        resolver.demo_web_host = demo_web_host(crawler)
         return resolver
 
     def getHostByName(self, name: str, timeout: Any = ()) -> Deferred[str]:
@@ -163,6 +197,8 @@ class PublicOnlyResolver(CachingThreadedResolver):
         return deferred
 
     def _check(self, address: str, name: str) -> str:
+        if self.demo_web_host and name == self.demo_web_host:
+            return address  # the literal address of REPRINT_DEMO_WEB, given by the operator
         reason = resolved_reason(name, [address], self.allowed)
         if reason:
             refusal = _REFUSED_NAMES[normalise_host(name)] = with_allow_hint(reason, name)

@@ -13,7 +13,12 @@ forgery tool. So:
   resolves to is not public (loopback, private, link-local, shared, multicast, reserved,
   unspecified), whatever form the address is written in (decimal, hex, octal, short
   IPv4 and IPv4-mapped IPv6 all resolve to the address they denote);
-- the only way around is to allow the host by name or address (`--allow-host`).
+- the only way around is to allow the host by name or address (`--allow-host`);
+- the offline demo's web (`reprint demo`) lives under the reserved ``.example`` names
+  (RFC 2606: never on the internet) and is reached through the loopback address the
+  crawl's settings name (REPRINT_DEMO_WEB, set by `reprint demo` or by the operator,
+  never by anything fetched); without that setting ``.example`` names are judged like
+  any other (they do not resolve).
 
 The crawl enforces this in crawler/netguard.py (Scrapy middleware and DNS resolver),
 `reprint extract --url` in crawler/fetch_one.py. This module imports neither Scrapy nor
@@ -38,6 +43,9 @@ NOT_HTTP_URL = "not an http(s) URL"
 # How a refused host starts its refusal message; the spiders' errback counts it by this
 # prefix (reprint/skipped/private_address).
 PRIVATE_ADDRESS = "private address"
+# The demo web's hosts are NAME.example (crawler/demo.py): a top-level domain reserved for
+# documentation, so routing it to the demo web can never divert a real site.
+DEMO_DOMAIN = "example"
 
 
 def normalise_host(host: str) -> str:
@@ -49,6 +57,11 @@ def normalise_host(host: str) -> str:
 def allowed_set(hosts: Iterable[str]) -> frozenset[str]:
     """The allowed hosts (``--allow-host`` values: names or IP addresses), normalised."""
     return frozenset(normalise_host(h) for h in hosts if h.strip())
+
+
+def is_demo_host(host: str) -> bool:
+    """Whether ``host`` is a name under the demo web's reserved domain (NAME.example)."""
+    return normalise_host(host).endswith(f".{DEMO_DOMAIN}")
 
 
 def is_public_ip(address: str) -> bool:

@@ -18,15 +18,18 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from archive.crawls import finish_crawl, mark_interrupted, start_crawl
 from archive.db import is_archive_fault, open_archive, write_transaction
 from archive.dedup import index_params
-from archive.errors import NoArticleText, NotHtml
+from archive.errors import NoArticleText, NotHtml, TooManyElements
+from archive.failures import PageFailure, record_page_failures
 from archive.lock import crawl_lock
 from archive.prepare import extract_and_prepare
 from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
-from archive.store import SaveResult, finish_crawl, mark_interrupted, save_page, start_crawl
+from archive.store import SaveResult, save_page
 from archive.urls import normalize_url, site_of
+from crawler.budget import SOURCE_CAP_STAT
 from crawler.extractpool import POOL, ExtractionCrashed, ExtractionTimedOut
 from crawler.items import fetched_page
 from crawler.signals import source_fetched
@@ -50,9 +53,22 @@ class NotHtmlPage(DropItem):
     """A body that is not an HTML document (binary, empty, oversized)."""
 
 
-class ExtractionFailed(DropItem):
+class FailedPage(DropItem):
+    """A page that could not be archived for a cause worth a look (recorded in
+    ``page_failures``, unlike pages that are simply not articles)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # the page_failures reason, and the stat's last part
+
+
+class ExtractionFailed(FailedPage):
     """The extractor crashed on the page (its worker process died each time it was
     tried) or took longer than REPRINT_EXTRACT_TIMEOUT."""
+
+
+class PageTooComplex(FailedPage):
+    """A page of more elements than MAX_HTML_ELEMENTS, refused before extraction."""
 
 
 class DuplicatePage(DropItem):
@@ -98,6 +114,12 @@ class ExtractPipeline:
         )
         try:
             extracted, prepared = await POOL.run(job, timeout=self.timeout)
+        except TooManyElements as exc:
+            # refused before trafilatura's quadratic passes; counted apart from not_html so
+            # the summary shows pages skipped for their size
+            self.stats.inc_value("reprint/skipped/too_many_elements")
+            logger.warning("not extracted: %s", exc)
+            raise PageTooComplex(str(exc), "too_many_elements") from exc
         except NotHtml as exc:
             self.stats.inc_value("reprint/not_html")
             raise NotHtmlPage(str(exc)) from exc
@@ -107,10 +129,10 @@ class ExtractPipeline:
         except ExtractionCrashed as exc:
             # the page kills its worker (e.g. a parser crash); the crawl goes on
             self.stats.inc_value("reprint/errors/extractor_crashed")
-            raise ExtractionFailed(f"{exc}: {url}") from exc
+            raise ExtractionFailed(f"{exc}: {url}", "extractor_crashed") from exc
         except ExtractionTimedOut as exc:
             self.stats.inc_value("reprint/errors/extract_timeout")
-            raise ExtractionFailed(f"{exc}: {url}") from exc
+            raise ExtractionFailed(f"{exc}: {url}", "extract_timeout") from exc
         adapter["extracted"] = extracted
         adapter["prepared"] = prepared
         self.stats.inc_value("reprint/extracted")
@@ -143,6 +165,9 @@ class DedupPipeline:
 
 # Scrapy close reasons that mean the crawl did its work
 _FINISHED_REASONS = ("finished", "closespider_")
+# Stat prefixes that mean some page a source listed was not stored this crawl: the sources'
+# validators are not saved then, so the next crawl is not answered 304 and sees them again.
+INCOMPLETE_STATS = ("reprint/errors/", SOURCE_CAP_STAT)
 # The close reason of a crawl stopped because the archive kept refusing writes.
 ARCHIVE_WRITE_FAILED = "archive_write_failed"
 
@@ -176,6 +201,7 @@ class ArchivePipeline:
         self.pending: list[Any] = []
         self.lock = ExitStack()
         self.pending_sources: list[SourceFetch] = []
+        self.pending_failures: list[PageFailure] = []
         self.fetched_sources: list[SourceFetch] = []  # validators saved at a clean finish
         self.last_flush = time.monotonic()
         self.writer: ThreadPoolExecutor | None = None
@@ -186,6 +212,7 @@ class ArchivePipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.source_fetched, signal=source_fetched)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     async def _on_writer(self, job: Callable[..., T], *args: Any) -> T:
@@ -236,9 +263,17 @@ class ArchivePipeline:
         self.pending_sources.append(fetch)
         self.fetched_sources.append(fetch)
 
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        """A page an earlier pipeline gave up on: recorded with the next batch when its
+        cause is worth a look."""
+        if isinstance(exception, FailedPage):
+            adapter = ItemAdapter(item)
+            url = adapter.get("final_url") or adapter.get("url") or "?"
+            self.pending_failures.append(PageFailure(url, exception.reason, str(exception)))
+
     def _start_flush(self) -> None:
         self.last_flush = time.monotonic()
-        if not self.pending and not self.pending_sources:
+        if not self.pending and not self.pending_sources and not self.pending_failures:
             return
         write = asyncio.ensure_future(self.flush())
         self.writes.add(write)
@@ -255,10 +290,11 @@ class ArchivePipeline:
         """
         batch, self.pending = self.pending, []
         sources, self.pending_sources = self.pending_sources, []
-        if not batch and not sources:
+        failures, self.pending_failures = self.pending_failures, []
+        if not batch and not sources and not failures:
             return
         try:
-            results = await self._on_writer(self._write, batch, sources)
+            results = await self._on_writer(self._write, batch, sources, failures)
         except Exception as exc:
             if not is_archive_fault(exc):
                 # a bug, not the archive: the batch cannot be written, and says so
@@ -267,19 +303,25 @@ class ArchivePipeline:
                 return
             self.pending[:0] = batch
             self.pending_sources[:0] = sources
+            self.pending_failures[:0] = failures
             self._flush_failed(exc, len(batch))
             return
         self.failed_flushes = 0
         for result in results:  # counted now that they are committed
             self._count(result)
 
-    def _write(self, batch: list[Any], sources: list[SourceFetch]) -> list[SaveResult | None]:
+    def _write(
+        self, batch: list[Any], sources: list[SourceFetch], failures: list[PageFailure]
+    ) -> list[SaveResult | None]:
         """On the writer thread: one transaction for the batch."""
         assert self.db is not None
         with write_transaction(self.db):
             for fetch in sources:
                 record_source_fetch(self.db, fetch, validators=False)
-            return [self._save(item) for item in batch]
+            refused: list[PageFailure] = []  # kept apart: a retried batch starts anew
+            results = [self._save(item, refused) for item in batch]
+            record_page_failures(self.db, self.crawl_id, [*failures, *refused])
+            return results
 
     def _flush_failed(self, exc: Exception, pages: int) -> None:
         self.failed_flushes += 1
@@ -298,9 +340,10 @@ class ArchivePipeline:
             logger.error("the archive keeps refusing writes: stopping the crawl")
             deferred_from_coro(engine.close_spider_async(reason=ARCHIVE_WRITE_FAILED))
 
-    def _save(self, item: Any) -> SaveResult | None:
+    def _save(self, item: Any, failures: list[PageFailure]) -> SaveResult | None:
         """Store one page in its own savepoint; None when the page itself cannot be
-        stored (archive faults propagate: they fail the whole batch)."""
+        stored, which is added to ``failures`` (archive faults propagate: they fail the
+        whole batch)."""
         assert self.db is not None
         page = fetched_page(item)
         try:
@@ -311,6 +354,7 @@ class ArchivePipeline:
                 raise
             # one unstorable page must not cost the rest of the batch
             logger.exception("could not store %s", page.url)
+            failures.append(PageFailure(page.url, "store", f"{type(exc).__name__}: {exc}"))
             return None
 
     def _count(self, result: SaveResult | None) -> None:
@@ -350,9 +394,9 @@ class ArchivePipeline:
         )
         stats = dict(self.stats.get_stats())
         stats["finish_reason"] = reason
-        # validators only when every source was read to its end: a crawl stopped early
-        # (--limit, CLOSESPIDER_*) left pages its sources listed unfetched
-        clean = reason == "finished" and not any(key.startswith("reprint/errors/") for key in stats)
+        # only a crawl that ran to its end stored everything its sources listed: one closed
+        # early (CLOSESPIDER_TIMEOUT, --limit) is recorded finished but saves no validator
+        clean = reason == "finished" and not any(key.startswith(INCOMPLETE_STATS) for key in stats)
         try:
             await self._on_writer(self._finish, status, stats, clean)
         except Exception as exc:

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING
 
-from archive.db import open_archive, write_transaction
+from archive.crawls import finish_crawl, mark_interrupted, start_crawl
+from archive.db import is_archive_fault, open_archive, write_transaction
+from archive.errors import ArchiveError, ArchiveWriteFailed
 from archive.extract import Extracted
 from archive.lock import crawl_lock
-from archive.store import FetchedPage, finish_crawl, mark_interrupted, save_page, start_crawl
+from archive.store import FetchedPage, save_page
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 ITEMS_KEY = "reprint:pages"  # the Redis list workers push to and the writer pops from
 UNREADABLE_KEY = "reprint:pages:unreadable"  # pages the writer could not read
+# pages read but refused by the archive (the page, not the file, is at fault): set aside so
+# that one poison page does not fail its batch on every run, holding every later page back
+UNSTORABLE_KEY = "reprint:pages:unstorable"
 # pages per transaction; as in a local crawl (REPRINT_COMMIT_ITEMS)
 WRITE_BATCH = 50
 # how long one wait for new pages lasts before the writer checks whether to stop
@@ -63,6 +68,7 @@ class WriteSummary:
     new_articles: int = 0
     copies: int = 0
     unreadable: int = 0
+    unstorable: int = 0
 
 
 def write_from_redis(
@@ -133,7 +139,18 @@ def _store(
                 summary.unreadable += 1
                 logger.error("unreadable page moved to %s: %s", UNREADABLE_KEY, exc)
                 continue
-            result = save_page(db, page, crawl_id)
+            try:
+                with db.atomic():  # a savepoint: a refused page costs only itself
+                    result = save_page(db, page, crawl_id)
+            except Exception as exc:
+                if isinstance(exc, ArchiveError):
+                    raise
+                if is_archive_fault(exc):  # disk full, I/O: the batch stays in Redis
+                    raise ArchiveWriteFailed(f"the archive refused a write: {exc}") from exc
+                server.rpush(UNSTORABLE_KEY, raw)
+                summary.unstorable += 1
+                logger.error("page %s not storable, moved to %s: %s", page.url, UNSTORABLE_KEY, exc)
+                continue
             summary.pages += 1
             if result.new_article:
                 summary.new_articles += 1

@@ -56,11 +56,20 @@ TWISTED_DNS_RESOLVER = "crawler.netguard.PublicOnlyResolver"
 # remote document into a response without any fetch.
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 
+# The offline demo's web: its server's address (http://127.0.0.1:PORT), through which
+# crawls reach the demo's NAME.example hosts (crawler/demo.py; `reprint demo` sets it,
+# `reprint demo --serve` prints it). Empty in real crawls: the route is off.
+REPRINT_DEMO_WEB = ""
+
 DOWNLOADER_MIDDLEWARES = {
-    # first of all: nothing, not even robots.txt, is fetched from a refused address
+    # before the guard: it lets exactly the requests routed to the demo web through
+    "crawler.demo.DemoWebMiddleware": 40,
+    # next: nothing, not even robots.txt, is fetched from a refused address
     "crawler.netguard.PrivateAddressGuardMiddleware": 50,
     # after robots.txt (100): archived pages are skipped, sources asked conditionally
     "crawler.incremental.ArchivedPagesMiddleware": 120,
+    # after it: only pages not archived yet count against their source's budget
+    "crawler.budget.SourceBudgetMiddleware": 130,
     # a higher number than RetryMiddleware (550): responses reach it first
     "crawler.middlewares.RetryAfterMiddleware": 560,
     # Scrapy's meta-refresh redirects at its own place, without decoding every body
@@ -132,6 +141,18 @@ REPRINT_STORE_MAX_FAILURES = 4
 # Batches handed to the archive's writer thread and not yet committed, at most; past it
 # the pipeline waits, so a slow disk holds pages back instead of piling them up in memory.
 REPRINT_WRITER_QUEUED_BATCHES = 2
+# Requests one source may lead to in one crawl (its articles, child sitemaps, site pages;
+# already archived pages do not count), crawler/budget.py. At a polite ~1.5 requests a
+# second a site (AutoThrottle, DOWNLOAD_DELAY), 5,000 is about an hour: a 100k-item feed
+# or a 50k-child sitemap index is taken in hourly slices instead of holding the crawl and
+# the archive lock, so every other scheduled source, for a day. 0: no cap.
+REPRINT_SOURCE_MAX_REQUESTS = 5000
+# Seconds a crawl may run in all (Scrapy's CloseSpider; close reason closespider_timeout).
+# Scheduled crawls run every 30-60 min and wait for each other's archive lock; two hours
+# lets a crawl of many sources at their caps finish while no crawl, stuck on slow servers,
+# holds the lock for longer. A crawl stopped this way saves no feed validator, so the next
+# one resumes where it stopped. 0: no limit.
+CLOSESPIDER_TIMEOUT = 2 * 3600
 # Sitemaps: only URLs whose news date or lastmod is on/after this ISO date (None: all).
 REPRINT_SINCE: str | None = None
 # Sitemap indexes nest at most this deep (guards against index loops and traps).

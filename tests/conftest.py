@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,31 @@ def demo_web() -> Iterator[FixtureWeb]:
     """The embedded demo web (three publishers), served on 127.0.0.1."""
     with FixtureWeb(DEMO_WEB) as web:
         yield web
+
+
+@dataclass(frozen=True)
+class DemoArchive:
+    """The archive `reprint demo` built, and what the command printed."""
+
+    path: Path
+    output: str
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> DemoArchive:
+    """The archive `make demo` builds (`reprint demo`), built once per session: tests
+    read it, and copy it before changing it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    proc = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "crawler.cli", "demo", "--db", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=CRAWL_TIMEOUT_S,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return DemoArchive(path, proc.stdout)
 
 
 @pytest.fixture

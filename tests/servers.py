@@ -16,12 +16,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
+
+import httpx
 
 from .conftest import ROOT
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 # Generous bounds for a loaded CI machine; a server that hangs fails the test, not CI.
 START_TIMEOUT_S = 60
@@ -80,6 +80,31 @@ def reprint_serve(db_path: Path, *extra: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def plain_datasette(*args: str, sock: Path) -> Iterator[httpx.Client]:
+    """Run ``datasette serve ARGS --uds SOCK`` (plain datasette, the plugin loaded through
+    its entry point); yield an HTTP client talking to it once the socket exists."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "datasette", "serve", *args, "--uds", str(sock)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        try:
+            with httpx.Client(
+                transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://datasette"
+            ) as client:
+                deadline = time.monotonic() + START_TIMEOUT_S
+                while not sock.exists():
+                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                    assert time.monotonic() < deadline, "datasette did not start"
+                    time.sleep(POLL_INTERVAL_S)  # polling interval, not a wait for readiness
+                yield client
+        finally:
+            proc.terminate()
+            proc.wait(timeout=STOP_TIMEOUT_S)
 
 
 def get(url: str) -> tuple[int, str, bytes]:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import re
 import socket
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,7 +13,6 @@ from archive import Archive
 from archive.errors import ArchiveNotFound, ArticleNotFound, BadCursor, BadQuery
 
 from .archive_builder import LIGHTHOUSE, add_page, build_archive
-from .conftest import ROOT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -68,26 +63,6 @@ def test_search_articles_copies_and_cursor(tmp_path: Path) -> None:
 def test_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ArchiveNotFound, match="archive not found"):
         Archive(tmp_path / "nope.db")
-
-
-def test_readme_python_api_example_runs(tmp_path: Path) -> None:
-    """The README's "Python API" example, run as written against a real archive."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
-    code = re.search(r"```python\n(.*?)```", section, re.S)
-    assert code, "README's Python API section has no python example"
-    build_archive(tmp_path / "archive.db")
-    result = subprocess.run(
-        [sys.executable, "-c", code.group(1)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Glasshouse Bay renewed" in result.stdout
 
 
 def test_search_window_ranks_only_the_newest_matches(tmp_path: Path) -> None:

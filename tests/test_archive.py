@@ -13,6 +13,7 @@ import pytest
 
 from archive.clean import clean_text
 from archive.db import open_archive, write_transaction
+from archive.dedup import choose_representative
 from archive.errors import (
     ArchiveError,
     ArchiveNotFound,
@@ -22,11 +23,13 @@ from archive.errors import (
     NotAnArchive,
     NotHtml,
     QueryTooExpensive,
+    TooManyElements,
 )
 from archive.extract import extract_article
 from archive.read import get_article
 from archive.search import search
-from archive.store import FetchedPage, choose_representative, load_raw, save_page
+from archive.settings import MAX_HTML_ELEMENTS
+from archive.store import FetchedPage, load_raw, save_page
 from archive.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -136,6 +139,21 @@ def test_clean_keeps_story_sentences_that_mention_boilerplate_words() -> None:
 def test_extract_refuses_non_articles(body: bytes, error: type[Exception]) -> None:
     with pytest.raises(error, match=r"https://x\.example/p"):
         extract_article(body, "https://x.example/p")
+
+
+def test_extract_refuses_a_page_of_too_many_elements() -> None:
+    # a flat page of tiny paragraphs: trafilatura's cost grows with their square
+    flat = "".join(f"<p>line {i}</p>" for i in range(MAX_HTML_ELEMENTS))
+    body = f"<html><body><article>{flat}</article></body></html>".encode()
+    with pytest.raises(TooManyElements, match=r"over the 50000 limit: https://x\.example/p"):
+        extract_article(body, "https://x.example/p")
+
+
+def test_many_angle_brackets_in_a_script_are_not_elements() -> None:
+    # the look-alike: "<" counted in script text trips the cheap bound, not the cap
+    script = "<script>var a = [" + ",".join(["1<2"] * MAX_HTML_ELEMENTS) + "];</script>"
+    body = page_html("Renewed", STORY, extra=script)
+    assert extract_article(body, "https://x.example/p").title == "Renewed"
 
 
 def _fetched(url: str, html: bytes, **kwargs: object) -> FetchedPage:

@@ -17,14 +17,14 @@ from archive.dedup import (
     DEFAULT_PARAMS,
     DedupIndexError,
     DedupParams,
-    _words,
     containment,
     index_params,
     jaccard,
+    rebuild_clusters,
     signature,
 )
+from archive.dedup.minhash import _words
 from archive.read import get_article
-from archive.recluster import rebuild_clusters
 from archive.store import FetchedPage, save_page
 from archive.text import words
 from archive.urls import normalize_url

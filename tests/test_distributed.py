@@ -19,7 +19,7 @@ import redis
 from archive.db import open_archive
 from bench.faults import build_web
 from crawler.fixture_server import FixtureWeb
-from crawler.redis_writer import ITEMS_KEY, UNREADABLE_KEY
+from crawler.redis_writer import ITEMS_KEY, UNREADABLE_KEY, UNSTORABLE_KEY
 
 from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT
 
@@ -149,17 +149,25 @@ def test_two_workers_share_the_queue_and_one_writer_stores(
     client = redis.Redis.from_url(redis_url)
     assert client.llen(ITEMS_KEY) == 3
     client.rpush(ITEMS_KEY, b"{not a page")  # a bad entry must not stop or be lost
+    # a page that reads but cannot be stored (a lone surrogate in its text) once failed
+    # its batch on every run, holding the queue forever
+    poison = json.loads(client.lindex(ITEMS_KEY, 0))
+    poison["url"] = poison["final_url"] = "https://poison.example/p"
+    poison["extracted"]["text"] = "broken \ud800 text"
+    client.rpush(ITEMS_KEY, json.dumps(poison))  # ASCII JSON: \ud800 as an escape
 
     db_path = tmp_path / "archive.db"
     write = write_until_empty(redis_url, db_path)
     assert write.returncode == 0, write.stderr
     assert "stored 3 pages" in write.stdout and "1 unreadable" in write.stdout
+    assert "1 unstorable" in write.stdout
     db = open_archive(db_path, readonly=True)
     assert db["pages"].count == 3
     assert db.execute("SELECT spider, status FROM crawls").fetchall() == [
         ("redis-writer", "finished")
     ]
     assert client.llen(ITEMS_KEY) == 0 and client.lrange(UNREADABLE_KEY, 0, -1) == [b"{not a page"]
+    assert [json.loads(p)["url"] for p in client.lrange(UNSTORABLE_KEY, 0, -1)] == [poison["url"]]
 
     # a later run fetches the feed again but no page it has seen
     asked = len(newsroom.requests)

@@ -21,7 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.db import MIGRATIONS, open_archive
 from archive.errors import ArchiveOutdated
-from archive.export import FIELDS, Selection, export
+from archive.export import FIELDS, SCHEMA_VERSION, Selection, export
 from archive.store import load_raw, save_page
 from crawler.cli import cli
 
@@ -149,7 +149,9 @@ def test_after_returns_exactly_what_is_new_changed_or_deleted(tmp_path: Path) ->
     pulled = run("--db", str(db_path), "--after", cursor, "--site", "elsewhere.example")
     changed = [json.loads(line) for line in pulled.stdout.splitlines()]
     assert [(r["id"], r["deleted"]) for r in changed] == [(fresh, True)]  # tombstones unfiltered
-    assert all(r[f.name] is None for r in changed for f in FIELDS[4:])
+    story_fields = [f for f in FIELDS[4:] if f.name != "schema_version"]
+    assert all(r[f.name] is None for r in changed for f in story_fields)
+    assert all(r["schema_version"] == SCHEMA_VERSION for r in changed)
     pulled = run("--db", str(db_path), "--after", cursor)
     assert {json.loads(line)["id"] for line in pulled.stdout.splitlines()} == {fresh, built.tour}
 
@@ -381,3 +383,28 @@ def test_export_and_stats_plot_start_without_scrapy(tmp_path: Path) -> None:
     svg = (tmp_path / "charts.svg").read_text()
     assert svg.startswith("<svg") and "Articles per day per site" in svg
     assert "tidings.example" in svg and "Syndication fan-out" in svg
+
+
+def test_every_format_carries_its_schema_version(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    db = open_archive(db_path, readonly=True)
+    outputs = {}
+    for fmt in ("jsonl", "csv", "parquet", "warc", "atom"):
+        out = io.BytesIO()
+        export(db, fmt, out)
+        outputs[fmt] = out.getvalue()
+    version = SCHEMA_VERSION
+    assert {json.loads(line)["schema_version"] for line in outputs["jsonl"].splitlines()} == {
+        version
+    }
+    rows = list(csv.DictReader(io.StringIO(outputs["csv"].decode())))
+    assert {row["schema_version"] for row in rows} == {str(version)}
+    assert set(pq.read_table(io.BytesIO(outputs["parquet"]))["schema_version"].to_pylist()) == {
+        version
+    }
+    info = next(iter(ArchiveIterator(io.BytesIO(outputs["warc"]))))
+    assert info.rec_type == "warcinfo"
+    assert f"reprint-schema-version: {version}" in info.content_stream().read().decode()
+    generator = ET.fromstring(outputs["atom"]).find("{http://www.w3.org/2005/Atom}generator")
+    assert generator is not None and generator.get("version") == f"schema {version}"

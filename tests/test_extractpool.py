@@ -11,12 +11,18 @@ from functools import partial
 from typing import Any
 
 from archive.extract import Extracted, extract_article
+from archive.settings import MAX_HTML_ELEMENTS
 from crawler.extractpool import ExtractionCrashed, ExtractionPool, ExtractionTimedOut
 from tests.test_archive import STORY, page_html
 
 URL = "https://tidings.example/tv/glasshouse-bay-renewed"
-# Tens of thousands of one-word paragraphs: seconds of extraction for a 300 KB page.
-SLOW_PAGE = ("<html><body><article>" + "<p>a b</p>" * 60_000 + "</article></body></html>").encode()
+# Tens of thousands of one-word paragraphs, just under the element cap: seconds of
+# extraction for a 300 KB page.
+SLOW_PAGE = (
+    "<html><body><article>"
+    + "<p>a b</p>" * (MAX_HTML_ELEMENTS * 9 // 10)
+    + "</article></body></html>"
+).encode()
 
 
 def _good_page(n: int) -> partial[Extracted]:

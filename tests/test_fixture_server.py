@@ -617,3 +617,21 @@ def test_hard_negatives_share_a_topic_but_not_a_sentence(demo: FixtureWeb) -> No
         assert "The Lantern House" in texts[1]
         sentences = [set(re.split(r"(?<=[.!?”])\s+", t)) for t in texts]
         assert not sentences[0] & sentences[1]
+
+
+# ---------------------------------------------------------------- one port, host names
+
+
+def test_a_domain_web_answers_each_site_by_host_on_one_port() -> None:
+    with FixtureWeb(DEMO_WEB_ROOT, domain="example") as web:
+        assert web.bases["glossmag"] == "http://glossmag.example"
+        assert set(web.hosts.values()) == {f"{s}.example" for s in DEMO_SITES}
+        proxy = urllib.request.ProxyHandler({"http": web.proxy_url})
+        with urllib.request.build_opener(proxy).open(web.url("glossmag", "/feed.xml")) as reply:
+            feed = ET.fromstring(reply.read())  # sent as a proxy request: absolute URL
+        links = [item.findtext("link", "") for item in feed.iter("item")]
+        assert links and all(u.startswith("http://glossmag.example/") for u in links)
+        by_host = fetch(web.proxy_url + "/robots.txt", headers={"Host": "newshub.example:80"})
+        assert by_host.status == 200 and b"/api/" in by_host.body
+        assert fetch(web.proxy_url + "/robots.txt").status == 404  # 127.0.0.1: no such site
+        assert ("newshub", "/robots.txt") in web.requests

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from archive.settings import MAX_HTML_ELEMENTS
 from crawler.fixture_server import FixtureWeb
 
 from .conftest import run_crawl
@@ -49,6 +50,13 @@ def traps(tmp_path: Path) -> Iterator[FixtureWeb]:
         b"Cornish", "Corn\xe9sh caf\xe9 \xff\xfe".encode("latin-1")
     )
     (site / "mixed.bin").write_bytes(mixed)
+    # under DOWNLOAD_MAXSIZE but over the element cap: refused before trafilatura
+    flat = "".join(f"<p>{i}</p>" for i in range(MAX_HTML_ELEMENTS))
+    (site / "flat.html").write_text(f"<html><body>{flat}</body></html>")
+    # just under the cap: extracted, in seconds (trafilatura's quadratic passes)
+    slow = "".join(f"<p>{i}</p>" for i in range(MAX_HTML_ELEMENTS - 10))
+    (site / "slow-extract.html").write_text(f"<html><body>{slow}</body></html>")
+    (site / "slow-extract-feed.xml").write_text(_feed(["/good/", "/slow-extract.html"]))
     bomb_sitemap = (
         '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY a "aaaaaaaaaa">'
         + "".join(
@@ -68,6 +76,7 @@ def traps(tmp_path: Path) -> Iterator[FixtureWeb]:
         "/oversized",
         "/nested.html",
         "/mixed",
+        "/flat.html",
         "/binary",
         "/slow",
     ]
@@ -114,6 +123,9 @@ def test_traps_are_counted_and_the_good_page_is_kept(traps: FixtureWeb, tmp_path
     assert feeds["reprint/skipped/too_large"] == 3  # gzip and deflate bombs, oversized
     assert feeds["reprint/errors/timeout"] == 1  # the slow server
     assert feeds["reprint/not_html"] >= 1  # binary labelled text/html
+    assert feeds["reprint/skipped/too_many_elements"] == 1
+    failures = db.execute("SELECT url, reason FROM page_failures").fetchall()
+    assert failures == [(traps.url("traps", "/flat.html"), "too_many_elements")]
     titles = {r["title"] for r in db.query("SELECT title FROM pages")}
     assert {"The good page", "Mixed encodings"} <= titles
     mixed = db.execute("SELECT text FROM pages WHERE title = 'Mixed encodings'").fetchone()[0]
@@ -122,6 +134,30 @@ def test_traps_are_counted_and_the_good_page_is_kept(traps: FixtureWeb, tmp_path
     assert not db.execute("SELECT 1 FROM pages WHERE url LIKE '%/oversized'").fetchone()
     # deeply nested HTML neither crashes the extractor nor the crawl
     assert feeds.get("reprint/errors/extractor_crashed", 0) == 0
+
+
+def test_a_page_past_the_extraction_deadline_is_recorded_and_costs_only_itself(
+    traps: FixtureWeb, tmp_path: Path
+) -> None:
+    stats, db = run_crawl(
+        tmp_path / "x.db",
+        "--feed",
+        traps.url("traps", "/slow-extract-feed.xml"),
+        "-s",
+        # the deadline counts from the page's hand-over, a worker's start included: on a
+        # busy machine a fresh worker can take a second to import trafilatura
+        "REPRINT_EXTRACT_TIMEOUT=3",
+    )
+    feeds = stats["feeds"]
+    assert feeds["reprint/errors/extract_timeout"] == 1, feeds
+    assert [r["title"] for r in db.query("SELECT title FROM pages")] == ["The good page"], feeds
+    failures = db.execute("SELECT url, reason, detail FROM page_failures").fetchall()
+    assert [(url, reason) for url, reason, _ in failures] == [
+        (traps.url("traps", "/slow-extract.html"), "extract_timeout")
+    ]
+    assert "still extracting after 3 s" in failures[0][2]
+    # a failed page is not archived: the next crawl asks for it again
+    assert not db.execute("SELECT 1 FROM pages WHERE url LIKE '%slow-extract%'").fetchone()
 
 
 def test_sitemap_entity_expansion_neither_expands_nor_fetches(

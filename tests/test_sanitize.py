@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from archive.db import open_archive
-from archive.export import export
+from archive.export import atom_feed, export
 from archive.extract import extract_article
-from archive.feed import feed
 from archive.sanitize import http_url, xml_safe, xml_safe_html
 from archive.store import FetchedPage, save_page
 
@@ -63,7 +62,7 @@ def _atom_documents(db: Database) -> list[ET.Element]:
     """The archive's feed, exported and as served, each parsed by a strict XML parser."""
     exported, served = io.BytesIO(), io.BytesIO()
     export(db, "atom", exported)
-    feed(db, served)
+    atom_feed(db, served)
     # expat has no recovery mode: a character XML cannot hold raises ParseError
     return [ET.fromstring(exported.getvalue()), ET.fromstring(served.getvalue())]
 

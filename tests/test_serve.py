@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -14,13 +11,15 @@ from urllib.parse import quote
 import httpx
 import pytest
 from click.testing import CliRunner
+from markupsafe import escape
 
 from archive.db import open_archive
 from crawler.cli import cli
+from crawler.demo import demo_manifest
 
 from .archive_builder import build_archive
-from .conftest import ROOT
-from .servers import POLL_INTERVAL_S, START_TIMEOUT_S, get, get_json, reprint_serve
+from .conftest import DemoArchive
+from .servers import get, get_json, plain_datasette, reprint_serve
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,7 +33,7 @@ def test_serve_answers_json_api_search_facets_and_canned_queries(tmp_path: Path)
     with reprint_serve(db_path) as url:
         base = f"{url}archive"
         meta = get_json(f"{url}-/metadata.json")
-        assert meta["databases"]["archive"]["title"] == "reprint archive: archive"
+        assert meta["databases"]["archive"]["title"] == "reprint archive"
         assert set(meta["databases"]["archive"]["queries"]) == {
             "most_copied",
             "new_since_yesterday",
@@ -89,37 +88,28 @@ def test_serve_answers_json_api_search_facets_and_canned_queries(tmp_path: Path)
 
 
 def test_plain_datasette_finds_fts_metadata_and_feed(tmp_path: Path) -> None:
-    """`datasette archive.db` as is: the plugin (entry point) brings reprint's metadata."""
-    db_path = tmp_path / "archive.db"
+    """`datasette news.db` as is: the plugin (entry point) brings reprint's metadata, and
+    serves the archive as `archive` whatever its file is called."""
+    db_path = tmp_path / "news.db"
     build_archive(db_path)
-    sock = tmp_path / "d.sock"
-    with subprocess.Popen(
-        [sys.executable, "-m", "datasette", "serve", str(db_path), "--uds", str(sock)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    ) as proc:
-        try:
-            with httpx.Client(
-                transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://datasette"
-            ) as client:
-                deadline = time.monotonic() + START_TIMEOUT_S
-                while not sock.exists():
-                    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                    assert time.monotonic() < deadline, "datasette did not start"
-                    time.sleep(POLL_INTERVAL_S)  # polling interval
-                hits = client.get(
-                    "/archive/articles.json", params={"_search": "tour", "_shape": "array"}
-                ).json()
-                assert [h["title"] for h in hits] == ["Marisol Vance adds eleven tour dates"]
-                queries = client.get("/archive.json").json()["queries"]
-                assert "search_with_snippet" in {q["name"] for q in queries}
-                feed = client.get("/-/reprint/feed.atom")
-                assert feed.status_code == 200
-                assert len(ET.fromstring(feed.content).findall(f"{ATOM}entry")) == 3
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+    with plain_datasette(str(db_path), sock=tmp_path / "d.sock") as client:
+        hits = client.get(
+            "/archive/articles.json", params={"_search": "tour", "_shape": "array"}
+        ).json()
+        assert [h["title"] for h in hits] == ["Marisol Vance adds eleven tour dates"]
+        queries = client.get("/archive.json").json()["queries"]
+        assert "search_with_snippet" in {q["name"] for q in queries}
+        feed = client.get("/-/reprint/feed.atom")
+        assert feed.status_code == 200
+        assert len(ET.fromstring(feed.content).findall(f"{ATOM}entry")) == 3
+        # the serving limits hold without reprint's own server, too
+        assert client.get("/-/reprint/feed.atom?limit=-1").status_code == 400
+        blob = "select length(randomblob(999999999)) + length(randomblob(999999999))"
+        assert client.get("/archive.json", params={"sql": blob}).status_code == 400
+        assert str(tmp_path) not in client.get("/-/databases.json").text
+        assert client.get("/archive/no_such_table").status_code == 404
+        home = client.get("/").text  # the stories, not a list of tables
+        assert "Marisol Vance adds eleven tour dates" in home and "Most copied" in home
 
 
 def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
@@ -235,3 +225,52 @@ def test_served_databases_list_hides_file_paths(tmp_path: Path) -> None:
     assert page.status_code == 200
     for body in (data.text, page.text):
         assert str(tmp_path) not in body and "archive.db" not in body
+
+
+def test_served_archive_reads_like_a_news_site(demo_archive: DemoArchive) -> None:
+    """Home page, story page with its copies, ranked FTS5 search, internal tables hidden:
+    on the archive `reprint demo` builds (file demo.db, served as `archive`)."""
+    manifest = demo_manifest()
+    story = manifest["stories"]["lantern-house-s2-release-date"]
+    db = open_archive(demo_archive.path, readonly=True)
+    (story_id,) = db.execute("SELECT id FROM articles WHERE title = ?", [story["title"]]).fetchone()
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    db.close()
+    home, listing, page, search, table_search, prefix, catalog = _requests(
+        demo_archive.path,
+        [
+            "/",
+            "/archive.json",
+            f"/archive/articles/{story_id}",
+            "/archive/search_with_snippet?q=" + quote('"season 2" NOT interview'),
+            "/archive/articles.json?_shape=array&_col=title&_search="
+            + quote('"season 2" NOT interview'),
+            "/archive/search_with_snippet?q=seas*",
+            "/archive/catalog",
+        ],
+    )
+    assert "Most copied" in home.text and "Newest" in home.text
+    assert f'href="/archive/articles/{story_id}"' in home.text
+    assert 'action="/archive/search_with_snippet"' in home.text
+
+    assert f'<a href="/archive/articles/{story_id}">' in catalog.text  # a view's rows link
+
+    shown = {t["name"] for t in listing.json()["tables"] if not t["hidden"]}
+    # the stories, their pages, and the crawl's records; the rest is internal
+    assert shown == {"articles", "pages", "crawls", "sources", "page_failures"}
+    assert shown < tables
+
+    assert f'<h1 class="reprint-headline">{escape(story["title"])}' in page.text
+    assert story["author"] in page.text and story["published"][:10] in page.text
+    assert page.text.count('<li class="reprint-copy') == len(story["copies"])
+    assert page.text.count("reprint-representative") == 1
+    for site, path in story["copies"].items():
+        assert f"http://{site}.example{path}" in page.text
+    assert escape(story["first_sentence"]) in page.text
+
+    # raw FTS5 syntax in both search boxes; the ranked one highlights its matches
+    assert search.status_code == 200
+    assert '<mark class="reprint-hit">season</mark>' in prefix.text.lower()
+    titles = [r["title"] for r in table_search.json()]
+    assert titles and all(f">{escape(t)}</a>" in search.text for t in titles)
+    assert story["title"] not in titles  # it mentions interviews: NOT worked

@@ -3,9 +3,16 @@
 
 For every database that is a reprint archive (it has reprint's migrations) it adds:
 
-- metadata (archive/web/metadata.py): titles, descriptions, facets, FTS on the
-  ``catalog`` view, canned queries;
-- article text rendered as paragraphs, search matches highlighted;
+- the first archive is served as ``archive`` (``/archive/...``) whatever its file is
+  called, unless another database already has that name;
+- metadata (archive/web/metadata.py): titles, descriptions, facets, FTS (raw FTS5
+  syntax) on ``articles`` and the ``catalog`` view, internal tables hidden, canned queries;
+- pages that read like a news site (templates in archive/web/templates): the home page
+  is the stories (search box, most copied, newest); a story's page (its ``articles`` row)
+  shows headline, byline, date, text as paragraphs and every place it ran; the search
+  page ranks by relevance with highlighted snippets;
+- article text rendered as paragraphs, search matches highlighted, ``catalog`` titles
+  linked to their story;
 - ``/-/reprint/feed.atom``: the deduplicated Atom feed (one entry per story);
 - ``/-/reprint/stats``: charts of articles per day per site and syndication fan-out.
 
@@ -27,18 +34,24 @@ from datasette import hookimpl
 from datasette.utils.asgi import Base400, NotFound, Response
 from markupsafe import Markup, escape
 
+from archive.db import connect_readonly
 from archive.settings import (
     READ_CACHE_KIB,
     SERVE_SQL_MAX_TEXT_BYTES,
     SERVE_SQL_MAX_VALUE_BYTES,
 )
-from archive.web.metadata import FEED_PATH, STATS_PATH, archive_metadata
+from archive.web.metadata import ARCHIVE_NAME, FEED_PATH, STATS_PATH, archive_metadata
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from datasette.app import Datasette
     from datasette.utils.asgi import Request
+    from jinja2 import Environment
 
 CSS_PATH = "/-/reprint/reprint.css"
+# Stories in each list of the home page: a screenful, read from indexes (copies, published).
+HOME_STORIES = 10
 # sqlite_utils' migration table, with the migration set name reprint uses (archive/db.py)
 _ARCHIVE_CHECK_SQL = (
     "SELECT 1 FROM sqlite_master WHERE name = 'articles_fts' "
@@ -51,7 +64,7 @@ def is_reprint_archive(path: str) -> bool:
     """Whether the SQLite file at ``path`` is a reprint archive (cached per path)."""
     if path not in _is_archive:
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            conn = connect_readonly(path)  # read-only media too
             try:
                 _is_archive[path] = conn.execute(_ARCHIVE_CHECK_SQL).fetchone() is not None
             finally:
@@ -84,7 +97,7 @@ def _paragraphs(text: str) -> Markup:
     )
 
 
-def _highlighted(value: str) -> Markup:
+def highlighted(value: str) -> Markup:
     # archive.search's markers (char(2)/char(3) in the canned query) around each match
     return Markup(
         str(escape(value)).replace("\x02", '<mark class="reprint-hit">').replace("\x03", "</mark>")
@@ -98,7 +111,11 @@ def render_cell(
     if not isinstance(value, str) or database not in archive_names(datasette):
         return None
     if "\x02" in value:
-        return _highlighted(value)
+        return highlighted(value)
+    if column == "title" and table == "catalog":  # the view always has its id column
+        # the view has no primary key, so datasette links its rows nowhere: link the story
+        href = datasette.urls.row(database, "articles", str(row["id"]))
+        return Markup('<a href="{}">{}</a>').format(href, value)
     if column == "text" and table in ("articles", "pages"):
         return _paragraphs(value)
     if column == "tags" and value.startswith("["):
@@ -169,8 +186,7 @@ def parse_feed_limit(raw: str | None, default: int, cap: int) -> int | None:
 
 async def feed_view(datasette: Datasette, request: Request) -> Response:
     """The Atom feed: ?db=NAME&site=HOST&q=QUERY&limit=N (newest stories first)."""
-    from archive.export import Selection
-    from archive.feed import feed
+    from archive.export import Selection, atom_feed
     from archive.settings import FEED_SERVED_ENTRIES, FEED_SERVED_MAX_ENTRIES
 
     name = _archive(datasette, request)
@@ -186,7 +202,7 @@ async def feed_view(datasette: Datasette, request: Request) -> Response:
 
     def write(conn: sqlite3.Connection) -> bytes:
         out = io.BytesIO()
-        feed(_open(conn), out, selection, name=name, self_url=self_url)
+        atom_feed(_open(conn), out, selection, name=name, self_url=self_url)
         return out.getvalue()
 
     from archive.errors import ArchiveError
@@ -270,6 +286,88 @@ def startup(datasette: Datasette) -> None:
 
     # pluggy unregisters it and refuses it later; handle_exception below takes its place
     pm.set_blocked(_DEFAULT_EXCEPTION_HANDLER)
+    serve_first_archive_as_archive(datasette)
+
+
+def serve_first_archive_as_archive(datasette: Datasette) -> None:
+    """Name the first served archive ``archive`` (URLs ``/archive/...``), whatever its file
+    is called (datasette names a database after its file: demo.db -> demo), so the
+    README's URLs hold for every archive; left as is when another database has the name."""
+    names = archive_names(datasette)
+    taken = {n for n, db in datasette.databases.items() for n in (n, db.route)}
+    if not names or ARCHIVE_NAME in taken:
+        return
+    db = datasette.databases[names[0]]
+    # datasette's documented way to change what is served, from a startup hook
+    datasette.remove_database(names[0])
+    datasette.add_database(db, name=ARCHIVE_NAME, route=ARCHIVE_NAME)
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Environment, datasette: Datasette) -> None:
+    env.filters["reprint_highlight"] = highlighted
+    env.filters["reprint_paragraphs"] = _paragraphs
+
+
+def _home_stories(conn: sqlite3.Connection) -> dict[str, Any]:
+    from archive.read import most_copied
+
+    db = _open(conn)
+    newest = db.execute(
+        "SELECT id, title, site, site_name, published, copies FROM articles"
+        " ORDER BY published DESC, id DESC LIMIT ?",
+        [HOME_STORIES],
+    )
+    keys = [d[0] for d in newest.description]
+    return {
+        "most_copied": [a for a in most_copied(db, limit=HOME_STORIES) if a["copies"] > 1],
+        "newest": [dict(zip(keys, row, strict=True)) for row in newest.fetchall()],
+        "stories": db.execute("SELECT count(*) FROM articles").fetchone()[0],
+    }
+
+
+def _story(article_id: int) -> Callable[[sqlite3.Connection], dict[str, Any] | None]:
+    def read(conn: sqlite3.Connection) -> dict[str, Any] | None:
+        from archive.read import ArticleNotFound, get_article
+
+        try:
+            return get_article(_open(conn), article_id)
+        except ArticleNotFound:
+            return None
+
+    return read
+
+
+@hookimpl
+def extra_template_vars(
+    template: str,
+    database: str | None,
+    table: str | None,
+    view_name: str,
+    request: Request | None,
+    datasette: Datasette,
+) -> Callable[[], Awaitable[dict[str, Any]]] | None:
+    """The stories of the home page and the story (with its copies) of a story's page."""
+    names = archive_names(datasette)
+    if not names or request is None:
+        return None
+    if view_name == "index":
+        name = names[0]
+
+        async def home() -> dict[str, Any]:
+            stories = await datasette.get_database(name).execute_fn(_home_stories)
+            return {"reprint_home": {"database": name, **stories}}
+
+        return home
+    pks = request.url_vars.get("pks", "")
+    if view_name == "row" and table == "articles" and database in names and pks.isdigit():
+
+        async def story() -> dict[str, Any]:
+            found = await datasette.get_database(database).execute_fn(_story(int(pks)))
+            return {"reprint_story": found}
+
+        return story
+    return None
 
 
 @hookimpl
@@ -278,8 +376,9 @@ def handle_exception(datasette: Datasette, request: Request, exception: Exceptio
     traceback with every frame's locals for each error, 404s included: 0.3-0.6 s of
     event-loop CPU and ~16 KB of output per request, a lever for anyone sending bad URLs.
 
-    Client errors (4xx) print nothing; an unexpected exception (500) prints one line to
-    stderr. The body is JSON for ``.json`` URLs, else a one-line text page.
+    Each error prints one line to stderr (a client error its status, path and reason; an
+    unexpected exception, a 500, its type and message). The body is JSON for ``.json``
+    URLs, else a one-line text page.
 
     :param datasette: the instance (``--pdb`` still opens the debugger)
     :param request: the request that failed
@@ -298,10 +397,10 @@ def handle_exception(datasette: Datasette, request: Request, exception: Exceptio
         status, message = exception.status, str(exception.message)
     else:
         status, message = 500, "internal error"
-        print(
-            f"reprint: 500 on {request.path}: {type(exception).__name__}: {exception}",
-            file=sys.stderr,
-        )
+    said = message if status != 500 else f"{type(exception).__name__}: {exception}"
+    # one short line, whatever the request: a bad URL must not flood the console
+    line = " ".join(f"reprint: {status} {request.path[:200]}: {said[:200]}".split())
+    print(line, file=sys.stderr)
     from datasette.utils import add_cors_headers
 
     headers: dict[str, str] = {}

@@ -11,6 +11,8 @@ from typing import Any
 from archive.search import ELLIPSIS
 from archive.settings import SNIPPET_TOKENS
 
+# The name (and URL) the first served archive gets, whatever its file is called.
+ARCHIVE_NAME = "archive"
 STATS_PATH = "/-/reprint/stats"
 FEED_PATH = "/-/reprint/feed.atom"
 
@@ -56,7 +58,9 @@ QUERIES: dict[str, dict[str, Any]] = {
             'Full-text search, best match first. Words, "phrases", OR, NOT, prefix*; '
             "matches are highlighted in the snippet."
         ),
-        # char(2)/char(3) mark the match; the plugin's render_cell turns them into <mark>
+        # char(2)/char(3) mark the match; the plugin's render_cell turns them into <mark>.
+        # No query yet (the page opened without ?q=) matches nothing ('""', an empty
+        # phrase) instead of failing as an FTS5 syntax error.
         "sql": (
             "select articles.id, articles.title, articles.site_name, articles.published,\n"
             "  articles.copies,\n"
@@ -64,10 +68,12 @@ QUERIES: dict[str, dict[str, Any]] = {
             " as snippet\n"
             "from (\n"
             "  select rowid as id, bm25(articles_fts) as rank from articles_fts\n"
-            "  where articles_fts match :q order by rank limit 50\n"
+            "  where articles_fts match coalesce(nullif(trim(:q), ''), '\"\"')\n"
+            "  order by rank limit 50\n"
             ") as top\n"
             # snippets for the 50 kept hits only (as archive/search.py does)
-            "cross join articles_fts on articles_fts.rowid = top.id and articles_fts match :q\n"
+            "cross join articles_fts on articles_fts.rowid = top.id\n"
+            "  and articles_fts match coalesce(nullif(trim(:q), ''), '\"\"')\n"
             "join articles on articles.id = top.id\n"
             "order by top.rank"
         ),
@@ -75,10 +81,31 @@ QUERIES: dict[str, dict[str, Any]] = {
 }
 
 
+# Tables a reader has no use for (raw bodies, change log, dedup and boilerplate-learning
+# state, migrations): hidden from the listings, still reachable by URL and SQL.
+INTERNAL_TABLES = (
+    "raw",
+    "article_changes",
+    "page_versions",
+    "site_lines",
+    "site_line_counts",
+    "site_stories",
+    "dedup_signatures",
+    "dedup_bands",
+    "dedup_meta",
+    "_sqlite_migrations",
+    "sqlite_sequence",
+)
+# What the search boxes of `articles` and `catalog` take: FTS5 syntax as written
+# ("season 2" NOT interview, seas*), not datasette's default of escaping it.
+STORY_SEARCH = {"fts_table": "articles_fts", "fts_pk": "id", "searchmode": "raw"}
+
+
 def archive_metadata(name: str) -> dict[str, Any]:
     """Datasette metadata for the reprint archive served as database ``name``.
 
-    :param name: datasette's name for the database (the file's stem: archive.db -> archive)
+    :param name: datasette's name for the database (``archive`` for the first archive
+        served; the file's stem for others: news.db -> news)
     """
     links = (
         f'<a href="{STATS_PATH}?db={name}">charts</a> (articles per day per site, '
@@ -89,7 +116,7 @@ def archive_metadata(name: str) -> dict[str, Any]:
     return {
         "databases": {
             name: {
-                "title": f"reprint archive: {name}",
+                "title": "reprint archive" if name == ARCHIVE_NAME else f"reprint archive: {name}",
                 "description_html": (
                     "Syndicated entertainment news, one row per story in <code>articles</code> "
                     "(full text searchable), every place it ran in <code>pages</code>. "
@@ -103,9 +130,9 @@ def archive_metadata(name: str) -> dict[str, Any]:
                             "copy (the original publisher), and how many places it ran."
                         ),
                         "facets": story_facets,
-                        "fts_table": "articles_fts",
-                        "fts_pk": "id",
+                        **STORY_SEARCH,
                         "label_column": "title",
+                        "sort_desc": "published",
                         "size": 20,
                     },
                     "catalog": {
@@ -114,9 +141,9 @@ def archive_metadata(name: str) -> dict[str, Any]:
                             "language, author and month; search with the box."
                         ),
                         "facets": [*story_facets, "month"],
-                        "fts_table": "articles_fts",
-                        "fts_pk": "id",
+                        **STORY_SEARCH,
                         "label_column": "title",
+                        "sort_desc": "published",
                     },
                     "pages": {
                         "description": (
@@ -128,6 +155,12 @@ def archive_metadata(name: str) -> dict[str, Any]:
                     },
                     "crawls": {"description": "Every crawl: spider, start, end, status, stats."},
                     "sources": {"description": "Configured feeds, sitemaps and sites."},
+                    "page_failures": {
+                        "description": "Pages a crawl fetched but could not extract or "
+                        "store: URL, reason, detail.",
+                        "facets": ["reason"],
+                    },
+                    **{table: {"hidden": True} for table in INTERNAL_TABLES},
                     "raw": {
                         "description": "Response bodies as fetched (zstd); see reprint export "
                         "--format warc.",
@@ -137,7 +170,6 @@ def archive_metadata(name: str) -> dict[str, Any]:
                         "description": "Change log behind incremental exports (--after).",
                         "hidden": True,
                     },
-                    "_sqlite_migrations": {"hidden": True},
                 },
             }
         }

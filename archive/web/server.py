@@ -6,6 +6,7 @@ is known (and printed) before the first request, so scripts and tests never gues
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,8 @@ def build_datasette(path: Path, *, immutable: bool = False) -> Datasette:
     :param path: the archive file
     :param immutable: open it as immutable (no locking, cached counts): only for an archive
         no crawl will write while it is served; otherwise it is opened ``mode=ro``, which
-        reads consistent snapshots beside a running crawl (WAL)
+        reads consistent snapshots beside a running crawl (WAL); always immutable when
+        its folder takes no writes (read-only media)
     """
     from datasette.app import Datasette
     from datasette.plugins import pm
@@ -35,6 +37,9 @@ def build_datasette(path: Path, *, immutable: bool = False) -> Datasette:
     # tree that was not (re)installed, register it here
     if not pm.is_registered(archive.web) and not pm.has_plugin("reprint"):
         pm.register(archive.web, name="reprint")
+    # on read-only media nothing can write the archive, and datasette's mode=ro reader
+    # cannot open a WAL file there (it must create the -shm file beside it)
+    immutable = immutable or not os.access(path.parent, os.W_OK)
     files = [] if immutable else [str(path)]
     immutables = [str(path)] if immutable else []
     return Datasette(

@@ -22,7 +22,6 @@ STORAGE_FAILURE_STATS = ("reprint/errors/archive_write", "reprint/errors/store")
 
 DEFAULT_DB = "archive.db"
 DEMO_DB = "demo.db"
-DEMO_HOST = "127.0.0.1"
 # where the --db value is kept for the error boundary's messages (ctx.meta is shared
 # by a command's context and its group's)
 DB_META_KEY = "reprint.db_path"

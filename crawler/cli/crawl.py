@@ -435,5 +435,6 @@ def write(redis_url: str, db_path: str, until_empty: bool) -> None:
         server.close()
     out.print(
         f"stored {summary.pages} pages: {summary.new_articles} new articles, "
-        f"{summary.copies} copies, {summary.unreadable} unreadable (kept in Redis)"
+        f"{summary.copies} copies, {summary.unreadable} unreadable and "
+        f"{summary.unstorable} unstorable (kept in Redis)"
     )

@@ -101,7 +101,7 @@ def dedupe(db_path: str, rebuild: bool, as_json: bool) -> None:
     every article's copies are recomputed."""
     from dataclasses import asdict
 
-    from archive.recluster import rebuild_clusters
+    from archive.dedup import rebuild_clusters
 
     with _maintenance(db_path, quiet=as_json) as (db, progress):  # no crawl clusters meanwhile
         summary = rebuild_clusters(db, lambda done, total: progress("reclustering", done, total))

@@ -1,4 +1,4 @@
-"""A deduplicated Atom feed: one entry per story, not per copy, listing every place it ran.
+"""Atom: a deduplicated feed, one entry per story, not per copy, listing every place it ran.
 
 A reader subscribed to an original outlet and to its syndicators sees a syndicated story
 once: the entry id is the article's, whatever page carried it, and the entry links every
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from xml.sax.saxutils import XMLGenerator
 from xml.sax.xmlreader import AttributesImpl
 
-from archive.export import Selection, run_selection, snapshot
+from archive.export.records import SCHEMA_VERSION
+from archive.export.selection import Selection, run_selection, snapshot
 from archive.metadata import utc_timestamp
 from archive.sanitize import http_url, xml_safe
 from archive.settings import FEED_SUMMARY_WORDS
@@ -111,7 +112,7 @@ class _Atom:
         self.xml.endElement(name)
 
 
-def write_feed(
+def write(
     db: Database,
     selection: Selection,
     upto: int,
@@ -122,8 +123,8 @@ def write_feed(
 ) -> int:
     """Write an Atom feed of the selected stories, newest first; return the entry count.
 
-    Call inside :func:`archive.export.snapshot` (``upto`` is its cursor), or use
-    :func:`feed`.
+    Call inside :func:`archive.export.selection.snapshot` (``upto`` is its cursor), or
+    use :func:`atom_feed`.
 
     :param db: the archive
     :param selection: which stories (deleted ones never become entries)
@@ -145,7 +146,7 @@ def write_feed(
             "SELECT max(changed_at) FROM article_changes WHERE seq <= ?", [upto]
         ).fetchone()[0]
         atom.text("updated", utc_timestamp(last) or utc_timestamp(datetime.now(UTC).isoformat()))
-        atom.text("generator", "reprint")
+        atom.text("generator", "reprint", version=f"schema {SCHEMA_VERSION}")
         if self_url:
             atom.empty("link", rel="self", type="application/atom+xml", href=self_url)
         # entries without a byline inherit this (Atom requires an author for each entry)
@@ -213,7 +214,7 @@ def _entry(
     atom.end("entry")
 
 
-def feed(
+def atom_feed(
     db: Database,
     out: BinaryIO,
     selection: Selection | None = None,
@@ -230,4 +231,4 @@ def feed(
     :param self_url: where the feed is served
     """
     with snapshot(db) as upto:
-        return write_feed(db, selection or Selection(), upto, out, name=name, self_url=self_url)
+        return write(db, selection or Selection(), upto, out, name=name, self_url=self_url)

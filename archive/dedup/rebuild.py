@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archive.db import write_transaction
-from archive.dedup import DEFAULT_PARAMS, DedupParams, PageFacts, set_index_params
-from archive.store import cluster_page
+from archive.dedup.cluster import cluster_page
+from archive.dedup.index import set_index_params
+from archive.dedup.match import PageFacts
+from archive.dedup.minhash import DEFAULT_PARAMS, DedupParams
 
 if TYPE_CHECKING:
     from collections.abc import Callable
