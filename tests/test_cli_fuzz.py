@@ -190,22 +190,6 @@ def test_the_base_invocations_work(files: dict[str, Path], tmp_path: Path) -> No
         assert result.exit_code == expected.get(name, Exit.OK), (name, result.output)
 
 
-def test_page_text_is_printed_as_text(files: dict[str, Path]) -> None:
-    archive = str(files["archive"])
-    runner = CliRunner()
-    for args in (
-        ["show", "1", "--db", archive],
-        ["search", "lantern OR glasshouse", "--db", archive],
-        ["stats", "--db", archive],
-        ["show", "1", "--db", archive, "--json"],
-    ):
-        result = runner.invoke(cli, args)
-        check(result, repr(args))
-        assert result.exit_code == 0, result.output
-    shown = runner.invoke(cli, ["show", "1", "--db", archive]).output
-    assert "author: [/]" in shown and "[bold red]Lantern[/]" in shown  # as written
-
-
 @pytest.mark.parametrize("bad", ["truncated", "text", "empty", "folder", "missing"])
 def test_an_unusable_archive_is_one_line(files: dict[str, Path], bad: str) -> None:
     path = str(files.get(bad, files["root"] / "missing.db"))

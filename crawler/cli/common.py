@@ -4,13 +4,12 @@ type of every --since."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.db import open_archive
-from archive.errors import ArchiveNotFound, NotAnArchive
+from archive.errors import NotAnArchive
 from crawler.cli.output import err as err
 from crawler.cli.output import out as out
 
@@ -70,32 +69,22 @@ def _remember_db(ctx: click.Context, _param: click.Parameter, value: str) -> str
     return value
 
 
-def _existing_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--db of a command that needs the archive to exist: a mistyped name must not create
-    an empty archive."""
-    if value is None:  # an optional --db (extract) not given
-        return None
-    _remember_db(ctx, param, value)
-    if not Path(value).exists():
-        raise ArchiveNotFound(f"archive not found: {value}")
-    return value
-
-
 def db_option(
     default: str | None = DEFAULT_DB,
     *,
     existing: bool = True,
     help: str = "The archive (SQLite file).",  # click's own name
 ) -> Any:
-    """--db FILE, the archive; ``existing``: the command refuses a missing file (every
-    command but those that create the archive: crawl, write, demo, schedule)."""
+    """--db FILE, the archive; ``existing``: the command needs it to exist (every command
+    but those that create it: crawl, write, demo, schedule). That is checked when the
+    command opens it (:func:`_open`), so parsing a command line touches no file."""
     return click.option(
         "--db",
         "db_path",
         default=default,
         show_default=default is not None,
         type=FilePath(dir_okay=False),
-        callback=_existing_db if existing else _remember_db,
+        callback=_remember_db,
         help=help + ("" if existing else " Created when missing."),
     )
 

@@ -27,8 +27,10 @@ def _maintenance(
     checked): a mistyped name is an error, not a new empty archive."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # an archive, not a mistyped name (writable opening and the lock file would create
+    # one) nor an empty or foreign file
+    _open(db_path).close()
     with crawl_lock(db_path):
-        _open(db_path).close()  # an archive, not an empty or foreign file made one
         db = _open(db_path, readonly=False)
         try:
             with Progress(
