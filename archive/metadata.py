@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from archive.dates import as_utc, normalise_date
 from archive.sanitize import http_url
 from archive.settings import READING_WORDS_PER_MINUTE
 
@@ -102,24 +103,13 @@ class PageMetadata:
 
 
 def iso_datetime(value: Any) -> str | None:
-    """Return ``value`` as ISO 8601, keeping its timezone; None when unparseable.
+    """Return a metadata value as an ISO 8601 date, keeping its timezone; None when it is
+    not a date string (JSON-LD may hold a number or an object there).
 
-    :param value: a date or datetime string as found in markup ("2024-05-01T10:00:00Z",
-        "2024-05-01", "2024-05-01T10:00:00+0100", "2024-05-01 10:00:00 +01:00")
+    :param value: a date or datetime as found in markup ("2024-05-01T10:00:00Z",
+        "2024-05-01", "2024-05-01T10:00:00+0100", "Wed, 01 May 2024 10:00:00 GMT")
     """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    text = re.sub(r"\s+([+-]\d\d:?\d\d)$", r"\1", text)  # "10:00:00 +01:00"
-    if len(text) >= 5 and text[-5] in "+-" and text[-4:].isdigit() and ":" not in text[-5:]:
-        text = f"{text[:-2]}:{text[-2:]}"  # +0100 -> +01:00, which fromisoformat wants
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if len(value.strip()) <= len("2024-05-01"):
-        return parsed.date().isoformat()
-    return parsed.isoformat()
+    return normalise_date(value) if isinstance(value, str) else None
 
 
 def read_time_minutes(word_count: int) -> int:
@@ -466,12 +456,5 @@ def utc_timestamp(value: str | None) -> str | None:
     """Return an ISO date or datetime as a UTC timestamp ``YYYY-MM-DDTHH:MM:SSZ`` (the
     form RFC 3339 feeds and WARC records want); None when unparseable. A date alone, or a
     time without zone, is read as UTC."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    parsed = as_utc(value)
+    return None if parsed is None else parsed.strftime("%Y-%m-%dT%H:%M:%SZ")

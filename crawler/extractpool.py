@@ -12,6 +12,12 @@ way ProcessPoolExecutor fails every page in flight, not only the culprit (issue 
 - a page that takes longer than its deadline has its workers killed (there is no other
   way to stop a C call inside lxml) and is given up; the other pages then in flight go
   to a fresh pool as above.
+
+A deadline is for extracting, not for starting a worker: a fresh worker imports lxml,
+trafilatura and numpy first (0.5-0.6 s on an idle two-core machine, seconds on a busy
+one), and a page retried in a new worker once lost to that (counted as timed out). So
+each pool's workers import everything in their initializer, and pages handed to a pool
+start their deadline once its first worker is ready.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+import weakref
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, TypeVar
 
@@ -60,6 +67,8 @@ class ExtractionPool:
         # per worker they idled 19% of a crawl), and a page's deadline runs while it is
         # extracted, not while it waits behind a crawl's worth of others
         self.slots: asyncio.Semaphore | None = None
+        # per process pool: a no-op job that ends once a worker is ready (see above)
+        self.ready: weakref.WeakKeyDictionary[Executor, Future[None]] = weakref.WeakKeyDictionary()
 
     def acquire(self, workers: int | None, *, niceness: int = 0) -> None:
         """Start the pool (first user) or join it.
@@ -81,12 +90,14 @@ class ExtractionPool:
         return ThreadPoolExecutor(max_workers=1)
 
     def _process_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_lower_priority,
+            initializer=_start_worker,
             initargs=(self.niceness,),
         )
+        self.ready[pool] = pool.submit(_ready)
+        return pool
 
     def release(self) -> None:
         """Leave the pool; the last user shuts it down."""
@@ -143,6 +154,9 @@ class ExtractionPool:
             solo.shutdown(wait=False, cancel_futures=True)
 
     async def _on(self, executor: Executor, job: Callable[[], T], timeout: float | None) -> T:
+        ready = self.ready.get(executor)
+        if ready is not None and not ready.done():
+            await asyncio.wrap_future(ready)  # BrokenProcessPool when no worker could start
         try:
             return await asyncio.wait_for(
                 asyncio.get_running_loop().run_in_executor(executor, job), timeout
@@ -153,9 +167,15 @@ class ExtractionPool:
             raise ExtractionTimedOut(f"still extracting after {timeout:g} s") from exc
 
 
-def _lower_priority(niceness: int) -> None:
-    """Worker initializer: yield the CPU to the crawl's own process when it needs it."""
+def _start_worker(niceness: int) -> None:
+    """Worker initializer: yield the CPU to the crawl's own process when it needs it, and
+    import the extraction code before taking any page (its deadline starts then)."""
     os.nice(niceness)
+    import archive.prepare  # noqa: F401
+
+
+def _ready() -> None:
+    """The job that tells a pool has a worker ready (it runs after an initializer)."""
 
 
 # one pool per process

@@ -4,30 +4,40 @@ Pure functions, no Scrapy: the feed spider, the tests and the sitemap parser sha
 The XML is parsed by lxml with entity expansion, DTD loading and network access switched
 off, so a hostile feed can neither blow up memory (billion laughs) nor read local files or
 internal URLs (external entities). The XML helpers shared with ``crawler.sitemapparse``
-(``load_xml``, ``normalise_date``) live here to keep one copy of the safety rules;
-``http_url`` is the archive's (``archive.sanitize``), which applies it to page metadata.
+(``safe_parser_options``, ``repair_xml``) live here to keep one copy of the safety
+rules; ``http_url`` is the archive's (``archive.sanitize``), which applies it to page
+metadata, and dates are read by the archive's one date parser (``archive.dates``).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import codecs
+import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from html.entities import html5 as HTML5_ENTITIES
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
+import lxml.html
 from lxml import etree
 
 # shared with the archive, which owns the rule: page metadata must pass it too
+from archive.dates import normalise_date
 from archive.sanitize import http_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from lxml.etree import _Element
+
+# Feeds this large are read entry by entry (see _stream_feed); smaller ones as one tree,
+# which is as fast and keeps recover mode's repairs one step away.
+STREAM_FEED_MIN_BYTES = 1 << 20
+STREAM_FEED_CHUNK_BYTES = 1 << 20
 
 # Summaries are for listings and search snippets; the article text itself comes from the
 # page. Feeds that stuff whole articles into content:encoded would otherwise make every
@@ -46,6 +56,8 @@ XML_DECLARATION_SNIFF_BYTES = 256
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM03_NS = "http://purl.org/atom/ns#"
 ATOM_NAMESPACES = frozenset({ATOM_NS, ATOM03_NS})
+# A <feed> without a namespace is read as Atom too: feedparser does, and such feeds exist.
+_ATOM_ROOT_NAMESPACES = frozenset({ATOM_NS, ATOM03_NS, None})
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS10_NS = "http://purl.org/rss/1.0/"
 RSS090_NS = "http://my.netscape.com/rdf/simple/0.9/"
@@ -54,20 +66,6 @@ _ITEM_TAGS = frozenset({"item", f"{{{RSS10_NS}}}item", f"{{{RSS090_NS}}}item"})
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
-
-# email.utils knows only the zone names of RFC 822 (UT, GMT and the US zones) and returns a
-# naive datetime for any other; these are the other names found in pubDate of British,
-# European, Australian and Japanese outlets. Ambiguous ones (IST, CST of China) are left out.
-EXTRA_ZONE_OFFSETS = {
-    "BST": "+0100",
-    "CET": "+0100",
-    "CEST": "+0200",
-    "EET": "+0200",
-    "EEST": "+0300",
-    "JST": "+0900",
-    "AEST": "+1000",
-    "AEDT": "+1100",
-}
 
 # Elements after which text of adjacent blocks must not run together ("One</p><p>Two").
 BLOCK_TAGS = frozenset(
@@ -136,17 +134,24 @@ class Feed:
     recovered: bool
 
 
-def parse_feed(body: bytes, base_url: str) -> Feed:
-    """Parse an RSS 2.0, RSS 1.0 (RDF) or Atom feed.
+def parse_feed(body: bytes, base_url: str, content_type: str | None = None) -> Feed:
+    """Parse an RSS 2.0, RSS 1.0 (RDF), Atom, CDF or JSON Feed (1.0, 1.1).
 
     :param body: the raw (already decompressed) bytes of the response; the encoding is
-        taken from the BOM or the XML declaration.
+        taken from the BOM, else the HTTP charset, else the XML declaration.
     :param base_url: URL the feed was fetched from; relative links are resolved against
         it (and against any ``xml:base`` in the document).
+    :param content_type: the response's Content-Type header, for its charset.
     :raises FeedError: for an empty body, non-XML, XML that is not a feed, or malformed
         XML from which no entry could be recovered.
     """
-    root, recovered = load_xml(body, base_url, FeedError)
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return _json_feed(body, base_url)
+    if len(body) >= STREAM_FEED_MIN_BYTES:
+        streamed = _stream_feed(body, base_url, http_charset(content_type))
+        if streamed is not None:
+            return streamed
+    root, recovered = load_xml(body, base_url, FeedError, http_charset(content_type))
     name = _local(root.tag)
     if name == "rss" or (name == "RDF" and _ns(root.tag) == RDF_NS):
         kind = "rss" if name == "rss" else "rdf"
@@ -155,10 +160,14 @@ def parse_feed(body: bytes, base_url: str) -> Feed:
         if channel is not None:
             title = _plain(_first_child(channel, "title", _ns(channel.tag)), html=True)
         entries = _rss_entries(_items(root), base_url)
-    elif name == "feed" and _ns(root.tag) in ATOM_NAMESPACES:
+    elif name == "feed" and _ns(root.tag) in _ATOM_ROOT_NAMESPACES:
         kind = "atom"
         title = _atom_text(_first_child(root, "title", _ns(root.tag)))
         entries = _atom_entries(root, base_url)
+    elif name == "CHANNEL" and _ns(root.tag) is None:
+        kind = "cdf"
+        title = _plain(_first_child(root, "TITLE", None), html=True)
+        entries = _cdf_entries(root, base_url)
     else:
         raise FeedError(f"not a feed: <{name}> root at {base_url}")
     if recovered and not entries:
@@ -166,17 +175,115 @@ def parse_feed(body: bytes, base_url: str) -> Feed:
     return Feed(kind=kind, title=title, entries=entries, recovered=recovered)
 
 
-# --- XML helpers shared with crawler.sitemapparse -------------------------------------
+def _stream_feed(body: bytes, base_url: str, encoding: str | None) -> Feed | None:
+    """A well-formed RSS or Atom feed read item by item, each dropped once read, so a
+    50 MB feed costs about its bytes in memory rather than ten times that in a tree.
+    None when the feed is malformed or of another kind: the whole-tree path (with its
+    repairs and recover mode) reads it then."""
+    if body.startswith((_UTF8_BOM, b"\xfe\xff", b"\xff\xfe")) or b"\x00" in body[:4]:
+        encoding = None  # a BOM (or UTF-16/32 bytes) is surer than any header
+    parser = etree.XMLPullParser(
+        events=("end",),
+        tag=("{*}item", "{*}entry"),
+        encoding=encoding,
+        **safe_parser_options(False),
+    )
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    state: dict[str, Any] = {}
+
+    def take(events: Iterator[tuple[str, _Element]]) -> None:
+        for _event, el in events:
+            if not state:
+                state.update(_stream_state(el.getroottree().getroot()))
+            if state["kind"] is None or el.tag not in state["tags"]:
+                continue
+            base = _base_of(el, base_url)
+            if state["kind"] == "atom":
+                entry = _atom_entry(el, state["ns"], base, state["authors"])
+            else:
+                entry = _rss_entry(el, base)
+            if entry is not None and entry.url not in seen:
+                seen.add(entry.url)
+                entries.append(entry)
+            parent = el.getparent()
+            if parent is None or any(a.tag in state["tags"] for a in el.iterancestors()):
+                continue  # an entry inside an entry: its container still needs it
+            el.clear()
+            while el.getprevious() is not None:
+                del parent[0]
+
+    try:
+        for offset in range(0, len(body), STREAM_FEED_CHUNK_BYTES):
+            parser.feed(body[offset : offset + STREAM_FEED_CHUNK_BYTES])
+            take(parser.read_events())
+        parser.close()
+    except etree.XMLSyntaxError:
+        return None
+    take(parser.read_events())
+    if not state or state["kind"] is None:
+        return None  # no entries, or not RSS/Atom: the whole-tree path says what it is
+    return Feed(kind=state["kind"], title=state["title"], entries=tuple(entries), recovered=False)
 
 
-def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, bool]:
+def _stream_state(root: _Element) -> dict[str, Any]:
+    """What reading entries needs from the part of the feed before its first entry."""
+    name, ns = _local(root.tag), _ns(root.tag)
+    if name == "rss" or (name == "RDF" and ns == RDF_NS):
+        channel = _child_named(root, "channel")
+        title = None
+        if channel is not None:
+            title = _plain(_first_child(channel, "title", _ns(channel.tag)), html=True)
+        tags = set(_ITEM_TAGS) | ({f"{{{ns}}}item"} if ns not in (None, RDF_NS) else set())
+        kind = "rss" if name == "rss" else "rdf"
+        return {"kind": kind, "title": title, "tags": tags}
+    if name == "feed" and ns in _ATOM_ROOT_NAMESPACES:
+        return {
+            "kind": "atom",
+            "title": _atom_text(_first_child(root, "title", ns)),
+            "tags": {_q(ns, "entry")},
+            "ns": ns,
+            # RFC 4287 4.2.1; feeds give their <author> before the entries
+            "authors": _atom_names(root, ns),
+        }
+    return {"kind": None}
+
+
+# --- XML loading (options and repairs shared with crawler.sitemapparse) ------------
+
+
+def http_charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, as a Python codec name, or None.
+
+    ISO-8859-1 and US-ASCII are read as Windows-1252, as browsers do (WHATWG Encoding):
+    servers declare them for feeds holding Windows-1252 quotes and dashes, and the two
+    agree on every byte ISO-8859-1 prints.
+
+    :param content_type: e.g. "application/rss+xml; charset=ISO-8859-1".
+    """
+    if not content_type:
+        return None
+    match = _CHARSET.search(content_type)
+    if match is None:
+        return None
+    try:
+        name = codecs.lookup(match.group(1)).name
+    except LookupError:
+        return None  # an unknown charset: the document's own declaration decides
+    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+
+
+def load_xml(
+    body: bytes, url: str, error: type[ValueError], encoding: str | None = None
+) -> tuple[_Element, bool]:
     """Parse untrusted XML without expanding entities or touching the network.
 
     A strict parse is tried first; when it fails the body is repaired (legacy bytes in
     UTF-8, bare ampersands, named entities) and parsed again in lxml's recover mode.
 
-    :param body: raw bytes; encoding from BOM or XML declaration.
+    :param body: raw bytes; encoding from BOM, else ``encoding``, else XML declaration.
     :param url: where the body came from, for error messages.
+    :param encoding: the HTTP charset (see :func:`http_charset`); a BOM overrides it.
     :param error: exception class to raise (``FeedError``, ``SitemapError``).
     :returns: the root element and whether recover mode was needed.
     :raises error: for an empty, gzip-compressed or non-XML body.
@@ -185,12 +292,15 @@ def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, 
         raise error(f"empty body at {url}")
     if body.startswith(b"\x1f\x8b"):
         raise error(f"gzip-compressed body at {url}: gunzip it before parsing")
+    if body.startswith((_UTF8_BOM, b"\xfe\xff", b"\xff\xfe")) or b"\x00" in body[:4]:
+        encoding = None  # a BOM (or UTF-16/32 bytes) is surer than any header
     try:
-        return etree.fromstring(body, _safe_parser(recover=False)), False
+        return etree.fromstring(body, _safe_parser(recover=False, encoding=encoding)), False
     except etree.XMLSyntaxError as exc:
         strict_error = exc
+    repaired = repair_xml(body) if encoding in (None, "utf-8") else _numeric_references(body)
     try:
-        root = etree.fromstring(_repair(body), _safe_parser(recover=True))
+        root = etree.fromstring(repaired, _safe_parser(recover=True, encoding=encoding))
     except etree.XMLSyntaxError as exc:
         raise error(f"not XML: {exc.msg} at {url}") from exc
     if root is None:
@@ -198,38 +308,26 @@ def load_xml(body: bytes, url: str, error: type[ValueError]) -> tuple[_Element, 
     return root, True
 
 
-def normalise_date(text: str | None) -> str | None:
-    """Return a W3C/ISO 8601 or RFC 822 date as an ISO 8601 string, or None.
-
-    Offsets are kept as given; a date-only value stays date-only ("2024-05-14"); a time
-    without a known zone comes back without an offset.
-
-    :param text: the date as found in the document.
-    """
-    if text is None:
-        return None
-    value = " ".join(text.split())
-    if not value:
-        return None
-    parsed = _parse_w3c(value)
-    if parsed is None:
-        parsed = _parse_rfc822(value)
-    return None if parsed is None else parsed.isoformat()
+def safe_parser_options(recover: bool) -> dict[str, bool]:
+    """lxml parser options for untrusted XML: no entity expansion, no DTD, no network,
+    libxml2's limits on depth and text size kept (huge_tree off)."""
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "remove_pis": True,
+        "remove_comments": True,
+        "recover": recover,
+    }
 
 
-def _safe_parser(*, recover: bool) -> etree.XMLParser:
+def _safe_parser(*, recover: bool, encoding: str | None = None) -> etree.XMLParser:
     # A new parser per call: lxml parsers keep state and must not be shared across threads.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_pis=True,
-        remove_comments=True,
-        recover=recover,
-    )
+    return etree.XMLParser(encoding=encoding, **safe_parser_options(recover))
 
 
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 _UTF8_BOM = b"\xef\xbb\xbf"
 # surrogateescape turns each undecodable byte b into U+DC00+b; map those back to the
@@ -244,7 +342,7 @@ _CP1252_FOR_ESCAPED = {
 _REFERENCE = re.compile(rb"&(?:(#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)|([A-Za-z_][A-Za-z0-9._-]*);)?")
 
 
-def _repair(body: bytes) -> bytes:
+def repair_xml(body: bytes) -> bytes:
     """Fix the byte-level faults that recover mode handles badly; the rest is lxml's job."""
     head = body.removeprefix(_UTF8_BOM)
     if b"\x00" in head[:4]:
@@ -270,7 +368,8 @@ def _fix_utf8(body: bytes) -> bytes:
 
 def _numeric_reference(match: re.Match[bytes]) -> bytes:
     if match.group(1):
-        return match.group(0)
+        # "&#X41;": HTML allows the upper-case X, XML does not (libxml2 would keep "X41;")
+        return match.group(0).replace(b"&#X", b"&#x")
     if match.group(2) is None:
         return b"&#38;"
     # Predefined and HTML named entities from the fixed HTML table; feeds often use
@@ -300,43 +399,6 @@ def _numeric_references(body: bytes) -> bytes:
         out.append(body[start : end + 3])
         pos = end + 3
     return b"".join(out)
-
-
-_W3C_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2}))?")
-# email.utils ignores "+02:00" (colon form) and returns a naive datetime for it.
-_COLON_OFFSET = re.compile(r"([+-]\d{2}):(\d{2})$")
-# RFC 5322: "-0000" is UTC with the sender's zone unknown; email.utils makes it naive.
-_UNKNOWN_LOCAL_UTC = re.compile(r"-0000$")
-_TRAILING_ZONE = re.compile(r"\b([A-Z]{3,4})$")
-
-
-def _parse_w3c(value: str) -> datetime | date | None:
-    partial = _W3C_PARTIAL.fullmatch(value)
-    if partial:
-        # W3C datetime allows "YYYY" and "YYYY-MM"; the first day keeps them comparable.
-        year, month = int(partial.group(1)), int(partial.group(2) or 1)
-        return date(year, month, 1) if 1 <= month <= 12 else None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass  # not date-only; try a full date and time next
-    try:
-        # upper(): ISO 8601 allows lower-case "t" and "z", fromisoformat does not.
-        return datetime.fromisoformat(value.upper())
-    except ValueError:
-        return None
-
-
-def _parse_rfc822(value: str) -> datetime | None:
-    value = _COLON_OFFSET.sub(r"\1\2", value)
-    value = _UNKNOWN_LOCAL_UTC.sub("+0000", value)
-    zone = _TRAILING_ZONE.search(value)
-    if zone and zone.group(1) in EXTRA_ZONE_OFFSETS:
-        value = value[: zone.start()] + EXTRA_ZONE_OFFSETS[zone.group(1)]
-    try:
-        return parsedate_to_datetime(value)
-    except ValueError:
-        return None
 
 
 # --- element helpers ------------------------------------------------------------------
@@ -402,6 +464,8 @@ def _collect_text(el: _Element, parts: list[str], blocks: bool) -> None:
             # Only the fixed HTML table, never the document's own definition: feeds often
             # use &eacute; or &nbsp; without declaring them.
             parts.append(HTML5_ENTITIES.get(f"{cast(Any, child).name};", ""))
+        elif blocks and isinstance(child.tag, str) and _local(child.tag) in SKIPPED_HTML_TAGS:
+            pass  # XHTML's <script> and <style> are code, not text (their tail is text)
         elif isinstance(child.tag, str):
             block = blocks and _local(child.tag) in BLOCK_TAGS
             if block:
@@ -478,7 +542,27 @@ def _add_unique(values: list[str], value: str | None) -> None:
 
 # --- RSS 2.0 and RSS 1.0 ----------------------------------------------------------------
 
-_EMAIL_WITH_NAME = re.compile(r"\S+@\S+\s*\((.+)\)")
+_EMAIL = r"[^\s@()<>]+@[^\s@()<>]+"
+_NAME_WITH_EMAIL = (
+    re.compile(rf"(?:mailto:)?{_EMAIL}\s*\((?P<name>[^()]+)\)"),
+    re.compile(rf"(?P<name>[^()<>]+?)\s*\((?:mailto:)?{_EMAIL}\)"),
+    re.compile(rf"(?P<name>[^()<>]+?)\s*<(?:mailto:)?{_EMAIL}>"),
+)
+# Dublin Core terms an item is dated with; feedparser reads them as published/updated.
+DCTERMS_NS = "http://purl.org/dc/terms/"
+_DCTERMS_DATES = frozenset({"issued", "created", "modified", "date", "available"})
+# Publication dates before modification dates, as feedparser's published/updated/created.
+_RSS_DATE_ORDER = (
+    "pubDate",
+    "dcterms:issued",
+    "published",
+    "dc",
+    "dcterms:date",
+    "dcterms:available",
+    "dcterms:modified",
+    "updated",
+    "dcterms:created",
+)
 
 
 def _items(root: _Element) -> Iterator[_Element]:
@@ -521,7 +605,9 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
             if name == "title" and title is None:
                 title = _plain(child, html=True)
             elif name == "link" and link is None:
-                link = http_url(_text(child), _own_base(child, base))
+                # <link href="..."/> (Atom's form in an RSS item) is meant as the link too
+                href = _text(child).strip() or child.get("href")
+                link = http_url(href, _own_base(child, base))
             elif name == "guid" and guid is None:
                 if (child.get("isPermaLink") or "true").strip().lower() != "false":
                     # A guid is only a link when absolute; "12345" is an identifier.
@@ -530,17 +616,21 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
                 description = _text(child)
             elif name == "pubDate":
                 dates.setdefault("pubDate", _text(child))
+            elif name in ("published", "updated"):
+                dates.setdefault(name, _text(child))  # Atom's names, un-namespaced
             elif name == "author":
-                _add_unique(authors, _rss_author(_text(child)))
+                _add_unique(authors, person_name(_text(child)))
             elif name == "category":
                 _add_unique(tags, _collapse(_text(child)))
         elif ns == DC_NS:
             if name == "creator":
-                _add_unique(creators, _collapse(_text(child)))
+                _add_unique(creators, person_name(_text(child)))
             elif name == "date":
                 dates.setdefault("dc", _text(child))
             elif name == "subject":
                 _add_unique(tags, _collapse(_text(child)))
+        elif ns == DCTERMS_NS and name in _DCTERMS_DATES:
+            dates.setdefault(f"dcterms:{name}", _text(child))
         elif ns == CONTENT_NS and name == "encoded" and content is None:
             content = _text(child)
         elif ns in ATOM_NAMESPACES:
@@ -552,7 +642,7 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
     if url is None:
         return None
     published = None
-    for key in ("pubDate", "dc", "published", "updated"):
+    for key in _RSS_DATE_ORDER:
         published = normalise_date(dates.get(key))
         if published:
             break
@@ -568,10 +658,155 @@ def _rss_entry(item: _Element, base: str) -> FeedEntry | None:
     )
 
 
-def _rss_author(text: str) -> str | None:
-    text = " ".join(text.split())
-    named = _EMAIL_WITH_NAME.fullmatch(text)
-    return named.group(1).strip() if named else text or None
+def person_name(text: str | None) -> str | None:
+    """The name in a byline that also gives an e-mail address: "ada@x.example (Ada
+    Brook)", "Ada Brook (ada@x.example)", "Ada Brook <ada@x.example>" all give "Ada
+    Brook"; an address alone is kept (it is all there is); None for an empty one.
+
+    :param text: an RSS <author>, <dc:creator> or Atom <name>.
+    """
+    text = " ".join((text or "").split())
+    for pattern in _NAME_WITH_EMAIL:
+        named = pattern.fullmatch(text)
+        if named and named.group("name").strip(" \"'"):
+            return named.group("name").strip(" \"'")
+    return text or None
+
+
+# --- autodiscovery --------------------------------------------------------------------
+
+# Media types of <link rel="alternate"> that name a feed (RSS Board's autodiscovery, Atom,
+# JSON Feed), as trafilatura's and feedparser's discovery read them.
+FEED_LINK_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/feed+json",
+        "application/json",
+    }
+)
+
+
+def discover_feeds(body: bytes, base_url: str) -> list[str]:
+    """The feeds an HTML page names in ``<link rel="alternate" type="...">``, absolute
+    http(s) URLs in page order, without the page itself.
+
+    :param body: the page's bytes (an HTML homepage or section page).
+    :param base_url: the page's URL, against which relative hrefs are resolved (and any
+        ``<base href>``).
+    """
+    try:
+        tree = lxml.html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return []
+    base = base_url
+    for element in tree.iter("base"):
+        base = http_url(element.get("href"), base_url) or base_url
+        break
+    feeds: list[str] = []
+    for link in tree.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        media = (link.get("type") or "").split(";")[0].strip().lower()
+        if "alternate" in rels and media in FEED_LINK_TYPES:
+            url = http_url(link.get("href"), base)
+            if url and url != base_url and url not in feeds:
+                feeds.append(url)
+    return feeds
+
+
+# --- JSON Feed ------------------------------------------------------------------------
+
+
+def _json_feed(body: bytes, base_url: str) -> Feed:
+    """A JSON Feed (https://jsonfeed.org, versions 1 and 1.1), as trafilatura reads too."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"not JSON: {exc} at {base_url}") from exc
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(
+        "https://jsonfeed.org/version/"
+    ):
+        raise FeedError(f"not a feed: JSON without a JSON Feed version at {base_url}")
+    items = data.get("items")
+    feed_authors = _json_authors(data)
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        url = http_url(_json_str(item, "url"), base_url) or http_url(
+            _json_str(item, "external_url"), base_url
+        )
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        summary = _json_str(item, "summary") or _json_str(item, "content_text")
+        if summary is None and _json_str(item, "content_html"):
+            summary = html_to_text(_json_str(item, "content_html") or "")
+        tags = item.get("tags")
+        entries.append(
+            FeedEntry(
+                url=url,
+                title=html_to_text(_json_str(item, "title") or "") or None,
+                published=normalise_date(_json_str(item, "date_published"))
+                or normalise_date(_json_str(item, "date_modified")),
+                author=", ".join(_json_authors(item) or feed_authors) or None,
+                tags=tuple(t.strip() for t in tags if isinstance(t, str) and t.strip())
+                if isinstance(tags, list)
+                else (),
+                summary=_truncate(" ".join(summary.split()) or None) if summary else None,
+            )
+        )
+    title = html_to_text(_json_str(data, "title") or "") or None
+    return Feed(kind="json", title=title, entries=tuple(entries), recovered=False)
+
+
+def _json_str(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _json_authors(data: dict[str, Any]) -> list[str]:
+    # 1.1: "authors", a list; 1.0: "author", one object
+    people = data.get("authors")
+    if not isinstance(people, list):
+        people = [data.get("author")]
+    names: list[str] = []
+    for person in people:
+        if isinstance(person, dict):
+            _add_unique(names, person_name(_json_str(person, "name")))
+    return names
+
+
+# --- CDF -----------------------------------------------------------------------------
+
+
+def _cdf_entries(channel: _Element, base_url: str) -> tuple[FeedEntry, ...]:
+    """Items of Microsoft's Channel Definition Format (1997), which feedparser reads and
+    a few old sites still serve: <ITEM HREF=... LASTMOD=...><TITLE>, BASE on the channel."""
+    base = base_url
+    if channel.get("BASE"):
+        base = urljoin(base_url, channel.get("BASE", "").strip())
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for item in channel.iter("ITEM"):
+        url = http_url(item.get("HREF"), base)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        abstract = _plain(_first_child(item, "ABSTRACT", None), html=True)
+        entries.append(
+            FeedEntry(
+                url=url,
+                title=_plain(_first_child(item, "TITLE", None), html=True),
+                published=normalise_date(item.get("LASTMOD")),
+                author=None,
+                tags=(),
+                summary=_truncate(abstract),
+            )
+        )
+    return tuple(entries)
 
 
 # --- Atom -----------------------------------------------------------------------------
@@ -589,6 +824,12 @@ def _atom_text(el: _Element | None) -> str | None:
     if el is None:
         return None
     kind = (el.get("type") or "text").strip().lower()
+    if el.get("mode") == "base64":  # Atom 0.3
+        try:
+            text = base64.b64decode(_text(el), validate=False).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return html_to_text(text) if kind in ("html", "text/html") else _collapse(text)
     if kind in ("xhtml", "application/xhtml+xml"):
         return _collapse(_text(el, blocks=True))
     if kind in ("html", "text/html") or el.get("mode") == "escaped":
@@ -596,21 +837,26 @@ def _atom_text(el: _Element | None) -> str | None:
     return _collapse(_text(el))
 
 
-def _atom_names(parent: _Element, ns: str) -> list[str]:
+def _q(ns: str | None, name: str) -> str:
+    """The qualified tag of ``name`` in ``ns`` (none: an un-namespaced element)."""
+    return name if ns is None else f"{{{ns}}}{name}"
+
+
+def _atom_names(parent: _Element, ns: str | None) -> list[str]:
     names: list[str] = []
-    for author in parent.iterchildren(f"{{{ns}}}author"):
-        _add_unique(names, _collapse(_text(_first_child(author, "name", ns))))
+    for author in parent.iterchildren(_q(ns, "author")):
+        _add_unique(names, person_name(_text(_first_child(author, "name", ns))))
     return names
 
 
 def _atom_entries(feed: _Element, base_url: str) -> tuple[FeedEntry, ...]:
-    ns = _ns(feed.tag) or ATOM_NS  # parse_feed only passes Atom-namespaced roots
+    ns = _ns(feed.tag)  # Atom 1.0's, Atom 0.3's or none (see _ATOM_ROOT_NAMESPACES)
     # RFC 4287 4.2.1: an entry without <author> inherits the feed's.
     feed_authors = _atom_names(feed, ns)
     entries: list[FeedEntry] = []
     seen: set[str] = set()
     # At any depth, for the same reason as RSS items (see _items).
-    for entry_el in feed.iter(f"{{{ns}}}entry"):
+    for entry_el in feed.iter(_q(ns, "entry")):
         entry = _atom_entry(entry_el, ns, _base_of(entry_el, base_url), feed_authors)
         if entry is not None and entry.url not in seen:
             seen.add(entry.url)
@@ -618,13 +864,16 @@ def _atom_entries(feed: _Element, base_url: str) -> tuple[FeedEntry, ...]:
     return tuple(entries)
 
 
-def _atom_entry(entry: _Element, ns: str, base: str, feed_authors: list[str]) -> FeedEntry | None:
+def _atom_entry(
+    entry: _Element, ns: str | None, base: str, feed_authors: list[str]
+) -> FeedEntry | None:
     url = None
     fallback = None
-    for link in entry.iterchildren(f"{{{ns}}}link"):
+    for link in entry.iterchildren(_q(ns, "link")):
         if not _is_alternate(link):
             continue
-        href = http_url(link.get("href"), _own_base(link, base))
+        # <link>URL</link> instead of href: wrong, but meant (feedparser reads it too)
+        href = http_url(link.get("href") or _text(link).strip(), _own_base(link, base))
         link_type = (link.get("type") or "text/html").strip().lower()
         if href and link_type in _HTML_LINK_TYPES:
             url = href
@@ -641,9 +890,9 @@ def _atom_entry(entry: _Element, ns: str, base: str, feed_authors: list[str]) ->
             break
     authors = _atom_names(entry, ns)
     for creator in entry.iterchildren(f"{{{DC_NS}}}creator"):
-        _add_unique(authors, _collapse(_text(creator)))
+        _add_unique(authors, person_name(_text(creator)))
     tags: list[str] = []
-    for category in entry.iterchildren(f"{{{ns}}}category"):
+    for category in entry.iterchildren(_q(ns, "category")):
         _add_unique(tags, _collapse(category.get("term") or category.get("label") or ""))
     summary = _atom_text(_first_child(entry, "summary", ns))
     if summary is None:

@@ -8,17 +8,20 @@ Three checks cover the ways a host is reached:
   IP literals that are not public and local names, before any connection (the settings
   also turn off the file/s3/ftp/data download handlers, so a request that got past it
   would still not be fetched);
+- the middleware then resolves the host itself, without blocking the reactor, and
+  refuses it when any of its addresses is not public. Through a proxy (HTTP_PROXY/
+  HTTPS_PROXY in the environment, or a request's "proxy" meta) this is the only check:
+  the crawl connects to the proxy and the proxy resolves the name. The proxy resolves it
+  again when it connects, so a name whose DNS answer changes in between (DNS rebinding)
+  can still reach what the proxy can; the proxy's own rules are the last line there. A
+  name the crawl cannot resolve itself is not sent to the proxy at all (the proxy may
+  resolve intranet names the crawl cannot). Without a proxy it is also what makes a
+  refused name count as refused (reprint/skipped/private_address, with its
+  --allow-host hint): Twisted reports a resolver's refusal as "no results for hostname
+  lookup", indistinguishable from a name that does not exist;
 - the DNS resolver refuses names that resolve to a non-public address, at connect time,
-  so a public name pointing at 127.0.0.1 is refused too, and the address connected to is
-  the one checked;
-- through a proxy (HTTP_PROXY/HTTPS_PROXY in the environment, or a request's "proxy"
-  meta), the crawl connects to the proxy and the proxy resolves the name: the resolver
-  above never sees it. The middleware then resolves the name itself, without blocking
-  the reactor, and refuses it when any of its addresses is not public. The proxy resolves
-  the name again when it connects, so a name whose DNS answer changes in between (DNS
-  rebinding) can still reach what the proxy can; the proxy's own rules are the last line
-  there. A name the crawl cannot resolve itself is not sent to the proxy at all (the
-  proxy may resolve intranet names the crawl cannot).
+  so a name whose DNS answer changed since the middleware's check is refused too, and
+  the address connected to is the one checked.
 
 The one exception is the offline demo: with REPRINT_DEMO_WEB set (a setting, so only
 `reprint demo` or the operator can set it), a request for a ``NAME.example`` host that
@@ -35,7 +38,6 @@ import logging
 import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-from urllib.request import getproxies
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
@@ -49,7 +51,7 @@ from crawler.netpolicy import (
     allowed_set,
     blocked_reason,
     is_demo_host,
-    normalise_host,
+    is_ip_literal,
     not_http_reason,
     resolved_reason,
     with_allow_hint,
@@ -65,18 +67,6 @@ logger = logging.getLogger(__name__)
 
 class BlockedAddress(DNSLookupError):
     """A host name resolved to an address the crawl may not reach."""
-
-
-# Names the resolver refused, with the reason: Twisted's endpoint turns a failed
-# resolution into a plain "no results" error (and Scrapy into CannotResolveHostError), so
-# the errback looks the name up here to report a refusal as one, with its --allow-host
-# hint, rather than as a DNS failure.
-_REFUSED_NAMES: LocalCache[str, str] = LocalCache(limit=10_000)
-
-
-def refusal_of(host: str) -> str | None:
-    """Why the resolver refused ``host`` in this process, or None if it did not."""
-    return _REFUSED_NAMES.get(normalise_host(host))
 
 
 def demo_web_host(crawler: Crawler) -> str:
@@ -97,46 +87,27 @@ def _addresses(host: str, port: int) -> list[str]:
 
 class PrivateAddressGuardMiddleware:
     """Refuse requests that are not http(s) with a host, those whose host is a non-public
-    IP literal or a local name, and, when they go through a proxy, those whose host
-    resolves to a non-public address."""
+    IP literal or a local name, and those whose host resolves to a non-public address."""
 
     def __init__(
-        self,
-        allowed: frozenset[str],
-        proxies: frozenset[str],
-        cache_size: int = 10_000,
-        demo_web: str = "",
+        self, allowed: frozenset[str], cache_size: int = 10_000, demo_web: str = ""
     ) -> None:
         """
         :param allowed: hosts and addresses allowed whatever they are (:func:`allowed_hosts`)
-        :param proxies: the URL schemes the environment configures a proxy for
         :param cache_size: how many hosts' verdicts to remember (DNSCACHE_SIZE; 0: none)
         :param demo_web: REPRINT_DEMO_WEB, the demo web's address ("" in real crawls)
         """
         self.allowed = allowed
-        self.proxies = proxies
         self.demo_web = demo_web
         # a host's verdict, as Scrapy's DNS cache keeps a host's address for the crawl
         self.verdicts: LocalCache[str, str | None] = LocalCache(limit=cache_size)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuardMiddleware:
-        # what HttpProxyMiddleware (750, after this one) will read from the environment
-        enabled = crawler.settings.getbool("HTTPPROXY_ENABLED")
-        proxies = frozenset(getproxies()) if enabled else frozenset()
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         demo_web = settings.get("REPRINT_DEMO_WEB") or ""
-        return cls(allowed_hosts(crawler), proxies, cache_size, demo_web)
-
-    def _proxied(self, request: Request, scheme: str) -> bool:
-        """Whether the request may go through a proxy. HttpProxyMiddleware uses the
-        request's "proxy" meta when present (None: no proxy), else the environment's
-        proxy for the scheme; its no_proxy exceptions are not mirrored here: a bypassed
-        host is checked twice (here and by the resolver), never not at all."""
-        if "proxy" in request.meta:
-            return request.meta["proxy"] is not None
-        return scheme in self.proxies
+        return cls(allowed_hosts(crawler), cache_size, demo_web)
 
     def _to_demo_web(self, request: Request, host: str) -> bool:
         """Whether the request goes to the configured demo web (crawler/demo.py)."""
@@ -157,7 +128,7 @@ class PrivateAddressGuardMiddleware:
             raise IgnoreRequest(with_allow_hint(reason, host))
         if self._to_demo_web(request, host):
             return  # answered by the demo web's server; NAME.example resolves nowhere
-        if self._proxied(request, url.scheme):
+        if not is_ip_literal(host):  # an address as written was judged just above
             await self._check_resolved(host, url.port or (443 if url.scheme == "https" else 80))
 
     async def _check_resolved(self, host: str, port: int) -> None:
@@ -172,7 +143,7 @@ class PrivateAddressGuardMiddleware:
             try:
                 addresses = await maybe_deferred_to_future(deferToThread(_addresses, host, port))
             except (OSError, UnicodeError) as exc:
-                raise DNSLookupError(f"{host} (checked before the proxy): {exc}") from exc
+                raise DNSLookupError(f"{host} (checked before connecting): {exc}") from exc
             reason = self.verdicts[host] = resolved_reason(host, addresses, self.allowed)
         if reason:
             raise IgnoreRequest(with_allow_hint(reason, host))
@@ -201,6 +172,5 @@ class PublicOnlyResolver(CachingThreadedResolver):
             return address  # the literal address of REPRINT_DEMO_WEB, given by the operator
         reason = resolved_reason(name, [address], self.allowed)
         if reason:
-            refusal = _REFUSED_NAMES[normalise_host(name)] = with_allow_hint(reason, name)
-            raise BlockedAddress(refusal)
+            raise BlockedAddress(with_allow_hint(reason, name))
         return address

@@ -64,16 +64,51 @@ def is_demo_host(host: str) -> bool:
     return normalise_host(host).endswith(f".{DEMO_DOMAIN}")
 
 
+# IPv6 addresses carrying an IPv4 address that this host or its network delivers to: a
+# NAT64 gateway translates 64:ff9b::a00:1 to 10.0.0.1 (RFC 6052), a 6to4 tunnel sends
+# 2002:a00:1:: to 10.0.0.1, an IPv4-compatible ::a00:1 went the same way (deprecated, and
+# still "global" to Python's ipaddress, as the first two are). 64:ff9b:1::/48 is NAT64
+# for local use (RFC 8215), never public.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _carried_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (IPv4-mapped, NAT64, 6to4,
+    IPv4-compatible), or None."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    # :: and ::1 are IPv6's own unspecified and loopback addresses
+    if ip in NAT64 or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    return None
+
+
 def is_public_ip(address: str) -> bool:
     """True for a globally routable unicast address; False for loopback, private,
-    link-local, shared (CGNAT), multicast, reserved and unspecified ones.
+    link-local, shared (CGNAT), multicast, reserved and unspecified ones, and for IPv6
+    addresses standing for such an IPv4 address.
 
     :raises ValueError: ``address`` is not an IP address in its standard notation
     """
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in NAT64_LOCAL:
+            return False
+        ip = _carried_ipv4(ip) or ip
     return ip.is_global and not ip.is_multicast
+
+
+def is_ip_literal(host: str) -> bool:
+    """Whether ``host`` is an IP address in standard notation (nothing to resolve)."""
+    try:
+        ipaddress.ip_address(normalise_host(host))
+    except ValueError:
+        return False
+    return True
 
 
 def not_http_reason(scheme: str, host: str) -> str | None:

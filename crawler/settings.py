@@ -155,6 +155,19 @@ REPRINT_SOURCE_MAX_REQUESTS = 5000
 CLOSESPIDER_TIMEOUT = 2 * 3600
 # Sitemaps: only URLs whose news date or lastmod is on/after this ISO date (None: all).
 REPRINT_SINCE: str | None = None
+# sitemaps.org allows a sitemap 50 MB uncompressed (Google too): a sitemap may be downloaded
+# and decompressed to this many bytes, past the 10 MB page cap. Parsed streaming, a 51 MiB
+# sitemap adds ~30 MiB while parsing, not the 331 MiB of a whole tree (BENCHMARKS.md).
+REPRINT_SITEMAP_MAXSIZE = 50 * 1024 * 1024
+# Feeds have no size limit of their own; archives' feeds of every story reach tens of MB.
+# A feed over 1 MiB is read entry by entry (crawler/feedparse.py): a 52 MiB feed adds
+# 13 MiB while parsing, not the 360 MiB of a whole tree (BENCHMARKS.md).
+REPRINT_FEED_MAXSIZE = 50 * 1024 * 1024
+# Feeds followed from a homepage given as a feed (autodiscovery), at most: sites name their
+# main feed, perhaps a comments feed and a few section feeds, in page order, the main one
+# first. Source documents are outside REPRINT_SOURCE_MAX_REQUESTS, so a page naming
+# thousands must not turn into thousands of fetches.
+REPRINT_FEED_DISCOVERY_MAX = 5
 # Sitemap indexes nest at most this deep (guards against index loops and traps).
 REPRINT_SITEMAP_MAX_DEPTH = 3
 # Site crawls: links followed this deep from a section page, at most this many pages a site.

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from archive.db import open_archive
 from crawler.demo import DEMO_WEB
-from crawler.fixture_server import FixtureWeb
+from crawler.fixture_server import SHUTDOWN_POLL_S, FixtureWeb
 
 SITES = Path(__file__).parent / "sites"
 ROOT = Path(__file__).parent.parent
@@ -67,7 +67,7 @@ def newsroom() -> Iterator[FixtureWeb]:
 
 
 # Fixture webs answer at once: no throttling, and one extraction worker keeps tests light.
-FAST = (
+NO_WAITING = (
     "-s",
     "AUTOTHROTTLE_ENABLED=False",
     "-s",
@@ -76,9 +76,10 @@ FAST = (
     "REPRINT_EXTRACT_WORKERS=1",
     "-s",
     "REPRINT_RETRY_AFTER_DEFAULT=0.1",
-    "--allow-host",
-    "127.0.0.1",  # fixture webs live on loopback, which crawls refuse by default
 )
+# fixture webs live on loopback, which crawls refuse by default
+FIXTURE_HOST = "127.0.0.1"
+FAST = (*NO_WAITING, "--allow-host", FIXTURE_HOST)
 
 
 def run_crawl(
@@ -86,6 +87,7 @@ def run_crawl(
     *args: str,
     expect_exit: int | None = 0,
     env: Mapping[str, str] | None = None,
+    allow_host: str = FIXTURE_HOST,
 ) -> tuple[dict[str, Any], Database]:
     """Run `reprint crawl` in a subprocess (a fresh Twisted reactor each time, as a user
     would run it) and return (stats by spider, the archive opened read-only).
@@ -94,6 +96,8 @@ def run_crawl(
     :param args: sources and options for `reprint crawl`
     :param expect_exit: the exit status the crawl must end with (None: any)
     :param env: environment variables to set for the crawl, beside this process's
+    :param allow_host: the one host the crawl may reach although it is not public (the
+        fixture web's)
     """
     stats_path = db_path.with_suffix(".stats.json")
     cmd = [
@@ -108,7 +112,9 @@ def run_crawl(
         "--stats-json",
         str(stats_path),
         "--no-progress",
-        *FAST,
+        *NO_WAITING,
+        "--allow-host",
+        allow_host,
         *args,
     ]
     proc = subprocess.run(
@@ -131,9 +137,10 @@ def run_crawl(
 @contextmanager
 def http_server(
     handle: Callable[[http.server.BaseHTTPRequestHandler], None],
+    host: str = FIXTURE_HOST,
 ) -> Iterator[str]:
     """Serve every GET with ``handle(request_handler)`` (which writes the whole response)
-    on 127.0.0.1 (port 0); yield the base URL."""
+    on ``host`` (a loopback address; port 0); yield the base URL."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -142,8 +149,10 @@ def http_server(
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep pytest output clean
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = http.server.ThreadingHTTPServer((host, 0), Handler)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True
+    )
     thread.start()
     host, port = server.server_address[:2]
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import resource
+from html import escape
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,9 +15,9 @@ from crawler.feedparse import (
     Feed,
     FeedEntry,
     FeedError,
+    discover_feeds,
     html_to_text,
     http_url,
-    normalise_date,
     parse_feed,
 )
 
@@ -296,42 +297,6 @@ def test_rdf_feed():
     )
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("Tue, 14 May 2024 18:30:00 GMT", "2024-05-14T18:30:00+00:00"),
-        ("Tue, 14 May 2024 18:30:00 UT", "2024-05-14T18:30:00+00:00"),
-        ("Tue, 14 May 2024 18:30:00 EST", "2024-05-14T18:30:00-05:00"),
-        ("Tue, 14 May 2024 18:30:00 PDT", "2024-05-14T18:30:00-07:00"),
-        ("14 May 2024 18:30:00 +0530", "2024-05-14T18:30:00+05:30"),
-        ("Tue, 14 May 24 18:30 -0300", "2024-05-14T18:30:00-03:00"),
-        # Zones email.utils alone would drop: colon offset, "-0000", European names.
-        ("Tue, 14 May 2024 18:30:00 +02:00", "2024-05-14T18:30:00+02:00"),
-        ("Tue, 14 May 2024 18:30:00 -0000", "2024-05-14T18:30:00+00:00"),
-        ("Tue, 14 May 2024 18:30:00 CEST", "2024-05-14T18:30:00+02:00"),
-        ("Tue, 14 May 2024 18:30:00 BST", "2024-05-14T18:30:00+01:00"),
-        # No zone at all: kept without an offset rather than guessed.
-        ("Tue, 14 May 2024 18:30:00", "2024-05-14T18:30:00"),
-        ("  Tue,\n 14 May 2024   18:30:00 GMT ", "2024-05-14T18:30:00+00:00"),
-        ("2024-05-14T18:30:00Z", "2024-05-14T18:30:00+00:00"),
-        ("2024-05-14t18:30:00z", "2024-05-14T18:30:00+00:00"),
-        ("2024-05-14T18:30:00.123456-04:00", "2024-05-14T18:30:00.123456-04:00"),
-        ("2024-05-14T18:30+01:00", "2024-05-14T18:30:00+01:00"),
-        ("2024-05-14 18:30:00", "2024-05-14T18:30:00"),
-        ("2024-05-14", "2024-05-14"),
-        ("2024-05", "2024-05-01"),
-        ("2024", "2024-01-01"),
-        ("2024-13", None),
-        ("Tue, 31 Feb 2024 10:00:00 GMT", None),
-        ("last Tuesday", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_normalise_date(raw, expected):
-    assert normalise_date(raw) == expected
-
-
 def test_unparseable_pubdate_falls_back_to_dc_date_then_none():
     body = _rss(
         "<item><title>A</title><link>https://glamwire.example.com/a</link>"
@@ -535,7 +500,7 @@ def test_valid_feed_without_items_is_empty_not_an_error():
             b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>',
             "not a feed: <urlset> root at",
         ),
-        (b"<feed><title>Atom without namespace</title></feed>", "not a feed: <feed> root at"),
+        (b"<channel><title>Not RSS</title></channel>", "not a feed: <channel> root at"),
         (
             b'<rss version="2.0"><channel><title>Cut short<item><title>x',
             "malformed feed with no usable entries at",
@@ -656,3 +621,206 @@ def test_huge_feed_parses_in_linear_time():
         summary="Summary 19999",
     )
     assert len(parse_feed(small, FEED_URL).entries) == 2_000
+
+
+# --- feeds as the web really serves them (issue 13); every document written here ---
+
+
+def test_unnamespaced_atom_and_rss_link_href_keep_their_entries() -> None:
+    atom = b"""<feed><entry><title>No namespace</title>
+      <link href="/tv/no-namespace"/><updated>2024-05-14T18:30:00Z</updated></entry></feed>"""
+    rss = b"""<rss version="2.0"><channel><item><title>Href link</title>
+      <link href="https://glamwire.example.com/tv/href-link"/></item></channel></rss>"""
+    atom_text_link = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry>
+      <link>https://glamwire.example.com/tv/text-link</link></entry></feed>"""
+
+    assert [e.url for e in parse_feed(atom, FEED_URL).entries] == [
+        "https://glamwire.example.com/tv/no-namespace"
+    ]
+    assert parse_feed(atom, FEED_URL).entries[0].published == "2024-05-14T18:30:00+00:00"
+    assert [e.url for e in parse_feed(rss, FEED_URL).entries] == [
+        "https://glamwire.example.com/tv/href-link"
+    ]
+    assert [e.url for e in parse_feed(atom_text_link, FEED_URL).entries] == [
+        "https://glamwire.example.com/tv/text-link"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        ("<dcterms:modified>2002-09-28T20:01:19Z</dcterms:modified>", "2002-09-28T20:01:19+00:00"),
+        ("<dcterms:created>2002-09-28T20:01:19Z</dcterms:created>", "2002-09-28T20:01:19+00:00"),
+        ("<dcterms:issued>2002-09-28</dcterms:issued>", "2002-09-28"),
+        # publication before modification, whatever the order in the item
+        (
+            "<dcterms:modified>2003-01-01</dcterms:modified><pubDate>Thu, 01 Jan 2004</pubDate>",
+            "2004-01-01",
+        ),
+        ("<pubDate>Mon, 26 January 2004 16:31:00 PT</pubDate>", "2004-01-26T16:31:00-08:00"),
+    ],
+)
+def test_rss_item_dates_from_dcterms_and_loose_rfc822(element: str, expected: str) -> None:
+    body = (
+        '<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><item>'
+        f"<link>https://glamwire.example.com/a</link>{element}</item></channel></rss>"
+    ).encode()
+
+    assert parse_feed(body, FEED_URL).entries[0].published == expected
+
+
+def test_titles_script_base64_and_uppercase_char_refs() -> None:
+    body = b"""<feed version="0.3" xmlns="http://purl.org/atom/ns#">
+    <entry><link rel="alternate" href="https://glamwire.example.com/1"/>
+      <title type="application/xhtml+xml" mode="xml"><div xmlns="http://www.w3.org/1999/xhtml"
+      >Safe<script type="text/javascript">location.href='http:/'+'/x.example/';</script>
+      title</div></title></entry>
+    <entry><link rel="alternate" href="https://glamwire.example.com/2"/>
+      <title type="text/html" mode="base64">PGI+Qm9sZDwvYj4gbW92ZQ==</title></entry>
+    <entry><link rel="alternate" href="https://glamwire.example.com/3"/>
+      <title>Caf&#X45; &amp; &#x42;ar</title></entry>
+    </feed>"""
+
+    titles = [e.title for e in parse_feed(body, FEED_URL).entries]
+
+    assert titles == ["Safe title", "Bold move", "CafE & Bar"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("ada@glamwire.example.com (Ada Brook)", "Ada Brook"),
+        ("Ada Brook (ada@glamwire.example.com)", "Ada Brook"),
+        ("Ada Brook <ada@glamwire.example.com>", "Ada Brook"),
+        ('"Ada Brook" <mailto:ada@glamwire.example.com>', "Ada Brook"),
+        ("ada@glamwire.example.com", "ada@glamwire.example.com"),
+        ("Ada Brook (Showbiz desk)", "Ada Brook (Showbiz desk)"),
+    ],
+)
+def test_authors_lose_their_email(byline: str, expected: str) -> None:
+    body = (
+        '<rss version="2.0"><channel><item><link>https://glamwire.example.com/a</link>'
+        f"<author>{escape(byline)}</author></item></channel></rss>"
+    ).encode()
+
+    assert parse_feed(body, FEED_URL).entries[0].author == expected
+
+
+def test_http_charset_wins_and_latin1_reads_as_windows_1252() -> None:
+    title = "\u201cQuoted\u201d \u2013 caf\u00e9"
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><item>'
+        f"<title>{title}</title><link>https://glamwire.example.com/a</link></item></channel></rss>"
+    ).encode("cp1252")
+
+    feed = parse_feed(body, FEED_URL, content_type="application/rss+xml; charset=ISO-8859-1")
+
+    assert feed.entries[0].title == title
+    assert feed.recovered is False
+
+
+@pytest.mark.parametrize("version", ["1", "1.1"])
+def test_json_feed(version: str) -> None:
+    authors = (
+        '"authors": [{"name": "Ada Brook <ada@glamwire.example.com>"}]'
+        if version == "1.1"
+        else '"author": {"name": "Ada Brook"}'
+    )
+    body = f"""\ufeff{{"version": "https://jsonfeed.org/version/{version}", "title": "Glamwire",
+      "items": [
+        {{"id": "1", "url": "/tv/star-joins-drama", "title": "Star joins &amp; drama",
+          "date_published": "2024-05-14T18:30:00+01:00", {authors},
+          "tags": ["tv", " ", 3], "content_html": "<p>She joins.</p><script>x()</script>"}},
+        {{"id": "2", "external_url": "https://elsewhere.example/story",
+          "date_modified": "2024-05-15T08:00:00Z", "summary": "Elsewhere"}},
+        {{"id": "3", "url": "mailto:x@glamwire.example.com"}},
+        "not an item"
+      ]}}""".encode()
+
+    feed = parse_feed(body, FEED_URL)
+
+    assert feed.kind == "json"
+    assert feed.title == "Glamwire"
+    assert feed.entries == (
+        FeedEntry(
+            url="https://glamwire.example.com/tv/star-joins-drama",
+            title="Star joins & drama",
+            published="2024-05-14T18:30:00+01:00",
+            author="Ada Brook",
+            tags=("tv",),
+            summary="She joins.",
+        ),
+        FeedEntry(
+            url="https://elsewhere.example/story",
+            title=None,
+            published="2024-05-15T08:00:00+00:00",
+            author=None,
+            tags=(),
+            summary="Elsewhere",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [', "not JSON"),
+        (b'{"name": "a package.json"}', "JSON without a JSON Feed version"),
+        (b"[1, 2]", "not XML"),
+    ],
+)
+def test_json_that_is_no_feed_is_refused(body: bytes, message: str) -> None:
+    with pytest.raises(FeedError, match=message):
+        parse_feed(body, FEED_URL)
+
+
+def test_feeds_named_by_a_page_are_discovered() -> None:
+    page = b"""<!doctype html><html><head><base href="https://glamwire.example.com/news/">
+      <link rel="alternate" type="application/rss+xml" href="rss.xml">
+      <link rel="Alternate" type="application/atom+xml; charset=utf-8" href="/atom.xml">
+      <link rel="alternate" type="application/feed+json" href="rss.xml">
+      <link rel="alternate" type="text/html" hreflang="fr" href="/fr/">
+      <link rel="stylesheet" type="application/rss+xml" href="/not-alternate.xml">
+      <link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
+    </head><body><a rel="alternate" type="application/rss+xml" href="/a.xml">x</a></body></html>"""
+
+    assert discover_feeds(page, "https://glamwire.example.com/") == [
+        "https://glamwire.example.com/news/rss.xml",
+        "https://glamwire.example.com/atom.xml",
+    ]
+    assert discover_feeds(b"", "https://glamwire.example.com/") == []
+
+
+def test_100k_deep_nesting_in_a_title_is_contained() -> None:
+    deep = b"<x>" * 100_000 + b"</x>" * 100_000
+    body = (
+        b'<rss version="2.0"><channel><item><link>https://glamwire.example.com/a</link>'
+        b"<title>" + deep + b"</title></item></channel></rss>"
+    )
+
+    feed = parse_feed(body, FEED_URL)
+
+    assert [e.url for e in feed.entries] == ["https://glamwire.example.com/a"]
+    assert feed.recovered
+
+
+def _many_items_feed(items: int, broken: bool = False) -> bytes:
+    item = "<item><title>Story {n}</title><link>https://glamwire.example.com/s/{n}</link></item>"
+    body = "".join(item.format(n=n) for n in range(items))
+    if broken:  # a bare ampersand: only the repaired, whole-tree path reads it
+        body = body.replace("<title>Story 7</title>", "<title>Story 7 & more</title>")
+    return f'<rss version="2.0"><channel><title>Big</title>{body}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["streamed", "recovered"])
+def test_feed_over_a_mebibyte_is_read_whole(broken: bool) -> None:
+    body = _many_items_feed(14_000, broken)
+    assert len(body) > 1 << 20  # read entry by entry when well-formed
+
+    feed = parse_feed(body, FEED_URL)
+
+    assert len(feed.entries) == 14_000
+    assert feed.title == "Big"
+    assert feed.entries[7].title == ("Story 7 & more" if broken else "Story 7")
+    assert feed.entries[-1].url == "https://glamwire.example.com/s/13999"
+    assert feed.recovered is broken

@@ -15,6 +15,7 @@ from archive.lock import crawl_lock
 from crawler.fixture_server import FixtureWeb
 
 from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT, SITES, run_crawl
+from .test_archive import STORY, page_html
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -148,3 +149,40 @@ def test_readers_work_while_a_crawl_writes(newsroom: FixtureWeb, tmp_path: Path)
             "Copperfield Row stars say goodbye at final premiere"
         ]
     writer.close()
+
+
+@pytest.mark.parametrize("source", ["/robots.txt", "/sitemap-index.xml"])
+def test_an_unchanged_index_still_leads_to_its_changed_sitemaps(
+    source: str, tmp_path: Path
+) -> None:
+    # A robots.txt or a sitemap index rarely changes while the sitemaps it names do: kept
+    # validators made the next crawl get a 304 for it and never read its sitemaps again.
+    site = tmp_path / "web" / "news"
+    urlset = '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{}</urlset>'
+    for n in (1, 2):
+        (site / f"s{n}").mkdir(parents=True)
+        story = [f"Story {n}, told at length. {p}" for p in STORY]
+        (site / f"s{n}" / "index.html").write_bytes(page_html(f"Story {n}", story))
+    (site / "robots.txt").write_text(
+        "User-agent: *\nAllow: /\nSitemap: {{site:news}}/sitemap-index.xml\n"
+    )
+    (site / "sitemap-index.xml").write_text(
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<sitemap><loc>{{site:news}}/latest.xml</loc></sitemap></sitemapindex>"
+    )
+    child = site / "latest.xml"
+    child.write_text(urlset.format("<url><loc>{{site:news}}/s1/</loc></url>"))
+    path = tmp_path / "a.db"
+    with FixtureWeb(tmp_path / "web") as web:
+        url = web.url("news", source)
+        _, db = run_crawl(path, "--sitemap", url)
+        assert db["pages"].count == 1
+        db.close()
+        child.write_text(
+            urlset.format(
+                "<url><loc>{{site:news}}/s1/</loc></url><url><loc>{{site:news}}/s2/</loc></url>"
+            )
+        )
+        _, db = run_crawl(path, "--sitemap", url)
+        assert db["pages"].count == 2  # the new story of the changed sitemap
+        assert db.execute("SELECT etag FROM sources WHERE url = ?", [url]).fetchone() == (None,)

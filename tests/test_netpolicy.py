@@ -16,33 +16,12 @@ from crawler.cli.extract import EXIT_UNREADABLE
 from crawler.fetch_one import FetchDeadline, fetch_page
 
 from .conftest import http_server, recording_server, run_crawl
+from .ssrf_forms import PRIVATE_HOSTS, hosts_file_names
 
 if TYPE_CHECKING:
     import http.server
     from collections.abc import Callable, Iterator
     from pathlib import Path
-
-# Every way of writing a loopback, private, link-local or unspecified address that a
-# fetcher may meet; {port} is a recording server's on 127.0.0.1.
-REFUSED_HOSTS = [
-    "127.0.0.1:{port}",
-    "2130706433:{port}",  # decimal
-    "0x7f000001:{port}",  # hex
-    "0x7f.0.0.1:{port}",
-    "0177.0.0.1:{port}",  # octal
-    "017700000001:{port}",
-    "127.1:{port}",  # short form
-    "[::1]:{port}",
-    "[::ffff:127.0.0.1]:{port}",  # IPv4-mapped
-    "[::ffff:7f00:1]:{port}",
-    "localhost:{port}",
-    "LocalHost.:{port}",  # a name from /etc/hosts, not spelled as the guard's list has it
-    # cloud metadata; on the recorder's port, so that a broken guard asks no real service
-    "169.254.169.254:{port}",
-    "0.0.0.0:{port}",  # reaches this machine's services on Linux
-    "10.0.0.1:{port}",
-    "[fe80::1]:{port}",
-]
 
 
 @pytest.fixture
@@ -57,6 +36,13 @@ def _extract(*args: str) -> tuple[int, str]:
     assert isinstance(result.exception, SystemExit | None), result.exc_info
     assert "Traceback" not in result.stderr
     return result.exit_code, result.stderr
+
+
+# every private-address form, and the names the hosts file gives the recorder's address;
+# {port} is the recorder's, on 127.0.0.1
+REFUSED_HOSTS = [netloc for _name, netloc in PRIVATE_HOSTS] + [
+    f"{name}:{{port}}" for name in hosts_file_names()
+]
 
 
 @pytest.mark.parametrize("host", REFUSED_HOSTS)

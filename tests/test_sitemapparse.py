@@ -14,6 +14,7 @@ from crawler.sitemapparse import (
     SitemapError,
     entry_date,
     parse_sitemap,
+    sitemap_urls_from_robots,
 )
 
 if TYPE_CHECKING:
@@ -267,10 +268,10 @@ def test_malformed_sitemap_is_recovered():
     sitemap = parse_sitemap(body, SITEMAP_URL)
 
     assert sitemap.recovered is True
+    # c's <url> was cut off: only whole entries are kept
     assert [e.loc for e in sitemap.entries] == [
         "https://showbiz.example.com/a?x=1&y=2",
         "https://showbiz.example.com/b",
-        "https://showbiz.example.com/c",
     ]
 
 
@@ -280,16 +281,25 @@ def test_valid_empty_urlset_is_not_an_error():
     assert parse_sitemap(body, SITEMAP_URL) == Sitemap(kind="urlset", entries=(), recovered=False)
 
 
+def _flip(data: bytes, start: int, length: int) -> bytes:
+    return (
+        data[:start]
+        + bytes(b ^ 0xFF for b in data[start : start + length])
+        + data[start + length :]
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         (b"", "empty body at"),
         (b"\n\n", "empty body at"),
-        (gzip.compress(NEWS_SITEMAP), "gzip-compressed body at"),
+        (_flip(gzip.compress(NEWS_SITEMAP), 200, 20), "corrupted gzip"),
+        (b"\x1f\x8b\x08\x00garbage", "corrupted gzip"),
         (bytes(range(256)) * 8, "not XML:"),
-        (b"https://showbiz.example.com/a\nhttps://showbiz.example.com/b\n", "not XML:"),
+        (b"Not Found\nThe page you asked for is gone.\n", "neither XML nor a list of URLs"),
         (b"<html><body><h1>404</h1><p>Gone<br></body></html>", "not a sitemap: <html> root at"),
-        (b'<rss version="2.0"><channel/></rss>', "not a sitemap: <rss> root at"),
+        (b'<rss version="2.0"><channel><item><link>mailto:x@y</link></item>', "malformed"),
         (b"<urlset><url><lastmod>2024", "malformed sitemap with no usable entries at"),
     ],
 )
@@ -334,3 +344,99 @@ def test_external_entities_are_never_fetched_or_read(tmp_path: Path, secret_serv
         assert sitemap.entries[0].news_title == "Title end"
         assert "SECRET" not in repr(sitemap)
     assert hits == []
+
+
+def _locs(count: int) -> bytes:
+    urls = "".join(
+        f"<url><loc>https://showbiz.example.com/story/page_{n}</loc><lastmod>2024-05-14</lastmod></url>"
+        for n in range(count)
+    )
+    return f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+
+
+@pytest.mark.parametrize("gzipped", [False, True], ids=["plain", "gzip"])
+def test_cut_off_sitemap_gives_whole_urls_only(gzipped: bool) -> None:
+    # a download or gzip stream cut anywhere in its last third: never a partial URL
+    # ("https://.../page_") as the last one
+    full = gzip.compress(_locs(40)) if gzipped else _locs(40)
+    counts = set()
+    for cut in range(len(full) * 2 // 3, len(full) - 1, 3):
+        sitemap = parse_sitemap(full[:cut], SITEMAP_URL)
+        locs = [e.loc for e in sitemap.entries]
+        assert locs == [f"https://showbiz.example.com/story/page_{n}" for n in range(len(locs))]
+        assert sitemap.recovered
+        counts.add(len(locs))
+    assert len(counts) > 5  # the cuts fell in many places
+
+
+def test_gzip_sitemap_is_gunzipped_and_members_are_joined() -> None:
+    body = gzip.compress(_locs(3)[:100]) + gzip.compress(_locs(3)[100:])
+
+    sitemap = parse_sitemap(body, SITEMAP_URL)
+
+    assert len(sitemap.entries) == 3
+    assert not sitemap.recovered
+
+
+def test_gzip_bomb_stops_at_the_cap() -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * 2_000_000 + b"</urlset>")
+
+    with pytest.raises(SitemapError, match="decompresses to over 1000000 bytes") as caught:
+        parse_sitemap(bomb, SITEMAP_URL, max_bytes=1_000_000)
+
+    assert caught.value.stat == "too_large"
+
+
+def test_feeds_and_url_lists_are_sitemaps_too() -> None:
+    rss = b"""<rss version="2.0"><channel><item><title>Tour</title>
+    <link>https://showbiz.example.com/tour</link><pubDate>Tue, 14 May 2024 18:30:00 ET</pubDate>
+    </item></channel></rss>"""
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>Tour</title>
+    <link href="/tour"/><updated>2024-05-14T18:30:00Z</updated></entry></feed>"""
+    text = b"\xef\xbb\xbfhttps://showbiz.example.com/tour\r\n\r\n/relative\nhttps://showbiz.example.com/b\n"
+
+    assert parse_sitemap(rss, SITEMAP_URL) == Sitemap(
+        kind="rss",
+        entries=(
+            SitemapEntry(
+                loc="https://showbiz.example.com/tour",
+                lastmod=None,
+                news_title="Tour",
+                news_published="2024-05-14T18:30:00-05:00",
+            ),
+        ),
+        recovered=False,
+    )
+    assert parse_sitemap(atom, SITEMAP_URL).entries[0].loc == "https://showbiz.example.com/tour"
+    assert parse_sitemap(atom, SITEMAP_URL).kind == "atom"
+    text_sitemap = parse_sitemap(text, SITEMAP_URL)
+    assert text_sitemap.kind == "text"
+    assert [e.loc for e in text_sitemap.entries] == [
+        "https://showbiz.example.com/tour",
+        "https://showbiz.example.com/b",
+    ]
+
+
+def test_robots_txt_sitemap_lines_in_both_spellings() -> None:
+    robots = (
+        b"User-agent: *\nDisallow: /admin\nSitemap: https://showbiz.example.com/a.xml\n"
+        b"site-map: /b.xml # the news one\nSITEMAP:https://showbiz.example.com/a.xml\n"
+        b"Sitemaps: https://showbiz.example.com/not-a-field.xml\n"
+    )
+
+    assert sitemap_urls_from_robots(robots) == ["https://showbiz.example.com/a.xml", "/b.xml"]
+
+
+def test_100k_deep_nesting_is_contained() -> None:
+    # libxml2's depth limit (huge_tree off) stops the parse; what came before is kept
+    deep = b"<x>" * 100_000 + b"</x>" * 100_000
+    body = (
+        b"<urlset><url><loc>https://showbiz.example.com/a</loc></url><url>"
+        + deep
+        + b"</url><url><loc>https://showbiz.example.com/b</loc></url></urlset>"
+    )
+
+    sitemap = parse_sitemap(body, SITEMAP_URL)
+
+    assert sitemap.entries[0].loc == "https://showbiz.example.com/a"
+    assert sitemap.recovered

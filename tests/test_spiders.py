@@ -14,11 +14,14 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from archive.sources import SourceFetch
 from crawler.middlewares import retry_after_seconds
 from crawler.netguard import PrivateAddressGuardMiddleware
 from crawler.pagekind import is_article_page
 from crawler.run import crawl_settings
+from crawler.signals import source_fetched
 from crawler.sources import Source
+from crawler.spiders.base import SOURCE_META
 from crawler.spiders.feeds import FeedsSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sitemaps import SitemapsSpider
@@ -109,7 +112,8 @@ def test_sitemap_gzip_bomb_is_refused() -> None:
 
     spider = make_spider(SitemapsSpider, sources=[])
     spider.since = None
-    bomb = gzip.compress(b"<urlset>" + b" " * (12 * 1024 * 1024) + b"</urlset>")
+    # past the 50 MB a sitemap may have (sitemaps.org), in 60 KB of gzip
+    bomb = gzip.compress(b"<urlset>" + b" " * (51 * 1024 * 1024) + b"</urlset>", 1)
     response = Response(
         "https://pub.example/s.xml.gz", body=bomb, request=Request("https://pub.example/s.xml.gz")
     )
@@ -171,8 +175,8 @@ def test_guard_refuses_all_but_http_with_a_host(url: str) -> None:
     scheme = url.split(":", 1)[0]
     if scheme != "http":  # and no download handler would fetch it had it got through
         assert crawler.settings.getdict("DOWNLOAD_HANDLERS")[scheme] is None
-    # a public http(s) URL still passes
-    assert asyncio.run(guard.process_request(Request("https://pub.example/story.html"))) is None
+    # a public http(s) URL still passes (an address: a name would be resolved first)
+    assert asyncio.run(guard.process_request(Request("https://93.184.216.34/story.html"))) is None
 
 
 def test_robots_sitemaps_must_be_http() -> None:
@@ -201,3 +205,51 @@ def test_site_follows_only_http_links_of_its_host() -> None:
         r for r in spider.parse_page(response, source="s", depth=0) if isinstance(r, Request)
     ]
     assert [r.url for r in requests] == ["https://pub.example/news/a-story"]
+
+
+def _reported(spider: object) -> list[SourceFetch]:
+    fetches: list[SourceFetch] = []
+    # weak=False: the receiver is a lambda nothing else holds
+    spider.crawler.signals.connect(
+        lambda fetch: fetches.append(fetch), signal=source_fetched, weak=False
+    )
+    return fetches
+
+
+def _source_response(url: str, body: bytes, kind: str, cls: type = Response) -> Response:
+    request = Request(url, meta={SOURCE_META: Source("s", kind, url)})
+    return cls(url, body=body, request=request)
+
+
+def test_unusable_sources_report_their_problem() -> None:
+    sitemaps = make_spider(SitemapsSpider, sources=[])
+    sitemaps.since = None
+    sitemap_fetches = _reported(sitemaps)
+    url = "https://pub.example/news.xml.gz"
+    response = _source_response(url, b"\x1f\x8b\x08\x00" + bytes(range(256)), "sitemap")
+    assert list(sitemaps.parse_sitemap(response, source="s", depth=0)) == []
+    assert sitemaps.crawler.stats.get_value("reprint/sitemaps/corrupted_gzip") == 1
+    assert [f.problem.split(" (")[0] for f in sitemap_fetches] == ["corrupted gzip"]
+    assert sitemap_fetches[0].url == url
+
+    feeds = make_spider(FeedsSpider, sources=[])
+    feed_fetches = _reported(feeds)
+    page = b"<html><head><title>Home</title></head><body>No feed here</body></html>"
+    response = _source_response("https://pub.example/", page, "feed", HtmlResponse)
+    assert list(feeds.parse_feed(response, source="s")) == []
+    assert [f.problem for f in feed_fetches] == ["not a feed: a page naming no feed"]
+
+
+def test_feed_discovery_follows_at_most_its_cap() -> None:
+    spider = make_spider(FeedsSpider, sources=[])
+    links = "".join(
+        f'<link rel="alternate" type="application/rss+xml" href="/feed/{n}.xml">' for n in range(40)
+    )
+    page = f"<html><head>{links}</head><body>Home</body></html>".encode()
+    response = _source_response("https://pub.example/", page, "feed", HtmlResponse)
+
+    requests = list(spider.parse_feed(response, source="s"))
+
+    cap = spider.settings.getint("REPRINT_FEED_DISCOVERY_MAX")
+    assert [r.url for r in requests] == [f"https://pub.example/feed/{n}.xml" for n in range(cap)]
+    assert spider.crawler.stats.get_value("reprint/feeds/discovered_over_cap") == 40 - cap

@@ -6,9 +6,9 @@ representative page (:func:`choose_representative`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from archive.dates import as_utc
 from archive.db import inserted_rowid
 from archive.dedup.match import PageFacts, page_similarities, place_page
 from archive.urls import normalize_url
@@ -38,15 +38,8 @@ ARTICLE_FIELDS_FROM_PAGE = (
 
 
 def _published_key(value: str | None) -> float:
-    if not value:
-        return float("inf")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return float("inf")
-    if parsed.tzinfo is None:  # date-only or naive: read as UTC
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    parsed = as_utc(value)  # date-only or naive: read as UTC
+    return float("inf") if parsed is None else parsed.timestamp()
 
 
 def choose_representative(pages: list[dict[str, Any]]) -> dict[str, Any]:

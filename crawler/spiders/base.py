@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.exceptions import (
@@ -25,7 +24,7 @@ from twisted.internet.error import (
 
 from archive.sources import SourceFetch
 from crawler.items import PageItem
-from crawler.netguard import BlockedAddress, refusal_of
+from crawler.netguard import BlockedAddress
 from crawler.netpolicy import NOT_HTTP_URL, PRIVATE_ADDRESS
 from crawler.signals import source_fetched
 from crawler.sources import Source, adhoc_sources, load_sources
@@ -102,9 +101,16 @@ class SourceSpider(Spider):
             url or source.url, errback=self.on_error, meta=meta, dont_filter=True, **kwargs
         )
 
-    def report_source(self, response: Response, problem: str | None = None) -> None:
+    def report_source(
+        self, response: Response, problem: str | None = None, *, lists_pages: bool = True
+    ) -> None:
         """Record that a source document was fetched (call at the top of its callback);
-        ``problem`` says why it gave nothing, when it did not (e.g. "not a feed")."""
+        ``problem`` says why it gave nothing, when it did not (e.g. "not a feed").
+
+        :param lists_pages: False for a document that lists other documents (a robots.txt,
+            a sitemap index): its validators are not kept, since the next crawl must read
+            it again whether or not it changed: its sitemaps change without it.
+        """
         source = response.meta.get(SOURCE_META)
         if source is None:
             return
@@ -115,8 +121,8 @@ class SourceSpider(Spider):
                 kind=source.kind,
                 name=source.name,
                 status=response.status,
-                etag=_header(response, "ETag"),
-                last_modified=_header(response, "Last-Modified"),
+                etag=_header(response, "ETag") if lists_pages else None,
+                last_modified=_header(response, "Last-Modified") if lists_pages else None,
                 problem=problem,
             ),
         )
@@ -202,11 +208,6 @@ class SourceSpider(Spider):
             logger.warning("timed out: %s", url)
             return "timed out"
         if failure.check(DNSLookupError, CannotResolveHostError):
-            refusal = refusal_of(urlsplit(url).hostname or "")
-            if refusal:  # the resolver refused the name (a private address)
-                stats.inc_value("reprint/skipped/private_address")
-                logger.warning("refused %s: %s", url, refusal)
-                return f"refused: {refusal}"
             stats.inc_value("reprint/errors/dns")
             logger.warning("DNS lookup failed: %s", url)
             return "DNS lookup failed"

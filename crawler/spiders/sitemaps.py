@@ -1,4 +1,5 @@
-"""The ``sitemaps`` spider: sitemap indexes, urlsets and Google News sitemaps.
+"""The ``sitemaps`` spider: sitemap indexes, urlsets and Google News sitemaps (and feeds
+or URL lists used as sitemaps); given a homepage, it finds the site's sitemaps.
 
 Scrapy's SitemapSpider drops the ``news:`` children of a ``<url>`` (publication date,
 title), which are the best date a news site gives, so sitemaps are parsed by
@@ -8,17 +9,20 @@ crawler.sitemapparse and this spider does the following itself.
 from __future__ import annotations
 
 import logging
-import struct
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import sitemap_urls_from_robots
 
+from archive.dates import as_utc
 from archive.sanitize import http_url
-from crawler.sitemapparse import SitemapError, entry_date, parse_sitemap
-from crawler.spiders.base import NOT_MODIFIED, SourceSpider
+from crawler.sitemapparse import (
+    SitemapError,
+    entry_date,
+    parse_sitemap,
+    sitemap_urls_from_robots,
+)
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -28,15 +32,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
-def parse_since(value: str | datetime | None) -> datetime | None:
-    """Read a --since value ("2024-05-01" or a full ISO datetime) as an aware datetime."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+# Where sites put their sitemaps when robots.txt names none (trafilatura and
+# ultimate-sitemap-parser look there too); tried for a homepage given as the source.
+WELL_KNOWN_SITEMAPS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml")
+# statuses of a place without a sitemap: answered by the callback, not the errback
+MISSING = [404, 410]
+# Request.meta keys: the robots.txt of a homepage source; a guessed sitemap URL
+HOMEPAGE_META = "reprint_homepage_robots"
+GUESSED_META = "reprint_guessed_sitemap"
 
 
 class SitemapsSpider(SourceSpider):
@@ -51,66 +54,123 @@ class SitemapsSpider(SourceSpider):
     def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._since_arg = since
+        # homepage source URL -> well-known places still to be tried for its sitemaps
+        self._guesses_left: dict[str, int] = {}
 
     async def start(self) -> AsyncIterator[Any]:
-        self.since = parse_since(self._since_arg or self.settings.get("REPRINT_SINCE"))
+        since = self._since_arg or self.settings.get("REPRINT_SINCE")
+        self.since = as_utc(since)
+        if since and self.since is None:
+            raise ValueError(f"since: not a date: {since!r}")
         for source in self.sources():
+            if urlsplit(source.url).path in ("", "/"):
+                # a homepage: its robots.txt names its sitemaps, else the usual places
+                yield self.source_request(
+                    source,
+                    urljoin(source.url, "/robots.txt"),
+                    callback=self.parse_robots,
+                    cb_kwargs={"source": source.name, "depth": 0},
+                    meta={HOMEPAGE_META: True, "handle_httpstatus_list": MISSING},
+                )
+                continue
             callback = self.parse_robots if source.url.endswith("/robots.txt") else None
             yield self.source_request(
                 source,
                 callback=callback or self.parse_sitemap,
                 cb_kwargs={"source": source.name, "depth": 0},
+                meta={"download_maxsize": self.settings.getint("REPRINT_SITEMAP_MAXSIZE")},
             )
 
+    def _guess(self, response: Response, source: str) -> Iterator[Request]:
+        """Requests for a homepage's sitemaps at the places sites put them."""
+        homepage = response.meta[SOURCE_META]
+        self._guesses_left[homepage.url] = len(WELL_KNOWN_SITEMAPS)
+        for path in WELL_KNOWN_SITEMAPS:
+            yield self.source_request(
+                homepage,
+                urljoin(homepage.url, path),
+                callback=self.parse_sitemap,
+                cb_kwargs={"source": source, "depth": 0},
+                meta={
+                    GUESSED_META: True,
+                    "handle_httpstatus_list": MISSING,
+                    "download_maxsize": self.settings.getint("REPRINT_SITEMAP_MAXSIZE"),
+                },
+            )
+
+    def _guess_missed(self, response: Response) -> None:
+        """Count a well-known place without a sitemap; report the homepage's problem when
+        the last one missed too."""
+        self.crawler.stats.inc_value("reprint/sitemaps/guess_missed")
+        homepage = response.meta[SOURCE_META]
+        self._guesses_left[homepage.url] -= 1
+        if not self._guesses_left[homepage.url]:
+            places = ", ".join(WELL_KNOWN_SITEMAPS)
+            self.report_source(
+                response, problem=f"no sitemap: robots.txt names none, none at {places}"
+            )
+
+    def _sitemap_request(self, url: str, source: str, depth: int) -> Request:
+        """A request for a sitemap named by robots.txt or a sitemap index."""
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            cb_kwargs={"source": source, "depth": depth},
+            meta={"download_maxsize": self.settings.getint("REPRINT_SITEMAP_MAXSIZE")},
+        )
+
     def parse_robots(self, response: Response, source: str, depth: int) -> Iterator[Request]:
-        """Follow the Sitemap: lines of a robots.txt."""
-        self.report_source(response)
+        """Follow the Sitemap: lines of a robots.txt (for a homepage given as the source,
+        when it names none, look at the places sites put sitemaps)."""
         if response.status == NOT_MODIFIED:
+            self.report_source(response)
             return  # nothing new since the last crawl
-        for named in sitemap_urls_from_robots(response.body, base_url=response.url):
+        named_urls = [] if response.status in MISSING else sitemap_urls_from_robots(response.body)
+        if HOMEPAGE_META in response.meta:
+            # A homepage's robots.txt is not reported (as feeds' pages are not, see
+            # FeedsSpider.parse_feed): a 304 for it next time would hide its sitemaps.
+            if not named_urls:
+                yield from self._guess(response, source)
+                return
+        else:
+            problem = None if named_urls else "robots.txt names no sitemap"
+            # unconditional next time: the sitemaps it names change while it does not
+            self.report_source(response, problem=problem, lists_pages=False)
+        for named in named_urls:
             # the same rule as a sitemap's <loc>s: a remote file must not name local ones
-            url = http_url(named, None)
+            url = http_url(named, response.url)
             if url is None:
                 self.crawler.stats.inc_value("reprint/skipped/not_http_url")
                 logger.warning("robots.txt %s names a non-http(s) sitemap %s", response.url, named)
                 continue
-            yield Request(
-                url,
-                callback=self.parse_sitemap,
-                errback=self.on_error,
-                cb_kwargs={"source": source, "depth": depth},
-            )
-
-    def _body(self, response: Response) -> bytes | None:
-        body = response.body
-        if not body.startswith(_GZIP_MAGIC):
-            return body
-        max_size = self.settings.getint("DOWNLOAD_MAXSIZE")
-        try:
-            return gunzip(body, max_size=max_size)
-        except (OSError, EOFError, struct.error) as exc:
-            self.crawler.stats.inc_value("reprint/sitemaps/invalid")
-            logger.warning("bad gzip sitemap %s: %s", response.url, exc)
-        except ValueError:  # decompressed size over max_size: a gzip bomb
-            self.crawler.stats.inc_value("reprint/sitemaps/too_large")
-            logger.warning("sitemap %s decompresses to over %d bytes", response.url, max_size)
-        return None
+            yield self._sitemap_request(url, source, depth)
 
     def parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Request]:
-        """Parse a sitemap index (follow it) or a urlset (request its pages)."""
-        self.report_source(response)
-        if response.status == NOT_MODIFIED:
-            return  # nothing new since the last crawl
+        """Parse a sitemap index (follow it), or a urlset, feed or URL list (request its
+        pages). An unusable document is counted under ``reprint/sitemaps/<reason>`` and
+        reported as the source's problem."""
         stats = self.crawler.stats
-        body = self._body(response)
-        if body is None:
+        if response.status == NOT_MODIFIED:
+            self.report_source(response)
+            return  # nothing new since the last crawl
+        guessed = GUESSED_META in response.meta
+        if guessed and response.status in MISSING:
+            self._guess_missed(response)
             return
+        max_bytes = self.settings.getint("REPRINT_SITEMAP_MAXSIZE")
         try:
-            sitemap = parse_sitemap(body, response.url)
+            sitemap = parse_sitemap(response.body, response.url, max_bytes)
         except SitemapError as exc:
-            stats.inc_value("reprint/sitemaps/invalid")
-            logger.warning("invalid sitemap %s: %s", response.url, exc)
+            if guessed:  # a page where a sitemap might have been: nothing to report
+                self._guess_missed(response)
+                return
+            stats.inc_value(f"reprint/sitemaps/{exc.stat}")
+            logger.warning("unusable sitemap %s: %s", response.url, exc)
+            self.report_source(response, problem=str(exc).removesuffix(f" at {response.url}"))
             return
+        # an index is read again on every crawl: its child sitemaps change while it does not
+        self.report_source(response, lists_pages=sitemap.kind != "sitemapindex")
         stats.inc_value(f"reprint/sitemaps/{sitemap.kind}")
         if sitemap.recovered:
             stats.inc_value("reprint/sitemaps/recovered")
@@ -120,12 +180,7 @@ class SitemapsSpider(SourceSpider):
                 logger.warning("sitemap index %s nested too deep; not followed", response.url)
                 return
             for entry in sitemap.entries:
-                yield Request(
-                    entry.loc,
-                    callback=self.parse_sitemap,
-                    errback=self.on_error,
-                    cb_kwargs={"source": source, "depth": depth + 1},
-                )
+                yield self._sitemap_request(entry.loc, source, depth + 1)
             return
         for entry in sitemap.entries:
             dated = entry_date(entry)
