@@ -14,10 +14,10 @@ from rich.table import Table
 Stats = dict[str, Any]
 
 # Stats kept by crawler/extensions.py SourceReport: source documents (feeds, sitemaps,
-# start pages) read and failed, and each failure as {url, kind, source, problem, dead}
+# start pages) read and failed (each failure itself is on SpiderOutcome.source_failures:
+# the stats are dumped to the log, where URLs would repeat every refusal once more)
 SOURCES_READ = "reprint/sources/read"
 SOURCES_FAILED = "reprint/sources/failed"
-SOURCE_FAILURES = "reprint/source_failures"
 
 
 def stat_sum(stats: Stats, prefix: str) -> int:
@@ -95,8 +95,3 @@ def problem_counts(all_stats: Iterable[Stats]) -> dict[str, int]:
                 name = key.removeprefix("reprint/")
                 counts[name] = counts.get(name, 0) + value
     return counts
-
-
-def source_failures(all_stats: Iterable[Stats]) -> list[dict[str, Any]]:
-    """Every source document that failed, over every spider (see SOURCE_FAILURES)."""
-    return [failure for stats in all_stats for failure in stats.get(SOURCE_FAILURES, [])]

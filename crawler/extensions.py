@@ -14,7 +14,6 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.crawlstats import (
-    SOURCE_FAILURES,
     SOURCES_FAILED,
     SOURCES_READ,
     figures_table,
@@ -121,7 +120,7 @@ class ProgressDisplay:
 class SourceReport:
     """Count the source documents (feeds, sitemaps, start pages) read and failed, and
     keep each failure with its reason in words, for the summary's list of failed
-    sources (stats SOURCES_READ, SOURCES_FAILED, SOURCE_FAILURES).
+    sources (stats SOURCES_READ, SOURCES_FAILED; :meth:`failures`).
 
     A source is dead when none of its documents could be read (a sitemap index with one
     bad child still gave the others)."""
@@ -145,7 +144,10 @@ class SourceReport:
         else:
             self.stats.inc_value(SOURCES_FAILED)
             self.failed[fetch.url] = fetch
-        self.stats.set_value(SOURCE_FAILURES, [self._describe(f) for f in self.failed.values()])
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Each source document that failed: {url, kind, source, problem, dead}."""
+        return [self._describe(fetch) for fetch in self.failed.values()]
 
     def _describe(self, fetch: SourceFetch) -> dict[str, Any]:
         return {

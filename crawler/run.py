@@ -4,7 +4,7 @@ and `reprint demo`; `scrapy crawl NAME` runs one spider the usual way)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -18,6 +18,8 @@ from crawler.spiders.sitemaps import SitemapsSpider
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from scrapy.crawler import Crawler
+
     from crawler.sources import Source
 
 SPIDER_FOR_KIND = {"feed": FeedsSpider, "sitemap": SitemapsSpider, "site": SiteSpider}
@@ -30,6 +32,8 @@ class SpiderOutcome:
     spider: str
     reason: str
     stats: dict[str, Any]
+    # each source document that failed (crawler/extensions.py SourceReport.failures)
+    source_failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -93,6 +97,15 @@ def _one_line_errors() -> None:
             handler.addFilter(OneLineErrors())
 
 
+def _source_failures(crawler: Crawler) -> list[dict[str, Any]]:
+    from crawler.extensions import SourceReport
+
+    if getattr(crawler, "extensions", None) is None:  # never started
+        return []
+    report = crawler.get_extension(SourceReport)
+    return report.failures() if report is not None else []
+
+
 def run_crawl(
     sources: list[Source],
     overrides: dict[str, Any] | None = None,
@@ -133,6 +146,7 @@ def run_crawl(
             spider=crawler.spidercls.name,
             reason=str(crawler.stats.get_value("finish_reason", unfinished)),
             stats=dict(crawler.stats.get_stats()),
+            source_failures=_source_failures(crawler),
         )
         for crawler in crawlers
     ]

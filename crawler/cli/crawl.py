@@ -27,7 +27,7 @@ from crawler.cli.common import (
 )
 from crawler.cli.errors import CommandError, Exit
 from crawler.cli.output import error_line, plain
-from crawler.crawlstats import figures_table, problem_counts, source_failures
+from crawler.crawlstats import figures_table, problem_counts
 from crawler.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -328,7 +328,14 @@ def _crawl(
     if stats_json:
         Path(stats_json).write_text(
             json.dumps(
-                {o.spider: {**o.stats, "finish_reason": o.reason} for o in outcomes},
+                {
+                    o.spider: {
+                        **o.stats,
+                        "finish_reason": o.reason,
+                        "source_failures": o.source_failures,
+                    }
+                    for o in outcomes
+                },
                 default=str,
                 indent=2,
             )
@@ -351,7 +358,7 @@ def _exit_code(outcomes: list[SpiderOutcome], *, distributed: bool = False) -> i
         and all(o.stats.get("downloader/response_count", 0) == 0 for o in outcomes)
     ):
         return Exit.NOTHING_FETCHED
-    if any(failure["dead"] for failure in source_failures(o.stats for o in outcomes)):
+    if any(failure["dead"] for o in outcomes for failure in o.source_failures):
         return Exit.SOURCE_FAILED
     return Exit.OK
 
@@ -367,7 +374,7 @@ def _print_summary(outcomes: list[SpiderOutcome], db_path: str | None) -> None:
     problems = problem_counts(o.stats for o in outcomes)
     if problems:
         out.print("problems: " + ", ".join(f"{k} {v}" for k, v in sorted(problems.items())))
-    for failure in source_failures(o.stats for o in outcomes):
+    for failure in (failure for o in outcomes for failure in o.source_failures):
         state = "failed" if failure["dead"] else "partly failed"
         err.print(
             Text.assemble(
