@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from archive.db import open_archive
+from archive.errors import ArticleNotFound
 from archive.export import (
     ExportResult,
     Selection,
@@ -19,7 +20,7 @@ from archive.export import (
     export,
     iter_records,
 )
-from archive.read import COPY_COLUMNS, ArticleNotFound, archive_totals, get_article, most_copied
+from archive.read import COPY_COLUMNS, archive_totals, get_article, most_copied
 from archive.search import SearchHit, search
 from archive.settings import FEED_SERVED_ENTRIES, SEARCH_DEFAULT_LIMIT, SEARCH_RANK_WINDOW
 

@@ -219,7 +219,7 @@ def m004_dedup_index(db: Database) -> None:
                     "UPDATE pages SET canonical_key = ? WHERE id = ?",
                     [normalize_url(canonical), page_id],
                 )
-            # pages keep their articles; `dedupe --rebuild` reclusters them
+            # pages keep their articles; `reprint dedupe` reclusters them
             index_page(db, page_id, signature(text or "", params), params)
         last_id = batch[-1][0]
 

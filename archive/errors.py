@@ -1,4 +1,7 @@
-"""Exceptions of the archive library; each message names the object it is about."""
+"""Every exception of the archive library, under :class:`ArchiveError`; each message names
+the object it is about. Where a caller may expect a builtin (``LookupError`` for a missing
+id), the error is that builtin too. `reprint` maps each to its exit status in one place
+(crawler/cli/errors.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,10 @@ class ArchiveTooNew(ArchiveError):
     it, so this one must not write to it (reading it may still work)."""
 
 
+class ArchiveOutdated(ArchiveError):
+    """The archive predates a migration that reading it needs (it was only opened read-only)."""
+
+
 class ArchiveLocked(ArchiveError):
     """Another process holds the archive's write lock for longer than the busy timeout."""
 
@@ -37,7 +44,7 @@ class ArchiveReadOnly(ArchiveWriteFailed):
 
 class DedupIndexError(ArchiveError, RuntimeError):
     """The dedup index cannot be used as it is (parameters out of range, or built with
-    other MinHash code): ``reprint dedupe --rebuild`` makes it anew."""
+    other MinHash code): ``reprint dedupe`` makes it anew."""
 
 
 class BadQuery(ArchiveError):
@@ -46,6 +53,14 @@ class BadQuery(ArchiveError):
 
 class QueryTooExpensive(BadQuery):
     """A search query that did not finish within its time budget (it was stopped)."""
+
+
+class BadCursor(ArchiveError, ValueError):
+    """An export cursor that is not one this archive handed out."""
+
+
+class ArticleNotFound(ArchiveError, LookupError):
+    """No article with that id."""
 
 
 class ExtractionError(ArchiveError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from archive.errors import ArticleNotFound
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
@@ -22,10 +24,6 @@ COPY_COLUMNS = (
     "fetched_at",
     "source",
 )
-
-
-class ArticleNotFound(LookupError):
-    """No article with that id."""
 
 
 def get_article(db: Database, article_id: int) -> dict[str, Any]:

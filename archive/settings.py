@@ -193,7 +193,7 @@ ARTICLE_BODY_MIN_AGREEMENT = 0.5
 # --- Near-duplicate clustering (archive/dedup/). Measured with bench/dedup.py on the
 # generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers
 # behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it
-# was built with (table dedup_meta); after changing these, `reprint dedupe --rebuild`.
+# was built with (table dedup_meta); after changing these, `reprint dedupe`.
 
 # Words per shingle. Stories on one topic share names and stock phrases of 3-4 words;
 # few run 6 words alike, while an inserted caption breaks only the 5 shingles spanning

@@ -3,9 +3,11 @@ and `reprint demo`; `scrapy crawl NAME` runs one spider the usual way)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
@@ -14,6 +16,10 @@ from crawler.spiders.site import SiteSpider
 from crawler.spiders.sitemaps import SitemapsSpider
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scrapy.crawler import Crawler
+
     from crawler.sources import Source
 
 SPIDER_FOR_KIND = {"feed": FeedsSpider, "sitemap": SitemapsSpider, "site": SiteSpider}
@@ -26,6 +32,8 @@ class SpiderOutcome:
     spider: str
     reason: str
     stats: dict[str, Any]
+    # each source document that failed (crawler/extensions.py SourceReport.failures)
+    source_failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -40,16 +48,82 @@ def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:
     return settings
 
 
+class _InterruptibleProcess(AsyncCrawlerProcess):
+    """Scrapy's process, telling ``on_interrupt`` of each SIGINT/SIGTERM it handles (the
+    first: a graceful stop after the pages in flight; the second: stop now)."""
+
+    def __init__(self, settings: Settings, on_interrupt: Callable[[int], None] | None) -> None:
+        super().__init__(settings)
+        self.on_interrupt = on_interrupt
+        self.interrupts = 0
+
+    def _notify(self) -> None:
+        from twisted.internet import reactor
+
+        self.interrupts += 1
+        if self.on_interrupt is not None:  # out of the signal handler, on the reactor
+            reactor.callFromThread(self.on_interrupt, self.interrupts)
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self._notify()
+        super()._signal_shutdown(signum, frame)
+
+    def _signal_kill(self, signum: int, frame: Any) -> None:
+        self._notify()
+        super()._signal_kill(signum, frame)
+
+
+class OneLineErrors(logging.Filter):
+    """Log records with a traceback as one line (the exception's message) instead: a DNS
+    failure of a robots.txt is an outcome of a crawl, not a bug to debug. `--verbose`
+    keeps the tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error, message = record.exc_info[1], record.getMessage()
+            record.msg = message if str(error) in message else f"{message}: {error}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _one_line_errors() -> None:
+    """Filter Scrapy's log handler with :class:`OneLineErrors`. Each crawler installs a
+    new root handler when it applies its settings, so this runs when an engine starts,
+    after its crawler did."""
+    for handler in logging.root.handlers:
+        if not any(isinstance(f, OneLineErrors) for f in handler.filters):
+            handler.addFilter(OneLineErrors())
+
+
+def _source_failures(crawler: Crawler) -> list[dict[str, Any]]:
+    from crawler.extensions import SourceReport
+
+    if getattr(crawler, "extensions", None) is None:  # never started
+        return []
+    report = crawler.get_extension(SourceReport)
+    return report.failures() if report is not None else []
+
+
 def run_crawl(
-    sources: list[Source], overrides: dict[str, Any] | None = None, since: str | None = None
+    sources: list[Source],
+    overrides: dict[str, Any] | None = None,
+    since: str | None = None,
+    *,
+    on_interrupt: Callable[[int], None] | None = None,
+    tracebacks: bool = True,
 ) -> list[SpiderOutcome]:
     """Crawl ``sources`` (each kind by its spider, side by side) into the archive.
 
     :param sources: what to crawl
     :param overrides: Scrapy settings over crawler/settings.py (ARCHIVE_PATH, ...)
     :param since: sitemaps: only pages dated on or after this ISO date
+    :param on_interrupt: called with 1 at the first Ctrl-C (SIGINT or SIGTERM: the crawl
+        stops after the pages in flight), 2 at the second (it stops at once)
+    :param tracebacks: log errors with their tracebacks (else one line each)
     """
-    process = AsyncCrawlerProcess(crawl_settings(overrides))
+    process = _InterruptibleProcess(crawl_settings(overrides), on_interrupt)
     crawlers = []
     for kind, spidercls in SPIDER_FOR_KIND.items():
         chosen = [s for s in sources if s.kind == kind]
@@ -59,15 +133,20 @@ def run_crawl(
         kwargs: dict[str, Any] = {"sources": chosen}
         if kind == "sitemap" and since:
             kwargs["since"] = since
+        if not tracebacks:
+            crawler.signals.connect(_one_line_errors, signal=signals.engine_started)
         process.crawl(crawler, **kwargs)
         crawlers.append(crawler)
     if crawlers:
         process.start()
+    # a spider stopped at once (second Ctrl-C) records no finish reason
+    unfinished = "interrupted" if process.interrupts else "not started"
     return [
         SpiderOutcome(
             spider=crawler.spidercls.name,
-            reason=str(crawler.stats.get_value("finish_reason", "not started")),
+            reason=str(crawler.stats.get_value("finish_reason", unfinished)),
             stats=dict(crawler.stats.get_stats()),
+            source_failures=_source_failures(crawler),
         )
         for crawler in crawlers
     ]

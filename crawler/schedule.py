@@ -10,6 +10,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.errors import ConfigError
+
 UNIT_NAME = "reprint-crawl"
 _PART = re.compile(r"(\d+)\s*([smhd])")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -17,7 +19,7 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_INTERVAL_SECONDS = 60
 
 
-class ScheduleError(ValueError):
+class ScheduleError(ConfigError):
     """An interval that cannot be scheduled."""
 
 
@@ -64,7 +66,8 @@ After=network-online.target
 Type=oneshot
 WorkingDirectory={job.workdir}
 ExecStart={job.command_line}
-# exit 1: a spider did not finish; 3: archive busy or unwritable; 4: nothing fetched
+# exit 3: archive busy or unwritable; 4: nothing fetched; 5: a source failed;
+# 6: a spider did not finish (README: Exit status)
 Nice=10
 """
     timer = f"""[Unit]

@@ -85,6 +85,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.ProgressDisplay": 510,
+    "crawler.extensions.SourceReport": 511,
+    "crawler.extensions.ArticleLimit": 512,
     # how long the reactor is kept from its callbacks (parsing, SQLite writes, dedup all
     # run on it): stats reprint/loop_lag_max_ms and _p99_ms, read by bench/throughput.py
     "crawler.looplag.LoopLagMonitor": 520,
@@ -176,6 +178,9 @@ REPRINT_SITE_MAX_PAGES = 500
 REPRINT_LOOP_LAG_INTERVAL = 0.01
 # A rich live table of progress on stderr (the `reprint` CLI turns it on for terminals).
 REPRINT_PROGRESS = False
+# Stop the crawl once this many new articles are stored (`reprint crawl --limit`, to try
+# a source cheaply); 0: no limit.
+REPRINT_ARTICLE_LIMIT = 0
 # Distributed crawls (`reprint crawl --redis`, crawler/distributed.py): a request a worker
 # takes is leased for this many seconds and renewed every third of it while the worker
 # lives; a lease that expires (its worker died) is requeued for any worker. A lease must

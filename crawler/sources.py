@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.errors import ConfigError
+
 KINDS = ("feed", "sitemap", "site")
 
 
-class SourcesError(ValueError):
+class SourcesError(ConfigError):
     """sources.toml is missing, malformed, or names a source badly."""
 
 
@@ -43,6 +45,8 @@ def load_sources(path: str | Path) -> list[Source]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SourcesError(f"sources file not found: {path}") from exc
+    except OSError as exc:  # a directory, unreadable
+        raise SourcesError(f"cannot read sources file {path}: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SourcesError(f"{path}: {exc}") from exc
     sources = []

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from archive import Archive
-from archive.errors import ArchiveNotFound, BadQuery
-from archive.export import BadCursor
-from archive.read import ArticleNotFound
+from archive.errors import ArchiveNotFound, ArticleNotFound, BadCursor, BadQuery
 
 from .archive_builder import LIGHTHOUSE, add_page, build_archive
 

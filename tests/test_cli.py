@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import click
 import pytest
@@ -14,9 +14,6 @@ from archive.db import open_archive, write_transaction
 from crawler.cli import cli
 
 from .test_archive import STORY, _fetched, page_html
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 @pytest.fixture
@@ -50,7 +47,7 @@ def test_search_prints_hits_and_json(archive_path: str) -> None:
 
 def test_bad_query_is_a_clear_error_not_a_traceback(archive_path: str) -> None:
     result = CliRunner().invoke(cli, ["search", '"unbalanced', "--db", archive_path])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad argument: a usage error
     assert "invalid search query" in result.output and "Traceback" not in result.output
 
 
@@ -75,7 +72,7 @@ def test_stats(archive_path: str) -> None:
 
 def test_missing_archive_is_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 1 and "archive not found" in result.output
+    assert result.exit_code == 3 and "archive not found" in result.output
 
 
 def test_crawl_with_broken_sources_file_is_a_usage_error(tmp_path: Path) -> None:
@@ -84,13 +81,17 @@ def test_crawl_with_broken_sources_file_is_a_usage_error(tmp_path: Path) -> None
     result = CliRunner().invoke(
         cli, ["crawl", "--sources", str(bad), "--db", str(tmp_path / "a.db")]
     )
-    assert result.exit_code == 1 and "not an http(s) URL" in result.output
+    assert result.exit_code == 2 and "not an http(s) URL" in result.output
 
 
-@pytest.mark.parametrize("kind", ["another app's database", "random bytes"])
-def test_crawl_into_a_file_that_is_not_an_archive_exits_3(tmp_path: Path, kind: str) -> None:
+@pytest.mark.parametrize("kind", ["another app's database", "random bytes", "truncated"])
+def test_crawl_into_a_file_that_is_not_an_archive_exits_3(
+    tmp_path: Path, kind: str, archive_path: str
+) -> None:
     path = tmp_path / "notes.db"
-    if kind == "random bytes":
+    if kind == "truncated":  # the first pages of a real archive
+        path.write_bytes(Path(archive_path).read_bytes()[:4096])
+    elif kind == "random bytes":
         path.write_bytes(bytes(range(256)) * 16)
     else:
         conn = sqlite3.connect(path)
@@ -130,4 +131,60 @@ def test_dedupe_rebuild(archive_path: str) -> None:
     summary = json.loads(result.stdout)
     assert summary["pages"] == 2 and summary["pages_moved"] == 0
     assert summary["articles_before"] == summary["articles_after"] == 1
-    assert CliRunner().invoke(cli, ["dedupe", "--db", archive_path]).exit_code == 2
+    result = CliRunner().invoke(cli, ["dedupe", "--db", archive_path])  # --rebuild implied
+    assert result.exit_code == 0 and "reclustered 2 pages" in result.stdout
+
+
+def test_the_readme_lists_every_exit_status() -> None:
+    import re
+
+    from crawler.cli.errors import Exit
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exit status", 1)[1].split("\n## ", 1)[0]
+    listed = [int(n) for n in re.findall(r"^\| (\d+) \|", section, flags=re.MULTILINE)]
+    assert listed == sorted(int(status) for status in Exit)
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "says"),
+    [
+        (["stats"], 0, "articles: 1"),
+        (["show", "99"], 1, "no article with id 99"),
+        (["show", str(2**63)], 2, "expected a number from 1 to 9223372036854775807"),
+        (["search", "x", "--since", "notadate"], 2, "expected a date such as 2025-06-01"),
+        (["export", "--after", "not-a-cursor"], 2, "cursor"),
+        (["crawl", "--site", "nowhere.example", "--feed", "https://a.example/f"], 2, "no source"),
+        (
+            ["crawl", "--feed", "https://a.example/f", "-s", "CONCURRENT_REQUESTS=abc"],
+            2,
+            "CONCURRENT_REQUESTS takes a number, got 'abc'",
+        ),
+        (
+            ["crawl", "--feed", "https://a.example/f", "-s", "REPRINT_PROGRESS=maybe"],
+            2,
+            "true or false",
+        ),
+    ],
+)
+def test_exit_statuses_0_to_2(archive_path: str, args: list[str], status: int, says: str) -> None:
+    result = CliRunner().invoke(cli, [*args, "--db", archive_path])
+    assert result.exit_code == status, result.output
+    assert says in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["dedupe"], ["reextract"], ["stats"], ["show", "1"]])
+def test_a_mistyped_db_is_status_3_and_creates_nothing(tmp_path: Path, command: list[str]) -> None:
+    typo = tmp_path / "archve.db"
+    result = CliRunner().invoke(cli, [*command, "--db", str(typo)])
+    assert result.exit_code == 3 and f"archive not found: {typo}" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_archive_error_from_a_command_is_status_3(tmp_path: Path) -> None:
+    path = tmp_path / "README.md"
+    path.write_text("# not an archive\n")
+    result = CliRunner().invoke(cli, ["search", "x", "--db", str(path)])
+    assert result.exit_code == 3 and "is not a reprint archive" in result.output

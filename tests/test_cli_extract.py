@@ -120,13 +120,15 @@ def test_site_context_applies_the_archive_s_learned_lines(tmp_path: Path) -> Non
     plain = CliRunner().invoke(cli, ["extract", str(page), "--url", url])
     assert plain.exit_code == 0, plain.output
     assert HOUSE_LINE in plain.stdout  # a single page cannot tell its site's boilerplate
-    learned = CliRunner().invoke(
-        cli, ["extract", str(page), "--url", url, "--site-context", str(db_path)]
-    )
+    learned = CliRunner().invoke(cli, ["extract", str(page), "--url", url, "--db", str(db_path)])
     assert learned.exit_code == 0, learned.output
     assert HOUSE_LINE not in learned.stdout
     assert new_story[0] in learned.stdout
     missing = CliRunner().invoke(
         cli, ["extract", str(page), "--site-context", str(tmp_path / "none.db")]
     )
-    assert missing.exit_code == 1 and "archive not found" in missing.output
+    assert missing.exit_code == 3 and "archive not found" in missing.output
+    old_name = CliRunner().invoke(  # --db's former name still works
+        cli, ["extract", str(page), "--url", url, "--site-context", str(db_path)]
+    )
+    assert old_name.exit_code == 0 and old_name.stdout == learned.stdout

@@ -115,7 +115,11 @@ def test_site_spider_finds_articles_from_section_pages(
     demo_web: FixtureWeb, tmp_path: Path
 ) -> None:
     stats, db = run_crawl(
-        tmp_path / "s.db", "--site", demo_web.url("glossmag", "/tv/"), "-s", "REPRINT_SITE_DEPTH=2"
+        tmp_path / "s.db",
+        "--crawl-site",
+        demo_web.url("glossmag", "/tv/"),
+        "-s",
+        "REPRINT_SITE_DEPTH=2",
     )  # /tv/page/2/ holds one story
     site = stats["site"]
     assert site["reprint/site/hubs"] >= 1

@@ -65,7 +65,9 @@ def test_malformed_feed_is_recovered(newsroom: FixtureWeb, tmp_path: Path) -> No
 
 
 def test_entity_bomb_feed_neither_expands_nor_fetches(newsroom: FixtureWeb, tmp_path: Path) -> None:
-    stats, db = run_crawl(tmp_path / "b.db", "--feed", newsroom.url("newsroom", "/bomb-feed.xml"))
+    stats, db = run_crawl(
+        tmp_path / "b.db", "--feed", newsroom.url("newsroom", "/bomb-feed.xml"), expect_exit=5
+    )  # the feed gives nothing: a dead source
     assert ("newsroom", "/xxe-secret.txt") not in newsroom.requests
     assert "top secret" not in " ".join(r["text"] or "" for r in db.query("SELECT text FROM pages"))
     assert stats["feeds"]["finish_reason"] == "finished"
@@ -121,7 +123,7 @@ def test_unreachable_source_exits_with_nothing_fetched(tmp_path: Path) -> None:
         stats, db = run_crawl(
             tmp_path / "u.db", "--feed", url, "-s", "RETRY_TIMES=0", expect_exit=4
         )
-    assert stats["feeds"]["reprint/errors/DownloadConnectionRefusedError"] == 1
+    assert stats["feeds"]["reprint/errors/connection_refused"] == 1
     source = db.execute("SELECT kind, last_status FROM sources WHERE url = ?", [url]).fetchone()
     assert source == ("feed", 0)  # the failure is recorded against the source
 

@@ -33,6 +33,7 @@ from bench.syndication_corpus import EDIT_KINDS, CorpusBuilder, generate_corpus
 from crawler.cli import cli
 from crawler.fixture_server import FixtureWeb
 
+from .archive_builder import build_archive
 from .conftest import SITES, run_crawl
 from .syndication_site import STORIES
 from .test_archive import STORY, _fetched, page_html
@@ -355,3 +356,19 @@ def test_index_of_another_minhash_algorithm_asks_for_a_rebuild(tmp_path: Path) -
         index_params(db)
     rebuild_clusters(db)
     assert index_params(db) == DEFAULT_PARAMS
+
+
+def test_reextract_on_an_index_of_another_algorithm_is_one_line_status_3(tmp_path: Path) -> None:
+    path = tmp_path / "a.db"
+    build_archive(path)
+    db = open_archive(path)
+    stale = DedupParams(algorithm=DEFAULT_PARAMS.algorithm + 1)
+    with write_transaction(db):
+        db.execute("UPDATE dedup_meta SET value = ? WHERE name = 'params'", [stale.to_json()])
+    db.close()
+    result = CliRunner().invoke(cli, ["reextract", "--db", str(path)])
+    assert result.exit_code == 3, result.output  # it was a traceback (not an ArchiveError)
+    assert "rebuild it (reprint dedupe)" in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert CliRunner().invoke(cli, ["dedupe", "--db", str(path)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["reextract", "--db", str(path)]).exit_code == 0

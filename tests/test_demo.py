@@ -17,7 +17,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from archive.db import open_archive
-from crawler.cli import _note_foreign_sites
+from crawler.cli.demo import _note_foreign_sites
 from crawler.demo import DEMO_WEB_SETTING, DemoWebMiddleware, demo_manifest
 from crawler.fixture_server import FixtureWeb
 from crawler.netguard import PrivateAddressGuardMiddleware

@@ -20,7 +20,8 @@ from sqlite_utils import Database
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.db import MIGRATIONS, open_archive
-from archive.export import FIELDS, SCHEMA_VERSION, ArchiveOutdated, Selection, export
+from archive.errors import ArchiveOutdated
+from archive.export import FIELDS, SCHEMA_VERSION, Selection, export
 from archive.store import load_raw, save_page
 from crawler.cli import cli
 
@@ -172,14 +173,14 @@ def test_filters_and_clear_errors(tmp_path: Path) -> None:
         (["--query", '"unbalanced'], "invalid search query"),
         (["--after", "yesterday"], "invalid export cursor 'yesterday'"),
         (["--after", "999999"], "ahead of this archive"),
-        (["--since", "last week"], "expected an ISO date"),
+        (["--since", "last week"], "expected a date such as 2025-06-01"),
     ]:
         result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--out", str(out), *args])
         assert result.exit_code != 0 and message in result.output, result.output
         assert "Traceback" not in result.output
         assert not out.exists() and not list(tmp_path.glob(".*.partial"))
     missing = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "nope.db")])
-    assert missing.exit_code == 1 and "archive not found" in missing.output
+    assert missing.exit_code == 3 and "archive not found" in missing.output
 
 
 def _export_to(db_path: Path, out: Path | str) -> Any:

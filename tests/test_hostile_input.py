@@ -163,7 +163,9 @@ def test_a_page_past_the_extraction_deadline_is_recorded_and_costs_only_itself(
 def test_sitemap_entity_expansion_neither_expands_nor_fetches(
     traps: FixtureWeb, tmp_path: Path
 ) -> None:
-    stats, db = run_crawl(tmp_path / "s.db", "--sitemap", traps.url("traps", "/bomb-sitemap.xml"))
+    stats, db = run_crawl(  # the sitemap gives nothing: a dead source
+        tmp_path / "s.db", "--sitemap", traps.url("traps", "/bomb-sitemap.xml"), expect_exit=5
+    )
     assert stats["sitemaps"]["finish_reason"] == "finished"
     assert ("traps", "/secret.txt") not in traps.requests
     assert db["pages"].count <= 1

@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import EXIT_UNREADABLE, cli
+from crawler.cli import cli
+from crawler.cli.extract import EXIT_UNREADABLE
 from crawler.fetch_one import FetchDeadline, fetch_page
 
 from .conftest import http_server, recording_server, run_crawl
@@ -53,7 +54,7 @@ def test_extract_url_refuses_every_form_of_a_private_address(
     code, stderr = _extract("--url", f"http://{host.format(port=port)}/latest/meta-data")
     assert code == EXIT_UNREADABLE
     assert len(stderr.strip().splitlines()) == 1, stderr
-    assert stderr.startswith("reprint extract: refused ") and "--allow-host " in stderr
+    assert stderr.startswith("Error: refused ") and "--allow-host " in stderr
     assert hits == []  # refused before any connection
 
 
@@ -158,7 +159,7 @@ def test_extract_url_malformed_is_one_line_and_exit_2(url: str) -> None:
     code, stderr = _extract("--url", url)
     assert code == EXIT_UNREADABLE
     assert len(stderr.strip().splitlines()) == 1, stderr
-    assert stderr.startswith("reprint extract: bad URL ")
+    assert stderr.startswith("Error: bad URL ")
 
 
 # 127.0.0.1 itself is allowed in test crawls (fixture webs live there): the links point

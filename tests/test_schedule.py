@@ -48,7 +48,7 @@ def test_cron_line_and_intervals_cron_cannot_express() -> None:
     result = CliRunner().invoke(cli, ["schedule", "--every", "2h", "--format", "cron"])
     assert result.stdout.startswith("0 */2 * * * ")
     result = CliRunner().invoke(cli, ["schedule", "--every", "45m", "--format", "cron"])
-    assert result.exit_code == 1 and "no cron form" in result.output
+    assert result.exit_code == 2 and "no cron form" in result.output
     result = CliRunner().invoke(cli, ["schedule", "--every", "10s"])
     assert result.exit_code == 2 and "shorter than a minute" in result.output
 

@@ -114,7 +114,7 @@ def test_plain_datasette_finds_fts_metadata_and_feed(tmp_path: Path) -> None:
 
 def test_serve_refuses_a_missing_archive(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "nope.db")])
-    assert result.exit_code == 1 and "archive not found" in result.output
+    assert result.exit_code == 3 and "archive not found" in result.output
 
 
 # --- the served archive under hostile requests (datasette's in-process client) ---

@@ -81,7 +81,7 @@ def index_params(db: Database) -> DedupParams:
             raise DedupIndexError(
                 f"the dedup index was built with MinHash algorithm {params.algorithm} of"
                 f" rensa, the installed one is {rensa.RMinHash.ALGORITHM_VERSION}: rebuild"
-                " it (reprint dedupe --rebuild)"
+                " it (reprint dedupe)"
             )
         _params_cache[row[0]] = params
     return params

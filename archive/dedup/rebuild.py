@@ -1,6 +1,6 @@
 """Recomputing the dedup index and the article clusters from the stored page texts.
 
-Used by ``reprint dedupe --rebuild``: after the dedup parameters change (archive/
+Used by ``reprint dedupe``: after the dedup parameters change (archive/
 settings.py), after a reprint with a better matcher, or to repair an index. Pages are
 placed again in the order they were first stored, exactly as the crawl placed them, so
 a rebuild with unchanged parameters gives the clusters an incremental crawl gives.

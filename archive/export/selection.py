@@ -16,21 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from archive.errors import ArchiveError, BadQuery
+from archive.errors import ArchiveOutdated, BadCursor, BadQuery
 from archive.settings import EXPORT_CHUNK_ROWS
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 _NOT_QUERY_ERRORS = ("locked", "busy", "disk", "readonly", "memory")
-
-
-class ArchiveOutdated(ArchiveError):
-    """The archive predates a migration that reading it needs (it was only opened read-only)."""
-
-
-class BadCursor(ArchiveError):
-    """An export cursor that is not one this archive handed out."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,21 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request, Spider
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from twisted.internet.error import (
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
 
 from archive.sources import SourceFetch
 from crawler.items import PageItem
@@ -196,10 +207,14 @@ class SourceSpider(Spider):
             stats.inc_value("reprint/errors/timeout")
             logger.warning("timed out: %s", url)
             return "timed out"
-        if failure.check(DNSLookupError):
+        if failure.check(DNSLookupError, CannotResolveHostError):
             stats.inc_value("reprint/errors/dns")
             logger.warning("DNS lookup failed: %s", url)
             return "DNS lookup failed"
+        if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
+            stats.inc_value("reprint/errors/connection_refused")
+            logger.warning("connection refused: %s", url)
+            return "connection refused"
         stats.inc_value(f"reprint/errors/{failure.type.__name__}")
         logger.warning("failed %s: %s", url, failure.getErrorMessage())
         return f"{failure.type.__name__}: {failure.getErrorMessage()}"

@@ -1,0 +1,5 @@
+"""`python -m crawler.cli`."""
+
+from crawler.cli import main
+
+main()
