@@ -162,6 +162,13 @@ def check(result: Result, what: str) -> None:
         assert control not in shown, (what, shown)
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a hostile value may become a file name ("0", "-1", an escape sequence): a crawl or
+    # an export creates it, relative to the working folder, which must not be the checkout
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.mark.parametrize(("command", "param_name"), cases())
 def test_hostile_values_give_one_line_and_a_documented_status(
     command: str, param_name: str, files: dict[str, Path], tmp_path: Path
