@@ -2,6 +2,7 @@
 runs them and prints, per class, how many cases were tried and how many held.
 
     python -m bench.attacks            # the markdown table of BENCHMARKS.md ("Attacks")
+    python -m bench.attacks --junit report.xml   # tally a pytest --junitxml report instead
 
 A case is one collected test (each parametrised variant apart); many cases try several
 attacks at once (one crawl over a document listing every address form), which the
@@ -53,8 +54,8 @@ CLASSES: tuple[AttackClass, ...] = (
     ),
     AttackClass(
         "SSRF through the crawl",
-        "private-address forms x delivery paths (feed, entry, sitemap, index, robots, "
-        "redirect, meta refresh, site link, proxy)",
+        "51 private-address forms x 12 delivery paths (feed, entry, sitemap, index, robots, "
+        "redirect, meta refresh, site link, proxy...) = 612 cells in 6 crawls",
         (
             "tests/test_ssrf_table.py",
             "tests/test_crawl_hostile.py::test_loopback_is_refused_unless_allowed",
@@ -130,7 +131,8 @@ CLASSES: tuple[AttackClass, ...] = (
     ),
     AttackClass(
         "The command line",
-        "every command and option fed hostile values; markup and terminal escapes in stored text",
+        "every command and option fed 19 hostile values (870 invocations); markup and "
+        "terminal escapes in stored text",
         ("tests/test_cli_fuzz.py", "tests/test_cli_output.py"),
     ),
 )
@@ -168,11 +170,16 @@ def run(files: list[str]) -> dict[str, bool]:
             cwd=ROOT,
             check=False,
         )
-        cases = ET.parse(report).getroot().iter("testcase")
-        return {
-            _node_id(case): not any(child.tag in ("failure", "error", "skipped") for child in case)
-            for case in cases
-        }
+        return read_report(report)
+
+
+def read_report(report: Path) -> dict[str, bool]:
+    """{node id: passed} for every case of a pytest --junitxml report."""
+    cases = ET.parse(report).getroot().iter("testcase")
+    return {
+        _node_id(case): not any(child.tag in ("failure", "error", "skipped") for child in case)
+        for case in cases
+    }
 
 
 def tally(results: dict[str, bool]) -> dict[str, Tally]:
@@ -197,7 +204,11 @@ def table(counts: dict[str, Tally]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args()
+    parser.add_argument("--junit", type=Path, help="tally this pytest --junitxml report")
+    args = parser.parse_args()
+    if args.junit:
+        print(table(tally(read_report(args.junit))))
+        return
     files = sorted(
         {
             t.split("::")[0]
