@@ -250,6 +250,7 @@ def test_search_ranks_highlights_filters_and_rejects_bad_queries(tmp_path: Path)
     assert len(search(db, '"glasshouse', literal=True)) == 1
 
 
+@pytest.mark.slow
 def test_a_search_past_its_time_budget_is_stopped_with_a_clear_error(tmp_path: Path) -> None:
     # issue 15: 26 prefix terms OR'd ran for 28 s on a big archive, holding a core
     db = open_archive(tmp_path / "a.db")

@@ -16,6 +16,8 @@ from .archive_builder import build_archive
 from .conftest import ROOT, DemoArchive
 from .servers import reprint_serve
 
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
+
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("REPRINT_CHROMIUM", "/usr/bin/chromium")
 # Flags for a sandboxed, offline machine (no GPU, no calls home); Playwright itself gives

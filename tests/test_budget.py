@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 PAGES = 12
 CAP = 5
 

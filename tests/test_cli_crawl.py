@@ -25,6 +25,8 @@ from .test_archive import page_html
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 WORDS = (
     "premiere season finale studio network critics viewers drama comedy award festival",
     "director producer actor soundtrack trailer sequel casting ratings streaming episode",

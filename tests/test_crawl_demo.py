@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from archive.search import search
 from archive.urls import normalize_url
 from crawler.demo import demo_manifest
@@ -14,6 +16,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from crawler.fixture_server import FixtureWeb
+
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 
 
 def demo_args(web: FixtureWeb) -> list[str]:

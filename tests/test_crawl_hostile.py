@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from crawler.fixture_server import FixtureWeb
 
 
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
+
+
 def test_feed_of_broken_pages_keeps_the_good_ones(newsroom: FixtureWeb, tmp_path: Path) -> None:
     stats, db = run_crawl(tmp_path / "h.db", "--feed", newsroom.url("newsroom", "/feed.xml"))
     feeds = stats["feeds"]

@@ -52,6 +52,7 @@ def syndication() -> Iterator[FixtureWeb]:
         yield web
 
 
+@pytest.mark.slow
 def test_crawl_clusters_edited_copies_and_keeps_hard_negatives_apart(
     syndication: FixtureWeb, tmp_path: Path
 ) -> None:
@@ -315,6 +316,7 @@ def test_params_are_checked() -> None:
         DedupParams(num_perm=256, bands=150, rows=2)
 
 
+@pytest.mark.slow
 def test_bench_quality_meets_targets_on_a_small_corpus(tmp_path: Path) -> None:
     quality = measure_quality(generate_corpus(120, seed=21), DEFAULT_PARAMS, tmp_path / "q.db")
     # a floor, not the target: on 120 stories one wrongly merged weekly recap moves
@@ -324,6 +326,7 @@ def test_bench_quality_meets_targets_on_a_small_corpus(tmp_path: Path) -> None:
     assert quality.eligible_pairs > 100
 
 
+@pytest.mark.slow
 def test_bench_cost_runs_at_tiny_sizes(tmp_path: Path) -> None:
     pages = tmp_path / "html"
     pages.mkdir()

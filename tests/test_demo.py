@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from http.server import BaseHTTPRequestHandler
     from pathlib import Path
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 CLI = [sys.executable, "-W", "error", "-m", "crawler.cli"]
 DEMO_HOSTS = {f"{site}.example" for site in demo_manifest()["sites"]}
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 STARTUP_DEADLINE_S = 30
 POLL_S = 0.05  # between readiness checks of the redis-server we started
 

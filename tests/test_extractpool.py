@@ -10,10 +10,14 @@ import signal
 from functools import partial
 from typing import Any
 
+import pytest
+
 from archive.extract import Extracted, extract_article
 from archive.settings import MAX_HTML_ELEMENTS
 from crawler.extractpool import ExtractionCrashed, ExtractionPool, ExtractionTimedOut
 from tests.test_archive import STORY, page_html
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 
 URL = "https://tidings.example/tv/glasshouse-bay-renewed"
 # Tens of thousands of one-word paragraphs, just under the element cap: seconds of

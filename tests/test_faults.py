@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
+
+
 def test_killed_crawls_resume_without_loss_duplicates_or_corruption(tmp_path: Path) -> None:
     results = run_campaign(rounds=3, pages=12, seed=7, workdir=tmp_path)
     for result in results:

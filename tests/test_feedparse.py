@@ -606,6 +606,7 @@ def _big_feed(count: int) -> bytes:
     return f'<rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode()
 
 
+@pytest.mark.slow
 def test_huge_feed_parses_in_linear_time():
     big, small = _big_feed(20_000), _big_feed(2_000)
 

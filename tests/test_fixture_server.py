@@ -166,6 +166,7 @@ def test_requests_are_recorded_with_site_and_path(demo: FixtureWeb) -> None:
     assert ("glossmag", "/tv/?page=1") in demo.requests
 
 
+@pytest.mark.slow
 def test_concurrent_requests_are_all_recorded() -> None:
     paths = [f"/about/?n={n}" for n in range(20)]
     with FixtureWeb(DEMO_WEB_ROOT, sites=["glossmag"]) as web:

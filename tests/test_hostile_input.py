@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 BOMB_BYTES = 40 * 1024 * 1024  # decompresses to 4x the crawl's 10 MB DOWNLOAD_MAXSIZE
 HUGE_FEED_ITEMS = 20_000
 

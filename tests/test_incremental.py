@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
+
+
 @pytest.fixture
 def editable_web(tmp_path: Path) -> Iterator[tuple[FixtureWeb, Path]]:
     """A copy of tests/sites/newsroom that a test may edit between crawls."""

@@ -172,6 +172,7 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 </channel></rss>"""
 
 
+@pytest.mark.slow
 def test_crawl_through_a_proxy_checks_names_before_sending(tmp_path: Path) -> None:
     port: list[int] = []
 

@@ -31,6 +31,8 @@ from .servers import get, plain_datasette, reprint_serve
 if TYPE_CHECKING:
     from pathlib import Path
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 SECTIONS = ("Quick start", "Querying the archive", "Serving", "Python API")
 NETWORK_MARK = "<!-- docs-test: network -->"
 # Marked blocks: examples of crawling real sites. A short list, on purpose.

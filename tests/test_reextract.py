@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import pytest
+
 from archive.clean import line_key
 from archive.db import open_archive, write_transaction
 from archive.extract import extract_article
@@ -117,6 +119,7 @@ def test_reextract_without_relearning_uses_what_the_archive_learned(tmp_path: Pa
     assert summary.to_dict()["articles_after"] == 4
 
 
+@pytest.mark.slow
 def test_crawl_learns_a_new_sites_line_and_reextract_removes_it(tmp_path: Path) -> None:
     """tests/sites/kettle: a site whose four stories carry a house line no pattern knows.
     The crawl stores them (the line is learned as they are stored); reextract then takes

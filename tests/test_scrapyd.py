@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from crawler.fixture_server import FixtureWeb
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 BIN = Path(sys.executable).parent
 STARTUP_DEADLINE_S = 60
 POLL_S = 0.2  # between readiness checks of a server we started (bounded by the deadline)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+@pytest.mark.slow
 def test_serve_answers_json_api_search_facets_and_canned_queries(tmp_path: Path) -> None:
     db_path = tmp_path / "archive.db"
     built = build_archive(db_path)
@@ -87,6 +88,7 @@ def test_serve_answers_json_api_search_facets_and_canned_queries(tmp_path: Path)
     db.close()
 
 
+@pytest.mark.slow
 def test_plain_datasette_finds_fts_metadata_and_feed(tmp_path: Path) -> None:
     """`datasette news.db` as is: the plugin (entry point) brings reprint's metadata, and
     serves the archive as `archive` whatever its file is called."""

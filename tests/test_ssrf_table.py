@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from .ssrf_forms import Recorder
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 # the documents' host: the allowed one, a loopback address no form denotes
 DOCS_HOST = "127.0.0.2"
 

@@ -7,6 +7,8 @@ import gzip
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import pytest
+
 from .conftest import http_server, run_crawl
 
 if TYPE_CHECKING:
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 CUT_NAMES = [f"cut-{n:02d}" for n in range(30)]
 STORIES = {"from-rss", "from-text", "big", *CUT_NAMES}
 

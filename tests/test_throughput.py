@@ -16,6 +16,8 @@ from bench.throughput import HOSTS, build_web, load_pages, measure_variant, shuf
 if TYPE_CHECKING:
     from pathlib import Path
 
+
+pytestmark = pytest.mark.slow  # real crawls, servers or processes
 # 25 stories under 200 URLs: each page served 8 times, as the full benchmark serves its
 # 115 pages 8-9 times; small enough for two crawls in well under 30 s.
 STORIES = 25
