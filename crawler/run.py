@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 
-from crawler.spiders.feeds import FeedsSpider
-from crawler.spiders.site import SiteSpider
-from crawler.spiders.sitemaps import SitemapsSpider
+from crawler.sources import SOURCE_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,8 +20,14 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.sources import Source
+    from crawler.spiders.base import SourceSpider
 
-SPIDER_FOR_KIND = {"feed": FeedsSpider, "sitemap": SitemapsSpider, "site": SiteSpider}
+
+def spider_for(kind: str) -> type[SourceSpider]:
+    """The spider class that crawls sources of ``kind`` (crawler.sources.SOURCE_KINDS)."""
+    path = next(k.spider for k in SOURCE_KINDS if k.name == kind)
+    spidercls: type[SourceSpider] = load_object(path)
+    return spidercls
 
 
 @dataclass(slots=True)
@@ -125,11 +130,11 @@ def run_crawl(
     """
     process = _InterruptibleProcess(crawl_settings(overrides), on_interrupt)
     crawlers = []
-    for kind, spidercls in SPIDER_FOR_KIND.items():
+    for kind in (k.name for k in SOURCE_KINDS):
         chosen = [s for s in sources if s.kind == kind]
         if not chosen:
             continue
-        crawler = process.create_crawler(spidercls)
+        crawler = process.create_crawler(spider_for(kind))
         kwargs: dict[str, Any] = {"sources": chosen}
         if kind == "sitemap" and since:
             kwargs["since"] = since

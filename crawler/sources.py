@@ -3,13 +3,51 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.errors import ConfigError
 
-KINDS = ("feed", "sitemap", "site")
+
+@dataclass(frozen=True, slots=True)
+class SourceKind:
+    """A kind of source and the spider that crawls it.
+
+    The one registry of spiders: sources.toml's keys, `reprint crawl`'s options and the
+    crawl runner read it, so a new kind of source is its spider module (whose class says
+    ``source_kind = NAME``) and one line in :data:`SOURCE_KINDS`. The spider is named by
+    its import path, as Scrapy names components: reading this table imports no Scrapy.
+    """
+
+    name: str  # the sources.toml key, and the spider's ``source_kind``
+    option: str  # the `reprint crawl` option giving ad-hoc sources of this kind
+    help: str
+    spider: str  # import path of the spider class
+
+
+SOURCE_KINDS: tuple[SourceKind, ...] = (
+    SourceKind(
+        "feed",
+        "--feed",
+        "Crawl this RSS/Atom/JSON feed (repeatable).",
+        "crawler.spiders.feeds.FeedsSpider",
+    ),
+    SourceKind(
+        "sitemap",
+        "--sitemap",
+        "Crawl this sitemap or robots.txt (repeatable).",
+        "crawler.spiders.sitemaps.SitemapsSpider",
+    ),
+    SourceKind(
+        "site",
+        "--crawl-site",
+        "Crawl this site from this page, following its links (repeatable).",
+        "crawler.spiders.site.SiteSpider",
+    ),
+)
+KINDS = tuple(kind.name for kind in SOURCE_KINDS)
 
 
 class SourcesError(ConfigError):
@@ -64,11 +102,12 @@ def load_sources(path: str | Path) -> list[Source]:
     return sources
 
 
-def adhoc_sources(
-    feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), sites: tuple[str, ...] = ()
-) -> list[Source]:
-    """Sources given on the command line (--feed/--sitemap/--site)."""
+def adhoc_sources(urls_by_kind: Mapping[str, Iterable[str]]) -> list[Source]:
+    """Sources given on the command line: URLs by kind of source (:data:`SOURCE_KINDS`)."""
     out: list[Source] = []
-    for kind, urls in (("feed", feeds), ("sitemap", sitemaps), ("site", sites)):
-        out.extend(Source(name=url, kind=kind, url=_check_url(url, f"--{kind}")) for url in urls)
+    for kind in SOURCE_KINDS:
+        out.extend(
+            Source(name=url, kind=kind.name, url=_check_url(url, kind.option))
+            for url in urls_by_kind.get(kind.name, ())
+        )
     return out

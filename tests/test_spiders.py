@@ -15,6 +15,7 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from archive.sources import SourceFetch
+from crawler.cli import cli
 from crawler.middlewares import retry_after_seconds
 from crawler.netguard import PrivateAddressGuardMiddleware
 from crawler.pagekind import is_article_page
@@ -253,3 +254,16 @@ def test_feed_discovery_follows_at_most_its_cap() -> None:
     cap = spider.settings.getint("REPRINT_FEED_DISCOVERY_MAX")
     assert [r.url for r in requests] == [f"https://pub.example/feed/{n}.xml" for n in range(cap)]
     assert spider.crawler.stats.get_value("reprint/feeds/discovered_over_cap") == 40 - cap
+
+
+def test_every_kind_of_source_names_the_spider_that_declares_it() -> None:
+    # the one registry (crawler.sources.SOURCE_KINDS): sources.toml, `reprint crawl`'s
+    # options and the runner read it; a spider registered under another kind would
+    # silently crawl nothing
+    from crawler.run import spider_for
+    from crawler.sources import SOURCE_KINDS
+
+    for kind in SOURCE_KINDS:
+        assert spider_for(kind.name).source_kind == kind.name
+    options = {p.opts[0] for p in cli.commands["crawl"].params}  # type: ignore[attr-defined]
+    assert {kind.option for kind in SOURCE_KINDS} <= options

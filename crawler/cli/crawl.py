@@ -29,8 +29,11 @@ from crawler.cli.errors import CommandError, Exit
 from crawler.cli.output import error_line, plain
 from crawler.crawlstats import figures_table, problem_counts
 from crawler.errors import ConfigError
+from crawler.sources import SOURCE_KINDS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from crawler.run import SpiderOutcome
     from crawler.sources import Source
 
@@ -40,6 +43,16 @@ INTERRUPT_MESSAGE = (
 STOP_NOW_MESSAGE = "stopping now; the next run resumes"
 
 
+def source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One repeatable URL option per kind of source (crawler.sources.SOURCE_KINDS), each
+    passed to the command under the kind's name."""
+    for kind in reversed(SOURCE_KINDS):
+        command = click.option(
+            kind.option, kind.name, multiple=True, metavar="URL", help=kind.help
+        )(command)
+    return command
+
+
 @click.command()
 @click.option(
     "--sources",
@@ -47,20 +60,7 @@ STOP_NOW_MESSAGE = "stopping now; the next run resumes"
     type=FilePath(dir_okay=False),
     help="Sources file (default: sources.toml, unless ad-hoc sources are given).",
 )
-@click.option("--feed", multiple=True, metavar="URL", help="Crawl this RSS/Atom feed (repeatable).")
-@click.option(
-    "--sitemap",
-    multiple=True,
-    metavar="URL",
-    help="Crawl this sitemap or robots.txt (repeatable).",
-)
-@click.option(
-    "--crawl-site",
-    "crawl_site",
-    multiple=True,
-    metavar="URL",
-    help="Crawl this site from this page, following its links (repeatable).",
-)
+@source_options
 @click.option(
     "--site",
     "site_filter",
@@ -117,9 +117,6 @@ STOP_NOW_MESSAGE = "stopping now; the next run resumes"
 )
 def crawl(
     sources_path: str | None,
-    feed: tuple[str, ...],
-    sitemap: tuple[str, ...],
-    crawl_site: tuple[str, ...],
     site_filter: tuple[str, ...],
     allow_host: tuple[str, ...],
     db_path: str,
@@ -132,6 +129,7 @@ def crawl(
     stats_json: str | None,
     verbose: bool,
     progress: bool | None,
+    **urls_by_kind: tuple[str, ...],
 ) -> None:
     """Crawl the configured sources into the archive.
 
@@ -143,7 +141,7 @@ def crawl(
     """
     from crawler.sources import adhoc_sources, load_sources
 
-    chosen = adhoc_sources(feed, sitemap, crawl_site)
+    chosen = adhoc_sources(urls_by_kind)
     if sources_path is not None or not chosen:
         chosen = load_sources("sources.toml" if sources_path is None else sources_path) + chosen
     chosen = _on_sites(chosen, site_filter)

@@ -85,7 +85,7 @@ class SourceSpider(Spider):
         if self._given_sources is not None:
             chosen = list(self._given_sources)
         elif self._given_urls:
-            chosen = adhoc_sources(**{f"{self.source_kind}s": self._given_urls})
+            chosen = adhoc_sources({self.source_kind: self._given_urls})
         else:
             chosen = load_sources(self.settings.get("REPRINT_SOURCES"))
         return [s for s in chosen if s.kind == self.source_kind]
