@@ -20,7 +20,7 @@ from archive.export import (
     export,
     iter_records,
 )
-from archive.read import COPY_COLUMNS, archive_totals, get_article, most_copied
+from archive.read import archive_totals, copies_of, get_article, most_copied
 from archive.search import SearchHit, search
 from archive.settings import FEED_SERVED_ENTRIES, SEARCH_DEFAULT_LIMIT, SEARCH_RANK_WINDOW
 
@@ -127,14 +127,7 @@ class Archive:
         ).fetchone()
         if row is None:
             raise ArticleNotFound(f"no article with id {article_id}")
-        return [
-            dict(zip(COPY_COLUMNS, values, strict=True))
-            for values in self.db.execute(
-                f"SELECT {', '.join(COPY_COLUMNS)} FROM pages WHERE article_id = ?"
-                " ORDER BY id = ? DESC, published, id",
-                [article_id, row[0]],
-            ).fetchall()
-        ]
+        return copies_of(self.db, article_id, row[0])
 
     def most_copied(self, limit: int = 10) -> list[dict[str, Any]]:
         """The stories that ran in the most places, most first."""

@@ -38,16 +38,24 @@ def get_article(db: Database, article_id: int) -> dict[str, Any]:
     columns = [d[0] for d in db.execute("SELECT * FROM articles LIMIT 0").description]
     article = dict(zip(columns, row, strict=True))
     article["tags"] = json.loads(article["tags"] or "[]")
-    pages = [
+    article["pages"] = copies_of(db, article_id, article["representative_page_id"])
+    return article
+
+
+def copies_of(
+    db: Database, article_id: int, representative_page_id: int | None
+) -> list[dict[str, Any]]:
+    """Every page one story ran on, as dicts of :data:`COPY_COLUMNS`: the representative
+    first, then by publication date (the order `reprint show`, the API and the served
+    story page list them in)."""
+    return [
         dict(zip(COPY_COLUMNS, copy, strict=True))
         for copy in db.execute(
             f"SELECT {', '.join(COPY_COLUMNS)} FROM pages WHERE article_id = ?"
             " ORDER BY id = ? DESC, published, id",
-            [article_id, article["representative_page_id"]],
+            [article_id, representative_page_id],
         ).fetchall()
     ]
-    article["pages"] = pages
-    return article
 
 
 def archive_totals(db: Database) -> dict[str, Any]:
