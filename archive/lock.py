@@ -14,8 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from archive.db import open_archive
 from archive.errors import ArchiveLocked, ArchiveReadOnly
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # how often a waiting crawl tries the lock again
 LOCK_POLL_SECONDS = 0.5
@@ -107,3 +112,28 @@ def _release(path: Path) -> None:
     os.ftruncate(fd, 0)
     fcntl.flock(fd, fcntl.LOCK_UN)
     os.close(fd)
+
+
+@contextmanager
+def open_writer(
+    archive_path: str | Path,
+    *,
+    wait: bool = False,
+    timeout: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    **open_options: Any,
+) -> Iterator[Database]:
+    """The archive opened for writing (created or migrated: :func:`archive.db.open_archive`)
+    under its crawl lock, both released at the end of the block: how every writer that is
+    not a crawl's pipeline (`reprint write`, re-extraction, dedup rebuilds) holds it.
+
+    :param open_options: keyword arguments of :func:`archive.db.open_archive`
+    :raises ArchiveLocked: as :func:`crawl_lock`
+    :raises ArchiveError: as :func:`archive.db.open_archive`
+    """
+    with crawl_lock(archive_path, wait=wait, timeout=timeout, on_wait=on_wait):
+        db = open_archive(archive_path, **open_options)
+        try:
+            yield db
+        finally:
+            db.close()

@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 from archive.crawls import finish_crawl, mark_interrupted, start_crawl
-from archive.db import is_archive_fault, open_archive, write_transaction
+from archive.db import is_archive_fault, write_transaction
 from archive.errors import ArchiveError, ArchiveWriteFailed
 from archive.extract import Extracted
-from archive.lock import crawl_lock
+from archive.lock import open_writer
 from archive.store import FetchedPage, save_page
 
 if TYPE_CHECKING:
@@ -93,8 +93,7 @@ def write_from_redis(
     """
     summary = WriteSummary()
     processing = f"{ITEMS_KEY}:processing"
-    with crawl_lock(db_path):
-        db = open_archive(db_path)
+    with open_writer(db_path) as db:
         with write_transaction(db):
             mark_interrupted(db)
             crawl_id = start_crawl(db, "redis-writer", {"queue": ITEMS_KEY})
@@ -122,7 +121,6 @@ def write_from_redis(
         finally:
             with write_transaction(db):
                 finish_crawl(db, crawl_id, status, asdict(summary))
-            db.close()
     return summary
 
 

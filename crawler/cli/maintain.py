@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from rich.text import Text
 
-from archive.lock import crawl_lock
+from archive.lock import open_writer
 from crawler.cli.common import _open, db_option, err, out
 from crawler.cli.output import json_text, plain
 
@@ -30,27 +30,25 @@ def _maintenance(
     # an archive, not a mistyped name (writable opening and the lock file would create
     # one) nor an empty or foreign file
     _open(db_path).close()
-    with crawl_lock(db_path):
-        db = _open(db_path, readonly=False)
-        try:
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=err,
-                transient=True,
-                disable=quiet,
-            ) as bar:
-                tasks: dict[str, Any] = {}
+    with (
+        open_writer(db_path) as db,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            transient=True,
+            disable=quiet,
+        ) as bar,
+    ):
+        tasks: dict[str, Any] = {}
 
-                def progress(phase: str, done: int, total: int) -> None:
-                    if phase not in tasks:
-                        tasks[phase] = bar.add_task(phase, total=total)
-                    bar.update(tasks[phase], completed=done, total=total)
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
 
-                yield db, progress
-        finally:
-            db.close()
+        yield db, progress
 
 
 @click.command()
