@@ -155,7 +155,7 @@ def crawl(
         overrides["REPRINT_ALLOW_HOSTS"] = [*_allowed_in(overrides), *allow_host]
     if limit:
         overrides["REPRINT_ARTICLE_LIMIT"] = limit
-    outcomes, interrupted = _crawl(
+    outcomes = _run(
         chosen,
         db_path,
         overrides,
@@ -166,8 +166,6 @@ def crawl(
         wait=wait,
         refresh=refresh,
     )
-    if interrupted:
-        sys.exit(Exit.INTERRUPTED)
     sys.exit(_exit_code(outcomes, distributed=bool(redis_url)))
 
 
