@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.fixture_server import FixtureWeb  # noqa: E402
+from crawler.demo.server import FixtureWeb  # noqa: E402
 
 # Each page answers after this long, so a crawl lasts long enough to be killed mid-way.
 PAGE_DELAY_MS = 30

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from archive.db import open_archive
 from crawler.demo import DEMO_WEB
-from crawler.fixture_server import SHUTDOWN_POLL_S, FixtureWeb
+from crawler.demo.server import SHUTDOWN_POLL_S, FixtureWeb
 
 SITES = Path(__file__).parent / "sites"
 ROOT = Path(__file__).parent.parent

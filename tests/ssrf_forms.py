@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crawler.fixture_server import SHUTDOWN_POLL_S
+from crawler.demo.server import SHUTDOWN_POLL_S
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

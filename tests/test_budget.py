@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crawler.budget import SOURCE_CAP_STAT
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 
 from .conftest import run_crawl
 from .test_archive import STORY, page_html

@@ -18,7 +18,7 @@ from .test_archive import STORY, page_html
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from crawler.fixture_server import FixtureWeb
+    from crawler.demo.server import FixtureWeb
 
 # fixture webs live on loopback, which `extract --url` refuses by default
 ALLOW_FIXTURES = ("--allow-host", "127.0.0.1")

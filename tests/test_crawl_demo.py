@@ -15,7 +15,7 @@ from .conftest import run_crawl
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from crawler.fixture_server import FixtureWeb
+    from crawler.demo.server import FixtureWeb
 
 
 pytestmark = pytest.mark.slow  # real crawls, servers or processes

@@ -19,7 +19,7 @@ from .conftest import CRAWL_TIMEOUT_S, ROOT, recording_server, run_crawl
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from crawler.fixture_server import FixtureWeb
+    from crawler.demo.server import FixtureWeb
 
 
 pytestmark = pytest.mark.slow  # real crawls, servers or processes

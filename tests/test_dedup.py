@@ -31,7 +31,7 @@ from archive.urls import normalize_url
 from bench.dedup import extracted_of, measure_cost, measure_quality
 from bench.syndication_corpus import EDIT_KINDS, CorpusBuilder, generate_corpus
 from crawler.cli import cli
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 
 from .archive_builder import build_archive
 from .conftest import SITES, run_crawl

@@ -19,7 +19,7 @@ from scrapy.utils.test import get_crawler
 from archive.db import open_archive
 from crawler.cli.demo import _note_foreign_sites
 from crawler.demo import DEMO_WEB_SETTING, DemoWebMiddleware, demo_manifest
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 from crawler.netguard import PrivateAddressGuardMiddleware
 
 from .conftest import CRAWL_TIMEOUT_S, ROOT, DemoArchive, http_server

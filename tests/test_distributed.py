@@ -18,7 +18,7 @@ import redis
 
 from archive.db import open_archive
 from bench.faults import build_web
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 from crawler.redis_writer import ITEMS_KEY, UNREADABLE_KEY, UNSTORABLE_KEY
 
 from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT

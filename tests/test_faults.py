@@ -19,7 +19,7 @@ from bench.faults import (
     run_campaign,
     stored_pages,
 )
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 
 if TYPE_CHECKING:
     from pathlib import Path

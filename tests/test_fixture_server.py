@@ -25,7 +25,7 @@ from urllib.robotparser import RobotFileParser
 
 import pytest
 
-from crawler.fixture_server import (
+from crawler.demo.server import (
     DEMO_WEB_ROOT,
     BadRoutes,
     FixtureWeb,
@@ -421,7 +421,7 @@ def test_bad_routes_file_names_the_route(tmp_path: Path) -> None:
 
 
 def test_runs_as_a_module() -> None:
-    command = [sys.executable, "-m", "crawler.fixture_server", str(SITES_ROOT)]
+    command = [sys.executable, "-m", "crawler.demo.server", str(SITES_ROOT)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None

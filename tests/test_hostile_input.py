@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from archive.settings import MAX_HTML_ELEMENTS
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 
 from .conftest import run_crawl
 from .test_archive import STORY, page_html

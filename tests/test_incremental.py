@@ -12,7 +12,7 @@ import pytest
 
 from archive.errors import ArchiveLocked
 from archive.lock import crawl_lock
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 
 from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT, SITES, run_crawl
 from .test_archive import STORY, page_html

@@ -13,7 +13,7 @@ from archive.reextract import PHASE_EXTRACT, PHASE_LEARN, reextract
 from archive.sitelearn import learned_lines
 from archive.store import FetchedPage, save_page
 from archive.urls import site_of
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 from tests.conftest import SITES, run_crawl
 from tests.test_clean import HOUSE_LINE, SITE, STORIES, _article
 

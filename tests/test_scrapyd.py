@@ -23,7 +23,7 @@ from .conftest import CRAWL_TIMEOUT_S, ROOT
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from crawler.fixture_server import FixtureWeb
+    from crawler.demo.server import FixtureWeb
 
 
 pytestmark = pytest.mark.slow  # real crawls, servers or processes

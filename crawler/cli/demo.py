@@ -107,7 +107,7 @@ def _serve_demo_web(db_path: str) -> None:
     import threading
 
     from crawler.demo import DEMO_WEB_SETTING, demo_sources, serve_demo_web
-    from crawler.fixture_server import STOP_POLL_S
+    from crawler.demo.server import STOP_POLL_S
 
     stop = threading.Event()
     # explicit handlers: a process started in the background by a non-interactive shell

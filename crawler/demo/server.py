@@ -21,7 +21,7 @@ header. Clients reach it by using it as their HTTP proxy (``proxy_url``), so URL
 the sites an archive records, carry no port (the demo, crawler/demo.py).
 
 Used by the tests and by ``reprint demo``; run by hand with
-``python -m crawler.fixture_server [ROOT]``.
+``python -m crawler.demo.server [ROOT]``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: The embedded demo web shipped as package data; the default root of ``python -m``.
-DEMO_WEB_ROOT = Path(__file__).resolve().parent / "demo_web"
+DEMO_WEB_ROOT = Path(__file__).resolve().parent / "web"
 
 HOST = "127.0.0.1"
 ROUTES_FILE = "_routes.json"
@@ -604,7 +604,7 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv: list[str] | None = None) -> int:
     """Serve ROOT (default: the embedded demo web) until Ctrl-C, printing each site's URL."""
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.fixture_server",
+        prog="python -m crawler.demo.server",
         description="Serve each sub-directory of ROOT as its own website on 127.0.0.1.",
     )
     parser.add_argument("root", nargs="?", type=Path, default=DEMO_WEB_ROOT, help="fixture root")

@@ -1,4 +1,4 @@
-"""The offline demo: the embedded fixture web (crawler/demo_web), its sources, and the
+"""The offline demo: the embedded fixture web (crawler/demo/web), its sources, and the
 route crawls take to it.
 
 The demo web's publishers are named like real ones (``glossmag.example``, ...): one
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
-from crawler.fixture_server import FixtureWeb
+from crawler.demo.server import FixtureWeb
 from crawler.netpolicy import DEMO_DOMAIN, is_demo_host
 from crawler.sources import Source
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
-DEMO_WEB = Path(str(files("crawler") / "demo_web"))
+DEMO_WEB = Path(str(files("crawler.demo") / "web"))
 # The site crawled from its section pages (the others come through feeds and sitemaps).
 SITE_CRAWL = ("glossmag", ("/tv/", "/celebrity/"))
 # The setting that routes NAME.example to the demo web (crawler/settings.py).
