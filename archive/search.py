@@ -25,7 +25,21 @@ if TYPE_CHECKING:
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 ELLIPSIS = "…"
+# SQLite errors whose message has one of these words are the archive's (a lock, the disk),
+# not the query's; FTS5 reports query syntax as plain OperationalErrors ("fts5: syntax
+# error near", "unterminated string", "no such column: x")
 _NOT_QUERY_ERRORS = ("locked", "busy", "disk", "database", "readonly", "memory")
+
+
+def bad_query(exc: sqlite3.OperationalError, query: str) -> BadQuery | None:
+    """The :class:`BadQuery` an FTS5 error of ``query`` stands for, or None when the
+    error is not the query's (a lock, the disk): that one must propagate as it is."""
+    message = str(exc)
+    if any(word in message for word in _NOT_QUERY_ERRORS):
+        return None
+    return BadQuery(f"invalid search query {query!r}: {message.removeprefix('fts5: ')}")
+
+
 _TEXT_COLUMN = 2  # index of "text" in archive.db.FTS_COLUMNS
 
 
@@ -127,13 +141,12 @@ def search(
                 f"search query {query[:80]!r} stopped after {time_budget_s:g} s: it matches"
                 " too much (fewer prefix* terms or OR'd words, or a phrase, will answer)"
             ) from exc
-        # FTS5 reports query syntax as plain OperationalErrors ("fts5: syntax error near",
-        # "unterminated string", "no such column: x"); lock and I/O errors are not the query's
-        if any(word in message for word in _NOT_QUERY_ERRORS):
+        invalid = bad_query(exc, query)
+        if invalid is None:
             raise
         raise BadQuery(
-            f"invalid search query {query!r}: {message.removeprefix('fts5: ')}"
-            " (put phrases in double quotes, or use --literal to search the words as typed)"
+            f"{invalid} (put phrases in double quotes, or use --literal to search the words"
+            " as typed)"
         ) from exc
     return [SearchHit(*row) for row in rows]
 

@@ -172,8 +172,9 @@ def redis_settings(url: str) -> dict[str, Any]:
             "crawler.distributed.LeaseSpiderMiddleware": 10,
         },
         "ITEM_PIPELINES": {
-            "crawler.pipelines.ExtractPipeline": 100,
-            "crawler.pipelines.DedupPipeline": 200,
+            **defaults.ITEM_PIPELINES,
+            # workers push pages to Redis; `reprint write` stores them
+            "crawler.pipelines.ArchivePipeline": None,
             "crawler.distributed.RedisPagePipeline": 300,
         },
     }

@@ -9,6 +9,8 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from archive.metadata import ARTICLE_TYPES
+
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
@@ -25,7 +27,6 @@ ARTICLE_PATH = re.compile(
     r"-\d{5,}(\.html?)?/?$)",
     re.IGNORECASE,
 )
-ARTICLE_LD_TYPES = ("NewsArticle", "Article", "ReportageNews", "BlogPosting")
 # More links than paragraphs of this many words: a listing.
 PARAGRAPH_MIN_WORDS = 25
 
@@ -63,7 +64,8 @@ def is_article_page(response: TextResponse) -> bool:
     :param response: an HTML response
     """
     og_type = (response.xpath('//meta[@property="og:type"]/@content').get() or "").lower()
-    if og_type == "article" or _ld_types(response) & set(ARTICLE_LD_TYPES):
+    # the JSON-LD types extraction takes as articles too (a live blog is one)
+    if og_type == "article" or _ld_types(response) & ARTICLE_TYPES:
         return True
     if og_type in ("website", "video.other", "profile"):
         return False

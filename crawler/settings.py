@@ -6,13 +6,17 @@ overrides only what its options say.
 
 from __future__ import annotations
 
+# lower-case names: Scrapy reads only upper-case ones as settings
+import archive
+import archive.settings as archive_settings
+
 BOT_NAME = "reprint"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Name the project and how to reach its operator, as polite crawlers do; set
 # REPRINT_CONTACT (a URL or e-mail address) for your deployment.
-REPRINT_VERSION = "0.1.0"
+REPRINT_VERSION = archive.__version__  # the installed package's (pyproject.toml)
 REPRINT_CONTACT = "+https://github.com/reprint-news/reprint"
 USER_AGENT = f"reprint/{REPRINT_VERSION} ({REPRINT_CONTACT}; news archiver)"
 
@@ -118,7 +122,7 @@ REPRINT_EXTRACT_TIMEOUT = 30.0
 # nice 0: 0.93/1.02x bare trafilatura, loop lag p99 52/44 ms; nice 5: 0.98/0.97x, p99
 # 28/38 ms. Higher values would starve the workers behind any other busy program.
 REPRINT_EXTRACT_NICENESS = 5
-REPRINT_MIN_WORDS = 60  # see archive.settings.MIN_ARTICLE_WORDS
+REPRINT_MIN_WORDS = archive_settings.MIN_ARTICLE_WORDS  # the library's, with its reason
 # Archive writes are batched: one transaction per this many pages, or per this many
 # seconds, whichever comes first; a crash loses at most one batch of unsaved pages,
 # which the next run fetches again.

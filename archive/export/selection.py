@@ -16,13 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from archive.errors import ArchiveOutdated, BadCursor, BadQuery
+from archive.errors import ArchiveOutdated, BadCursor
+from archive.search import bad_query
 from archive.settings import EXPORT_CHUNK_ROWS
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
-
-_NOT_QUERY_ERRORS = ("locked", "busy", "disk", "readonly", "memory")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +150,10 @@ def run_selection(
         # FTS5 reports a malformed query when the statement first steps, which execute() does
         return db.execute(sql, params)
     except sqlite3.OperationalError as exc:
-        message = str(exc)
-        if selection.query is None or any(word in message for word in _NOT_QUERY_ERRORS):
+        invalid = None if selection.query is None else bad_query(exc, selection.query)
+        if invalid is None:
             raise
-        raise BadQuery(
-            f"invalid search query {selection.query!r}: {message.removeprefix('fts5: ')}"
-        ) from exc
+        raise invalid from exc
 
 
 def current_cursor(db: Database) -> str:
