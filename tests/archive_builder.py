@@ -1,22 +1,69 @@
-"""A small real archive for the serving/export/API tests, built through archive.store
-(extraction, clustering, raw bodies, triggers), no crawl needed."""
+"""Shared test builders: article pages (:func:`page_html`, :data:`STORY`), pages as a crawl
+hands them over (:func:`fetched_page`), and a small real archive for the serving, export
+and API tests (:func:`build_archive`), built through archive.store (extraction,
+clustering, raw bodies, triggers), no crawl needed."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archive.db import open_archive
-from archive.store import save_page
-
-from .test_archive import STORY, _fetched, page_html
+from archive.extract import extract_article
+from archive.store import FetchedPage, save_page
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlite_utils import Database
 
-    from archive.store import FetchedPage
+
+STORY = [
+    "Streaming drama Glasshouse Bay has been renewed for a third season, its makers "
+    "confirmed on Monday, after the second run became the most watched show of the spring.",
+    "Showrunner Maya Okonjo said the writers had already mapped out the new episodes and "
+    "that filming would start in the autumn on the same stretch of Cornish coast as before.",
+    "The cast, led by Jonah Whitlock and Ines Carvalho, will all return, although Okonjo "
+    "teased that at least one familiar face would not survive the opening episode of the run.",
+    "Season three is expected to arrive on screens late next year, with eight episodes.",
+]
+
+
+def page_html(
+    title: str,
+    paragraphs: list[str],
+    *,
+    canonical: str = "",
+    extra: str = "",
+    published: str = "2025-05-01T09:00:00+01:00",
+) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    ld = json.dumps(
+        {
+            "@type": "NewsArticle",
+            "headline": title,
+            "datePublished": published,
+            "author": {"name": "Rae Lindqvist"},
+            "keywords": "TV, Drama",
+        }
+    )
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return (
+        f'<html lang="en-GB"><head><title>{title}</title>{link}'
+        f'<meta property="og:site_name" content="Tidings">'
+        f'<script type="application/ld+json">{ld}</script></head><body>'
+        f"<nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{body}{extra}</article>"
+        f"<footer>© Tidings</footer></body></html>"
+    ).encode()
+
+
+def fetched_page(url: str, html: bytes, **kwargs: object) -> FetchedPage:
+    """A page as a crawl hands it to the archive, extracted from ``html``."""
+    return FetchedPage(
+        url=url, final_url=url, body=html, extracted=extract_article(html, url), **kwargs
+    )  # type: ignore[arg-type]
+
 
 LIGHTHOUSE = [
     "A documentary about the last lighthouse keeper on the Scilly Isles will premiere at "
@@ -41,7 +88,7 @@ CONTENT_TYPE = "text/html; charset=utf-8"
 
 
 def _page(url: str, html: bytes) -> FetchedPage:
-    return _fetched(url, html, content_type=CONTENT_TYPE)
+    return fetched_page(url, html, content_type=CONTENT_TYPE)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import sqlite3
@@ -29,49 +28,13 @@ from archive.extract import extract_article
 from archive.read import get_article
 from archive.search import search
 from archive.settings import MAX_HTML_ELEMENTS
-from archive.store import FetchedPage, load_raw, save_page
+from archive.store import load_raw, save_page
 from archive.urls import normalize_url
+
+from .archive_builder import STORY, fetched_page, page_html
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-STORY = [
-    "Streaming drama Glasshouse Bay has been renewed for a third season, its makers "
-    "confirmed on Monday, after the second run became the most watched show of the spring.",
-    "Showrunner Maya Okonjo said the writers had already mapped out the new episodes and "
-    "that filming would start in the autumn on the same stretch of Cornish coast as before.",
-    "The cast, led by Jonah Whitlock and Ines Carvalho, will all return, although Okonjo "
-    "teased that at least one familiar face would not survive the opening episode of the run.",
-    "Season three is expected to arrive on screens late next year, with eight episodes.",
-]
-
-
-def page_html(
-    title: str,
-    paragraphs: list[str],
-    *,
-    canonical: str = "",
-    extra: str = "",
-    published: str = "2025-05-01T09:00:00+01:00",
-) -> bytes:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    ld = json.dumps(
-        {
-            "@type": "NewsArticle",
-            "headline": title,
-            "datePublished": published,
-            "author": {"name": "Rae Lindqvist"},
-            "keywords": "TV, Drama",
-        }
-    )
-    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
-    return (
-        f'<html lang="en-GB"><head><title>{title}</title>{link}'
-        f'<meta property="og:site_name" content="Tidings">'
-        f'<script type="application/ld+json">{ld}</script></head><body>'
-        f"<nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{body}{extra}</article>"
-        f"<footer>© Tidings</footer></body></html>"
-    ).encode()
 
 
 def test_extract_reads_metadata_from_json_ld() -> None:
@@ -156,26 +119,24 @@ def test_many_angle_brackets_in_a_script_are_not_elements() -> None:
     assert extract_article(body, "https://x.example/p").title == "Renewed"
 
 
-def _fetched(url: str, html: bytes, **kwargs: object) -> FetchedPage:
-    return FetchedPage(
-        url=url, final_url=url, body=html, extracted=extract_article(html, url), **kwargs
-    )  # type: ignore[arg-type]
-
-
 def test_save_is_idempotent_and_clusters_exact_copies(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "a.db")
     original = "https://tidings.example/tv/glasshouse"
     copy = "https://syndicator.example/ent/glasshouse-123.html?utm_source=feed"
     with write_transaction(db):
-        first = save_page(db, _fetched(original, page_html("Renewed", STORY, canonical=original)))
+        first = save_page(
+            db, fetched_page(original, page_html("Renewed", STORY, canonical=original))
+        )
         second = save_page(
             db,
-            _fetched(
+            fetched_page(
                 copy,
                 page_html("Glasshouse Bay is back!", STORY, extra="<p>Photo credit: Netflix</p>"),
             ),
         )
-        again = save_page(db, _fetched(original, page_html("Renewed", STORY, canonical=original)))
+        again = save_page(
+            db, fetched_page(original, page_html("Renewed", STORY, canonical=original))
+        )
     assert first.new_article and not second.new_article
     assert second.article_id == first.article_id == again.article_id
     assert not again.new_page and not again.text_changed
@@ -192,8 +153,10 @@ def test_save_is_idempotent_and_clusters_exact_copies(tmp_path: Path) -> None:
 def test_changed_text_moves_a_page_and_drops_an_empty_article(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "a.db")
     url = "https://tidings.example/tv/glasshouse"
-    save_page(db, _fetched(url, page_html("Renewed", STORY)))
-    updated = save_page(db, _fetched(url, page_html("Renewed", [*STORY, STORY[0] + " Update."])))
+    save_page(db, fetched_page(url, page_html("Renewed", STORY)))
+    updated = save_page(
+        db, fetched_page(url, page_html("Renewed", [*STORY, STORY[0] + " Update."]))
+    )
     assert updated.text_changed and updated.new_article
     assert db["articles"].count == 1 and db["pages"].count == 1
 
@@ -224,7 +187,9 @@ def test_representative_prefers_pointed_to_then_self_canonical_then_earliest() -
 
 def test_search_ranks_highlights_filters_and_rejects_bad_queries(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "a.db")
-    save_page(db, _fetched("https://tidings.example/a", page_html("Glasshouse Bay renewed", STORY)))
+    save_page(
+        db, fetched_page("https://tidings.example/a", page_html("Glasshouse Bay renewed", STORY))
+    )
     other = [
         f"Part {n} of a different story about a baking contest that has nothing to do with "
         "coasts, with a dozen amateur bakers competing in a tent in a country garden."
@@ -232,7 +197,7 @@ def test_search_ranks_highlights_filters_and_rejects_bad_queries(tmp_path: Path)
     ]
     save_page(
         db,
-        _fetched(
+        fetched_page(
             "https://other.example/b", page_html("Bake-off final", other, published="2024-01-01")
         ),
     )
@@ -299,7 +264,7 @@ def test_another_applications_database_is_refused_and_left_unchanged(tmp_path: P
 def test_archive_of_a_newer_reprint_is_refused_for_writing_but_readable(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     db = open_archive(path)
-    save_page(db, _fetched("https://tidings.example/a", page_html("Glasshouse Bay", STORY)))
+    save_page(db, fetched_page("https://tidings.example/a", page_html("Glasshouse Bay", STORY)))
     db.execute(
         "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
         "VALUES ('reprint', 'm999_from_the_future', '2099-01-01 00:00:00+00:00')"

@@ -12,8 +12,8 @@ import pytest
 from crawler.budget import SOURCE_CAP_STAT
 from crawler.demo.server import FixtureWeb
 
+from .archive_builder import STORY, page_html
 from .conftest import run_crawl
-from .test_archive import STORY, page_html
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from archive.db import open_archive, write_transaction
 from crawler.cli import cli
 
-from .test_archive import STORY, _fetched, page_html
+from .archive_builder import STORY, fetched_page, page_html
 
 
 @pytest.fixture
@@ -25,10 +25,11 @@ def archive_path(tmp_path: Path) -> str:
     original = "https://tidings.example/tv/glasshouse"
     with write_transaction(db):  # save_page leaves committing to its caller
         save_page(
-            db, _fetched(original, page_html("Glasshouse Bay renewed", STORY, canonical=original))
+            db,
+            fetched_page(original, page_html("Glasshouse Bay renewed", STORY, canonical=original)),
         )
         save_page(
-            db, _fetched("https://syndicator.example/g", page_html("Glasshouse is back", STORY))
+            db, fetched_page("https://syndicator.example/g", page_html("Glasshouse is back", STORY))
         )
     db.close()
     return str(path)

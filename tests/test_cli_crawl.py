@@ -19,8 +19,8 @@ import pytest
 
 from archive.db import open_archive
 
+from .archive_builder import page_html
 from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT, http_server, run_crawl
-from .test_archive import page_html
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from crawler.cli import cli
 
+from .archive_builder import STORY, page_html
 from .conftest import ROOT
-from .test_archive import STORY, page_html
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -33,10 +33,9 @@ from bench.syndication_corpus import EDIT_KINDS, CorpusBuilder, generate_corpus
 from crawler.cli import cli
 from crawler.demo.server import FixtureWeb
 
-from .archive_builder import build_archive
+from .archive_builder import STORY, build_archive, fetched_page, page_html
 from .conftest import SITES, run_crawl
 from .syndication_site import STORIES
-from .test_archive import STORY, _fetched, page_html
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -152,18 +151,20 @@ def test_original_arriving_late_becomes_representative(tmp_path: Path) -> None:
     with write_transaction(db):
         # a truncated syndicated copy first, then one pointing at the original
         first = save_page(
-            db, _fetched("https://wire.example/g", page_html("Glasshouse back", STORY[:3]))
+            db, fetched_page("https://wire.example/g", page_html("Glasshouse back", STORY[:3]))
         )
         save_page(
             db,
-            _fetched(
+            fetched_page(
                 "https://relay.example/g",
                 page_html(
                     "Glasshouse renewed", [*STORY, "Photo credit: Brightwave"], canonical=original
                 ),
             ),
         )
-        last = save_page(db, _fetched(original, page_html("Renewed", STORY, canonical=original)))
+        last = save_page(
+            db, fetched_page(original, page_html("Renewed", STORY, canonical=original))
+        )
     assert first.article_id == last.article_id and not last.new_article
     article = get_article(db, last.article_id)
     assert article["representative_page_id"] == last.page_id
@@ -186,10 +187,12 @@ def test_canonical_is_evidence_never_alone(tmp_path: Path) -> None:
     ]
     db = open_archive(tmp_path / "a.db")
     with write_transaction(db):
-        first = save_page(db, _fetched(original, page_html("Renewed", STORY, canonical=original)))
+        first = save_page(
+            db, fetched_page(original, page_html("Renewed", STORY, canonical=original))
+        )
         wrong = save_page(
             db,
-            _fetched(
+            fetched_page(
                 "https://wire.example/tallis",
                 page_html("Tallis quits", other_story, canonical=original),
             ),
@@ -197,7 +200,7 @@ def test_canonical_is_evidence_never_alone(tmp_path: Path) -> None:
         # a heavily reworked copy (half its text rewritten) is joined by its canonical link
         reworked = save_page(
             db,
-            _fetched(
+            fetched_page(
                 "https://wire.example/glass",
                 page_html("Glasshouse", [*STORY[:2], *other_story[:2]], canonical=original),
             ),

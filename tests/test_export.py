@@ -25,9 +25,17 @@ from archive.export import FIELDS, SCHEMA_VERSION, Selection, export
 from archive.store import load_raw, save_page
 from crawler.cli import cli
 
-from .archive_builder import LIGHTHOUSE, ORIGINAL, STORY, TOUR, add_page, build_archive
+from .archive_builder import (
+    LIGHTHOUSE,
+    ORIGINAL,
+    STORY,
+    TOUR,
+    add_page,
+    build_archive,
+    fetched_page,
+    page_html,
+)
 from .conftest import ROOT
-from .test_archive import _fetched, page_html
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -343,7 +351,7 @@ def test_archives_made_before_change_tracking_are_migrated(tmp_path: Path) -> No
     db_path = tmp_path / "old.db"
     db = Database(db_path)
     MIGRATIONS.apply(db, stop_before="m005_change_log_and_browsing")
-    save_page(db, _fetched(ORIGINAL, page_html("Glasshouse Bay renewed", STORY)))
+    save_page(db, fetched_page(ORIGINAL, page_html("Glasshouse Bay renewed", STORY)))
     db.close()
     readonly = open_archive(db_path, readonly=True)
     with pytest.raises(ArchiveOutdated, match="open it for writing once"):

@@ -14,8 +14,8 @@ from archive.errors import ArchiveLocked
 from archive.lock import crawl_lock
 from crawler.demo.server import FixtureWeb
 
+from .archive_builder import STORY, page_html
 from .conftest import CRAWL_TIMEOUT_S, FAST, ROOT, SITES, run_crawl
-from .test_archive import STORY, page_html
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

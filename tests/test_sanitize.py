@@ -20,7 +20,7 @@ from archive.extract import extract_article
 from archive.sanitize import http_url, xml_safe, xml_safe_html
 from archive.store import FetchedPage, save_page
 
-from .test_archive import STORY, _fetched, page_html
+from .archive_builder import STORY, fetched_page, page_html
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -126,7 +126,7 @@ def test_control_character_references_do_not_cost_the_article(where: str) -> Non
 
 def test_feed_of_an_archive_filled_before_sanitising_is_well_formed(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "archive.db")
-    saved = save_page(db, _fetched(URL, page_html("Glasshouse Bay renewed", STORY)))
+    saved = save_page(db, fetched_page(URL, page_html("Glasshouse Bay renewed", STORY)))
     # what an older version stored from a hostile page, written as it would have been
     with db.conn:
         db.conn.execute(
