@@ -47,6 +47,11 @@ class DedupIndexError(ArchiveError, RuntimeError):
     other MinHash code): ``reprint dedupe`` makes it anew."""
 
 
+class ExportTargetError(ArchiveError, OSError):
+    """An export's output file cannot be written (a special file or a link in its place,
+    no permission, a full disk); the file named is left as it was."""
+
+
 class BadQuery(ArchiveError):
     """A search query that SQLite FTS5 cannot parse."""
 

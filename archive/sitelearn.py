@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 
 from archive.clean import LONG_LINE_KEY_PREFIX
 from archive.db import open_archive
-from archive.errors import ArchiveNotFound
+from archive.errors import ArchiveNotFound, ExtractionError
+from archive.extract import extract_article
 from archive.settings import (
     SITE_LINE_MIN_ARTICLES,
     SITE_LINE_MIN_SHARE,
@@ -33,7 +34,7 @@ from archive.settings import (
     SITE_LONG_LINE_MIN_ARTICLES,
     SITE_LONG_LINE_MIN_SHARE,
 )
-from archive.urls import normalize_url
+from archive.urls import normalize_url, site_of
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -115,6 +116,27 @@ def learned_lines(db: Database, site: str) -> frozenset[str]:
     return frozenset(
         key for key, count in rows if count >= need_long or not key.startswith(LONG_LINE_KEY_PREFIX)
     )
+
+
+def learned_lines_for_page(
+    db: Database, body: bytes, url: str | None = None, content_type: str | None = None
+) -> frozenset[str]:
+    """The lines learned for the site of one page given on its own (`reprint extract`):
+    the site of ``url``, else of the page's own canonical URL, found by a first
+    extraction; none when neither names a site.
+
+    :param body: the page's raw bytes
+    :param url: where the page is from, when known
+    :param content_type: its Content-Type header, for the charset
+    """
+    site = site_of(url) if url else None
+    if site is None:
+        try:
+            canonical = extract_article(body, None, content_type=content_type).canonical_url
+        except ExtractionError:
+            return frozenset()  # the caller's own extraction reports it
+        site = site_of(canonical) if canonical else None
+    return learned_lines(db, site) if site else frozenset()
 
 
 class LearnedBoilerplate:

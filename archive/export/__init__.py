@@ -3,6 +3,7 @@
 - :mod:`archive.export.selection`: which articles (filters, one snapshot, cursors);
 - :mod:`archive.export.records`: the record schema, one article with every place it ran;
 - :mod:`archive.export.formats`: the format registry and :func:`export`;
+- :mod:`archive.export.outfile`: an export written safely to a file;
 - one module per format: ``jsonl``, ``csv``, ``parquet``, ``warc``, ``atom``.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from archive.export.atom import atom_feed
 from archive.export.formats import FORMATS, WRITERS, ExportResult, export
+from archive.export.outfile import export_to_file
 from archive.export.records import FIELD_NAMES, FIELDS, SCHEMA_VERSION, iter_records
 from archive.export.selection import (
     ArchiveOutdated,
@@ -32,6 +34,7 @@ __all__ = [
     "atom_feed",
     "current_cursor",
     "export",
+    "export_to_file",
     "iter_records",
     "parse_cursor",
 ]

@@ -18,6 +18,7 @@ from archive.errors import (
     ArticleNotFound,
     BadCursor,
     BadQuery,
+    ExportTargetError,
     NoArticleText,
     NotHtml,
 )
@@ -40,7 +41,7 @@ class Exit(IntEnum):
 
 # first match wins: the specific errors before their bases
 _STATUS_OF: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], Exit], ...] = (
-    ((ArticleNotFound, NoArticleText), Exit.FAILED),
+    ((ArticleNotFound, NoArticleText, ExportTargetError), Exit.FAILED),
     ((BadQuery, BadCursor, NotHtml, ConfigError), Exit.USAGE),
     ((ArchiveError, sqlite3.Error), Exit.ARCHIVE),
     (OSError, Exit.FAILED),

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
-from pathlib import Path
 
 import click
 
@@ -13,42 +10,6 @@ from archive.export import FORMATS
 from crawler.cli.common import DATE, POSITIVE_INT, FilePath, _open, db_option
 from crawler.cli.errors import CommandError
 from crawler.cli.output import plain
-
-# What a file type is called in the refusal; anything else that is not a regular file
-# is "a special file".
-_FILE_KINDS = {
-    stat.S_IFLNK: "a symbolic link",
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFDIR: "a directory",
-}
-
-
-def _refuse_special_target(target: Path) -> None:
-    """Refuse an export file name that exists and is not a regular file.
-
-    The export is renamed over its target when complete: over a device (``/dev/null`` as
-    root), a FIFO, a socket or a symbolic link that would replace the node itself (or the
-    link rather than the file it names), never what the user meant. lstat, so a link is
-    seen as a link, whatever it points to.
-
-    :param target: the ``--out`` path
-    :raises CommandError: the target is not a regular file (exit status 1, as
-        every other file the export cannot write)
-    """
-    try:
-        mode = target.lstat().st_mode
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise CommandError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    if not stat.S_ISREG(mode):
-        kind = _FILE_KINDS.get(stat.S_IFMT(mode), "a special file")
-        raise CommandError(
-            f"cannot write {target}: it is {kind}, not a regular file; not replacing it"
-        )
 
 
 @click.command(name="export")
@@ -93,7 +54,7 @@ def export_command(
     Records (jsonl, csv, parquet) follow the schema in the README ("Exporting"); a file is
     written under a temporary name and renamed when complete.
     """
-    from archive.export import Selection, export
+    from archive.export import Selection, export, export_to_file
 
     selection = Selection(since=since, site=site, query=query, after=after, limit=limit)
     db = _open(db_path)
@@ -110,22 +71,7 @@ def export_command(
                 sys.stderr.close()
                 sys.exit(0)
         else:
-            target = Path(out)
-            partial = target.with_name(f".{target.name}.partial")
-            _refuse_special_target(target)  # before a byte is written
-            try:
-                # a fresh file of our own: a stale partial left where the export goes
-                # (a link, a FIFO) is removed rather than written through
-                partial.unlink(missing_ok=True)
-                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                with os.fdopen(os.open(partial, flags, 0o666), "wb") as stream:
-                    result = export(db, fmt, stream, selection)
-                _refuse_special_target(target)  # it may have changed during a long export
-                partial.replace(target)
-            except OSError as exc:
-                raise CommandError(f"cannot write {out}: {exc.strerror or exc}") from exc
-            finally:
-                partial.unlink(missing_ok=True)
+            result = export_to_file(db, fmt, out, selection)
     finally:
         db.close()
     unit = "responses" if fmt == "warc" else "stories"

@@ -66,23 +66,12 @@ def _read_input(
 def _learned_lines(
     archive_path: str, url: str | None, body: bytes, content_type: str | None
 ) -> frozenset[str]:
-    """The boilerplate an archive learned for the page's site: the site of --url, else of
-    the page's own canonical URL (found by a first extraction)."""
-    from archive.errors import ExtractionError
-    from archive.extract import extract_article
-    from archive.sitelearn import learned_lines
-    from archive.urls import site_of
+    """The boilerplate an archive learned for the page's site."""
+    from archive.sitelearn import learned_lines_for_page
 
     db = _open(archive_path)
     try:
-        site = site_of(url) if url else None
-        if site is None:
-            try:
-                canonical = extract_article(body, None, content_type=content_type).canonical_url
-            except ExtractionError:
-                return frozenset()  # the real extraction below reports it
-            site = site_of(canonical) if canonical else None
-        return learned_lines(db, site) if site else frozenset()
+        return learned_lines_for_page(db, body, url, content_type)
     finally:
         db.close()
 
