@@ -252,37 +252,8 @@ def _run(
     wait: bool = False,
     refresh: bool = False,
 ) -> list[SpiderOutcome]:
-    """Crawl and print the summary; a Ctrl-C ends the command with status 130."""
-    outcomes, interrupted = _crawl(
-        sources,
-        db_path,
-        overrides,
-        since=since,
-        verbose=verbose,
-        progress=progress,
-        stats_json=stats_json,
-        wait=wait,
-        refresh=refresh,
-    )
-    if interrupted:
-        sys.exit(Exit.INTERRUPTED)
-    return outcomes
-
-
-def _crawl(
-    sources: list[Source],
-    db_path: str,
-    overrides: dict[str, Any],
-    *,
-    since: str | None,
-    verbose: bool,
-    progress: bool | None,
-    stats_json: str | None,
-    wait: bool = False,
-    refresh: bool = False,
-) -> tuple[list[SpiderOutcome], bool]:
-    """Run the crawl under the archive's lock and print its summary; (the outcome of
-    each spider, whether Ctrl-C stopped it)."""
+    """Run the crawl under the archive's lock and print its summary; the outcome of each
+    spider. A Ctrl-C ends the command with status 130."""
     from crawler.extensions import announce, stop_progress
     from crawler.run import run_crawl
 
@@ -337,7 +308,9 @@ def _crawl(
             )
         )
     _print_summary(outcomes, None if distributed else db_path)
-    return outcomes, bool(interrupts)
+    if interrupts:
+        sys.exit(Exit.INTERRUPTED)
+    return outcomes
 
 
 def _exit_code(outcomes: list[SpiderOutcome], *, distributed: bool = False) -> int:
