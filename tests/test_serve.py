@@ -28,64 +28,98 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.mark.slow
-def test_serve_answers_json_api_search_facets_and_canned_queries(tmp_path: Path) -> None:
+def test_reprint_serve_serves_the_archive_read_only(tmp_path: Path) -> None:
     db_path = tmp_path / "archive.db"
-    built = build_archive(db_path)
+    build_archive(db_path)
     with reprint_serve(db_path) as url:
-        base = f"{url}archive"
         meta = get_json(f"{url}-/metadata.json")
         assert meta["databases"]["archive"]["title"] == "reprint archive"
-        assert set(meta["databases"]["archive"]["queries"]) == {
-            "most_copied",
-            "new_since_yesterday",
-            "copies_of_article",
-            "search_with_snippet",
-        }
-        tables = {t["name"]: t for t in get_json(f"{base}.json")["tables"]}
-        assert tables["articles"]["fts_table"] == "articles_fts"
-        assert tables["raw"]["hidden"] and tables["article_changes"]["hidden"]
-
-        # FTS through datasette's own search (table) and the catalog view (metadata)
-        hits = get_json(f"{base}/articles.json?_search=lighthouse&_shape=array&_col=title")
-        assert [h["title"] for h in hits] == ["Lighthouse keeper documentary to premiere in June"]
-        catalog = get_json(f"{base}/catalog.json?_search=vance&_facet=month")
-        assert [r[catalog["columns"].index("month")] for r in catalog["rows"]] == ["2025-04"]
-        assert {"site", "language", "author", "month"} <= set(catalog["facet_results"])
-
-        # canned queries
-        query = f"article_id={built.glasshouse}&_shape=array"
-        copies = get_json(f"{base}/copies_of_article.json?{query}")
-        assert [c["site"] for c in copies] == [
-            "tidings.example",
-            "syndicator.example",
-            "dailyreel.example",
-        ]
-        assert [c["original"] for c in copies] == [1, 0, 0]
-        top = get_json(f"{base}/most_copied.json?_shape=array")
-        assert [(t["id"], t["copies"]) for t in top] == [(built.glasshouse, 3), (built.tour, 2)]
-        found = get_json(f"{base}/search_with_snippet.json?q={quote('cornish coast')}&_shape=array")
-        assert found[0]["id"] == built.glasshouse and "\x02Cornish\x03" in found[0]["snippet"]
-        assert len(get_json(f"{base}/new_since_yesterday.json?_shape=array")) == 3
-
-        # readable HTML: text in paragraphs, search hits marked
-        status, _type, page = get(f"{base}/articles/{built.lighthouse}")
-        assert status == 200 and b'<div class="reprint-text"><p>A documentary' in page
-        status, _type, page = get(f"{base}/search_with_snippet?q=cornish")
-        assert b'<mark class="reprint-hit">Cornish</mark>' in page
-
-        # the deduplicated feed and the charts
-        status, content_type, body = get(f"{url}-/reprint/feed.atom")
-        assert status == 200 and content_type.startswith("application/atom+xml")
-        assert len(ET.fromstring(body).findall(f"{ATOM}entry")) == 3
-        status, _type, body = get(f"{url}-/reprint/stats")
-        assert status == 200 and b"<svg" in body and b"Syndication fan-out" in body
-
         # read-only: datasette refuses writing SQL, and nothing changed
-        status, _type, _body = get(f"{base}.json?sql={quote('delete from articles')}")
+        status, _type, _body = get(f"{url}archive.json?sql={quote('delete from articles')}")
         assert status == 400
     db = open_archive(db_path, readonly=True)
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
     db.close()
+
+
+def test_metadata_names_the_queries_and_hides_internal_tables(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    meta, tables = _requests(db_path, ["/-/metadata.json", "/archive.json"])
+    assert set(meta.json()["databases"]["archive"]["queries"]) == {
+        "most_copied",
+        "new_since_yesterday",
+        "copies_of_article",
+        "search_with_snippet",
+    }
+    by_name = {t["name"]: t for t in tables.json()["tables"]}
+    assert by_name["articles"]["fts_table"] == "articles_fts"
+    assert by_name["raw"]["hidden"] and by_name["article_changes"]["hidden"]
+
+
+def test_table_search_and_catalog_facets(tmp_path: Path) -> None:
+    # FTS through datasette's own search (table) and the catalog view (metadata)
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    hits, catalog = _requests(
+        db_path,
+        [
+            "/archive/articles.json?_search=lighthouse&_shape=array&_col=title",
+            "/archive/catalog.json?_search=vance&_facet=month",
+        ],
+    )
+    assert [h["title"] for h in hits.json()] == [
+        "Lighthouse keeper documentary to premiere in June"
+    ]
+    data = catalog.json()
+    assert [r[data["columns"].index("month")] for r in data["rows"]] == ["2025-04"]
+    assert {"site", "language", "author", "month"} <= set(data["facet_results"])
+
+
+def test_canned_queries(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    built = build_archive(db_path)
+    copies, top, found, new = _requests(
+        db_path,
+        [
+            f"/archive/copies_of_article.json?article_id={built.glasshouse}&_shape=array",
+            "/archive/most_copied.json?_shape=array",
+            f"/archive/search_with_snippet.json?q={quote('cornish coast')}&_shape=array",
+            "/archive/new_since_yesterday.json?_shape=array",
+        ],
+    )
+    assert [(c["site"], c["original"]) for c in copies.json()] == [
+        ("tidings.example", 1),
+        ("syndicator.example", 0),
+        ("dailyreel.example", 0),
+    ]
+    assert [(t["id"], t["copies"]) for t in top.json()] == [(built.glasshouse, 3), (built.tour, 2)]
+    best = found.json()[0]
+    assert best["id"] == built.glasshouse and "\x02Cornish\x03" in best["snippet"]
+    assert len(new.json()) == 3
+
+
+def test_story_text_and_search_hits_render_as_html(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    built = build_archive(db_path)
+    story, results = _requests(
+        db_path,
+        [f"/archive/articles/{built.lighthouse}", "/archive/search_with_snippet?q=cornish"],
+    )
+    assert story.status_code == 200
+    assert '<div class="reprint-text"><p>A documentary' in story.text
+    assert '<mark class="reprint-hit">Cornish</mark>' in results.text
+
+
+def test_feed_and_charts_are_served(tmp_path: Path) -> None:
+    db_path = tmp_path / "archive.db"
+    build_archive(db_path)
+    feed, charts = _requests(db_path, ["/-/reprint/feed.atom", "/-/reprint/stats"])
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert len(ET.fromstring(feed.content).findall(f"{ATOM}entry")) == 3
+    assert charts.status_code == 200
+    assert "<svg" in charts.text and "Syndication fan-out" in charts.text
 
 
 @pytest.mark.slow
