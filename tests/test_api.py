@@ -76,6 +76,7 @@ def test_search_window_ranks_only_the_newest_matches(tmp_path: Path) -> None:
         assert len(a.search(query, window=None)) == 3
 
 
+@pytest.mark.slow
 def test_cli_errors_name_the_file_or_address(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
@@ -77,6 +78,7 @@ def test_garbage_and_missing_files_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "bad gzip" in result.stderr
 
 
+@pytest.mark.slow
 def test_url_alone_fetches_the_page_without_importing_scrapy(newsroom: FixtureWeb) -> None:
     url = newsroom.url("newsroom", "/stories/first/")
     code = (

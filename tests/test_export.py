@@ -371,6 +371,7 @@ def test_readme_documents_every_field_in_order() -> None:
     assert documented == [f.name for f in FIELDS]
 
 
+@pytest.mark.slow
 def test_export_and_stats_plot_start_without_scrapy(tmp_path: Path) -> None:
     db_path = tmp_path / "archive.db"
     build_archive(db_path)

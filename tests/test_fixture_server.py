@@ -420,6 +420,7 @@ def test_bad_routes_file_names_the_route(tmp_path: Path) -> None:
         FixtureWeb(tmp_path)
 
 
+@pytest.mark.slow
 def test_runs_as_a_module() -> None:
     command = [sys.executable, "-m", "crawler.demo.server", str(SITES_ROOT)]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:

@@ -263,6 +263,7 @@ def test_served_databases_list_hides_file_paths(tmp_path: Path) -> None:
         assert str(tmp_path) not in body and "archive.db" not in body
 
 
+@pytest.mark.slow
 def test_served_archive_reads_like_a_news_site(demo_archive: DemoArchive) -> None:
     """Home page, story page with its copies, ranked FTS5 search, internal tables hidden:
     on the archive `reprint demo` builds (file demo.db, served as `archive`)."""
