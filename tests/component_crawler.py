@@ -15,6 +15,13 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+def reprint_settings() -> dict[str, Any]:
+    """crawler/settings.py as a settings dict, without Scrapy's defaults (set again, they
+    would count as set by the project, and a deprecated one would warn)."""
+    settings = crawl_settings()
+    return {name: settings[name] for name in settings if settings.getpriority(name) > 0}
+
+
 def component_crawler(settings: dict[str, Any] | None = None) -> Crawler:
     """A crawler with reprint's settings and ``settings`` on top, its spider created.
 
@@ -22,7 +29,7 @@ def component_crawler(settings: dict[str, Any] | None = None) -> Crawler:
     a test builds the component it tests with ``from_crawler``.
     """
     overrides = {
-        **dict(crawl_settings()),
+        **reprint_settings(),
         "TWISTED_REACTOR_ENABLED": False,  # the test runs the components on asyncio itself
         "EXTENSIONS_BASE": {},
         "EXTENSIONS": {},
