@@ -28,6 +28,7 @@ from .component_crawler import component_crawler, reprint_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+    from pathlib import Path
 
     from scrapy.crawler import Crawler
 
@@ -100,10 +101,12 @@ def test_the_article_limit_is_off_by_default() -> None:
     assert _with(ArticleLimit).get_extension(ArticleLimit) is None
 
 
-def test_the_article_limit_stops_the_crawl_once_reached() -> None:
+def test_the_article_limit_stops_the_crawl_once_reached(tmp_path: Path) -> None:
     settings = {
         **reprint_settings(),
         "TWISTED_REACTOR_ENABLED": False,  # an engine on asyncio, in this process
+        "ARCHIVE_PATH": str(tmp_path / "archive.db"),
+        "ITEM_PIPELINES": {},  # the spider counts its articles itself
         "EXTENSIONS_BASE": {},
         "EXTENSIONS": {"crawler.extensions.ArticleLimit": 0},
         "REPRINT_ARTICLE_LIMIT": 2,
