@@ -1,25 +1,41 @@
-"""Downloader middlewares of reprint, in-process on hand-built responses."""
+"""Downloader middlewares of reprint, in-process on hand-built requests and responses
+(a crawler without an engine: tests/component_crawler.py)."""
 
 from __future__ import annotations
 
-import pytest
-from scrapy import Request
-from scrapy.http import HtmlResponse
-from scrapy.spiders import Spider
-from scrapy.utils.test import get_crawler
+import asyncio
+import re
+from typing import TYPE_CHECKING
 
-from crawler.middlewares import MetaRefreshHeadMiddleware
+import pytest
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response
+
+from archive.db import open_archive
+from archive.sources import SourceFetch, record_source_fetch
+from crawler.budget import SOURCE_CAP_REASON, SourceBudgetMiddleware
+from crawler.incremental import ArchivedPagesMiddleware
+from crawler.middlewares import MetaRefreshHeadMiddleware, RetryAfterMiddleware
+from crawler.netguard import PrivateAddressGuardMiddleware
 from crawler.run import crawl_settings
+from crawler.sources import Source
+from crawler.spiders.base import SOURCE_META
+
+from .archive_builder import ORIGINAL, build_archive
+from .component_crawler import component_crawler
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scrapy.statscollectors import StatsCollector
 
 URL = "https://tidings.example/tv/story"
 ARTICLE = b"<p>" + b"Glasshouse Bay is back for a third season. " * 4000 + b"</p>"
 
 
 def _middleware() -> MetaRefreshHeadMiddleware:
-    # reactorless: the middleware is called directly, no engine runs
-    settings = {**dict(crawl_settings()), "TWISTED_REACTOR_ENABLED": False}
-    crawler = get_crawler(Spider, settings_dict=settings)
-    return MetaRefreshHeadMiddleware.from_crawler(crawler)
+    return MetaRefreshHeadMiddleware.from_crawler(component_crawler())
 
 
 def _response(head: str, encoding: str = "utf-8") -> HtmlResponse:
@@ -57,3 +73,168 @@ def test_a_page_without_refresh_passes_as_is() -> None:
     # look-alikes: the word in the text and a refresh-less meta tag
     response = _response('<meta name="description" content="A fresh start">')
     assert _middleware().process_response(Request(URL), response) is response
+
+
+# --- PrivateAddressGuardMiddleware (crawler/netguard.py) ---
+
+
+def _guard(allow: list[str] | None = None) -> PrivateAddressGuardMiddleware:
+    crawler = component_crawler({"REPRINT_ALLOW_HOSTS": allow or []})
+    return PrivateAddressGuardMiddleware.from_crawler(crawler)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("http://10.0.0.7/admin", "--allow-host 10.0.0.7"),
+        ("http://[::1]:8080/", "--allow-host ::1"),
+        ("http://localhost/", "a local name"),
+        ("file:///etc/passwd", "file scheme"),
+        ("ftp://tidings.example/pub", "ftp scheme"),
+    ],
+)
+def test_the_guard_refuses_what_is_not_the_public_web(url: str, says: str) -> None:
+    with pytest.raises(IgnoreRequest, match=re.escape(says)):
+        asyncio.run(_guard().process_request(Request(url)))
+
+
+def test_the_guard_passes_a_public_address_and_an_allowed_private_one() -> None:
+    # IP literals: judged as written, nothing is resolved
+    assert asyncio.run(_guard().process_request(Request("http://93.184.215.14/story"))) is None
+    allowed = _guard(["10.0.0.7"])
+    assert asyncio.run(allowed.process_request(Request("http://10.0.0.7/story"))) is None
+    with pytest.raises(IgnoreRequest):  # the allowance is for that address only
+        asyncio.run(allowed.process_request(Request("http://10.0.0.8/story")))
+
+
+# --- ArchivedPagesMiddleware (crawler/incremental.py) ---
+
+FEED = Source(name="tidings", kind="feed", url="https://tidings.example/feed.xml")
+
+
+@pytest.fixture
+def archived(tmp_path: Path) -> Path:
+    """An archive holding a few pages and the validators of one feed."""
+    path = tmp_path / "archive.db"
+    build_archive(path)
+    db = open_archive(path)
+    record_source_fetch(
+        db, SourceFetch(FEED.url, "feed", "tidings", 200, etag='"v7"', last_modified="Mon")
+    )
+    db.close()
+    return path
+
+
+def _incremental(
+    path: Path, refresh: bool = False
+) -> tuple[ArchivedPagesMiddleware, StatsCollector]:
+    crawler = component_crawler({"ARCHIVE_PATH": str(path), "REPRINT_REFRESH": refresh})
+    return ArchivedPagesMiddleware.from_crawler(crawler), crawler.stats
+
+
+def test_an_archived_page_is_not_requested_again(archived: Path) -> None:
+    middleware, stats = _incremental(archived)
+    with pytest.raises(IgnoreRequest, match="already archived"):
+        middleware.process_request(Request(ORIGINAL))
+    with pytest.raises(IgnoreRequest):  # the same page, under its tracking-tagged URL
+        middleware.process_request(Request(ORIGINAL + "?utm_source=feed"))
+    assert middleware.process_request(Request("https://tidings.example/tv/new")) is None
+    assert stats.get_value("reprint/skipped/already_archived") == 2
+
+
+def test_a_source_is_asked_for_conditionally(archived: Path) -> None:
+    middleware, stats = _incremental(archived)
+    request = Request(FEED.url, meta={SOURCE_META: FEED})
+    assert middleware.process_request(request) is None
+    assert request.headers["If-None-Match"] == b'"v7"'
+    assert request.headers["If-Modified-Since"] == b"Mon"
+    assert 304 in request.meta["handle_httpstatus_list"]
+    middleware.process_response(request, Response(FEED.url, status=304))
+    assert stats.get_value("reprint/sources/not_modified") == 1
+
+
+def test_a_refresh_asks_again_for_archived_pages_and_sources_in_full(archived: Path) -> None:
+    middleware, stats = _incremental(archived, refresh=True)
+    assert middleware.process_request(Request(ORIGINAL)) is None
+    source = Request(FEED.url, meta={SOURCE_META: FEED})
+    assert middleware.process_request(source) is None
+    assert b"If-None-Match" not in source.headers
+    assert stats.get_stats() == {}
+
+
+def test_without_an_archive_every_request_passes(tmp_path: Path) -> None:
+    middleware, _ = _incremental(tmp_path / "none-yet.db")
+    assert middleware.process_request(Request(ORIGINAL)) is None
+    assert middleware.process_request(Request(FEED.url, meta={SOURCE_META: FEED})) is None
+
+
+def test_the_archive_is_closed_with_the_spider(archived: Path) -> None:
+    crawler = component_crawler({"ARCHIVE_PATH": str(archived)})
+    middleware = ArchivedPagesMiddleware.from_crawler(crawler)
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(Request(ORIGINAL))
+    crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason="finished")
+    archived.unlink()  # no connection holds the file any more: a fresh look finds nothing
+    assert middleware.process_request(Request(ORIGINAL)) is None
+
+
+# --- SourceBudgetMiddleware (crawler/budget.py) ---
+
+
+def _page_of(source: str, n: int) -> Request:
+    return Request(f"https://tidings.example/story/{n}", cb_kwargs={"source": source})
+
+
+def test_a_source_gets_its_budget_and_no_more() -> None:
+    middleware = SourceBudgetMiddleware.from_crawler(
+        component_crawler({"REPRINT_SOURCE_MAX_REQUESTS": 2})
+    )
+    for n in range(2):
+        assert middleware.process_request(_page_of(FEED.url, n)) is None
+    with pytest.raises(IgnoreRequest, match=SOURCE_CAP_REASON):
+        middleware.process_request(_page_of(FEED.url, 2))
+    # another source has its own budget; the source document and requests of no source
+    # (robots.txt) are never counted
+    assert middleware.process_request(_page_of("https://popdesk.example/feed", 3)) is None
+    assert middleware.process_request(Request(FEED.url, meta={SOURCE_META: FEED})) is None
+    assert middleware.process_request(Request("https://tidings.example/robots.txt")) is None
+
+
+def test_a_budget_of_zero_is_no_cap() -> None:
+    middleware = SourceBudgetMiddleware.from_crawler(
+        component_crawler({"REPRINT_SOURCE_MAX_REQUESTS": 0})
+    )
+    for n in range(5):
+        assert middleware.process_request(_page_of(FEED.url, n)) is None
+
+
+# --- RetryAfterMiddleware (crawler/middlewares.py) ---
+
+
+def _retry_after(max_wait: float = 60.0) -> tuple[RetryAfterMiddleware, StatsCollector]:
+    crawler = component_crawler(
+        {"REPRINT_RETRY_AFTER_MAX": max_wait, "REPRINT_RETRY_AFTER_DEFAULT": 0}
+    )
+    return RetryAfterMiddleware.from_crawler(crawler), crawler.stats
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_within_the_limit_is_waited_for(status: int) -> None:
+    middleware, stats = _retry_after()
+    response = Response(URL, status=status, headers={"Retry-After": "0"})
+    assert asyncio.run(middleware.process_response(Request(URL), response)) is response
+    assert stats.get_stats() == {"reprint/retry_after/waited": 1}
+
+
+def test_a_retry_after_past_the_limit_is_left_to_the_retry_policy() -> None:
+    middleware, stats = _retry_after(max_wait=60)
+    response = Response(URL, status=503, headers={"Retry-After": "3600"})
+    assert asyncio.run(middleware.process_response(Request(URL), response)) is response
+    assert stats.get_stats() == {"reprint/retry_after/too_long": 1}
+
+
+def test_other_answers_pass_without_waiting() -> None:
+    middleware, stats = _retry_after()
+    response = Response(URL, status=500, headers={"Retry-After": "0"})
+    assert asyncio.run(middleware.process_response(Request(URL), response)) is response
+    assert stats.get_stats() == {}
