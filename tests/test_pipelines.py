@@ -23,9 +23,8 @@ from crawler.pipelines import (
 )
 from crawler.signals import source_fetched
 
-from .archive_builder import CONTENT_TYPE, LIGHTHOUSE, TOUR
+from .archive_builder import CONTENT_TYPE, LIGHTHOUSE, STORY, TOUR, page_html
 from .component_crawler import component_crawler
-from .test_archive import STORY, page_html
 
 if TYPE_CHECKING:
     from pathlib import Path
