@@ -15,7 +15,8 @@ import pytest
 from archive.extract import Extracted, extract_article
 from archive.settings import MAX_HTML_ELEMENTS
 from crawler.extractpool import ExtractionCrashed, ExtractionPool, ExtractionTimedOut
-from tests.test_archive import STORY, page_html
+
+from .archive_builder import STORY, page_html
 
 pytestmark = pytest.mark.slow  # real crawls, servers or processes
 
@@ -105,3 +106,30 @@ def test_a_page_that_kills_every_worker_is_given_up_alone() -> None:
     crash, *good = _run(2, scenario)
     assert isinstance(crash, ExtractionCrashed), crash
     assert [r.title for r in good] == ["Renewed 1", "Renewed 2"], good
+
+
+def test_two_spiders_share_the_pool_through_a_crash_and_each_ones_close() -> None:
+    # the spiders of one crawl (feeds, sitemaps, site) share one pool: a crash replaces it
+    # for both, and the first spider to close must not shut it down under the other
+    pool = ExtractionPool()
+
+    async def main() -> list[Any]:
+        pool.acquire(1)
+        pool.acquire(1)  # the second spider joins the first one's pool
+        try:
+            first = await asyncio.gather(
+                pool.run(partial(os._exit, 3), timeout=None),  # the first spider's crash
+                pool.run(_good_page(1), timeout=None),  # the second spider's page beside it
+                return_exceptions=True,
+            )
+            pool.release()  # the first spider closes
+            after = await pool.run(_good_page(2), timeout=None)  # the second goes on
+            return [*first, after]
+        finally:
+            pool.release()
+
+    crash, beside, after = asyncio.run(main())
+    assert isinstance(crash, ExtractionCrashed), crash
+    assert isinstance(beside, Extracted) and beside.title == "Renewed 1", beside
+    assert isinstance(after, Extracted) and after.title == "Renewed 2", after
+    assert pool.executor is None  # the last spider to close shut it down
