@@ -173,6 +173,9 @@ def test_filters_and_clear_errors(tmp_path: Path) -> None:
 
     assert ids("--site", "tidings.example") == [built.glasshouse, built.lighthouse]
     assert ids("--since", "2025-05-10") == [built.lighthouse]
+    # other ISO 8601 spellings of that day filter the same (the archive holds extended
+    # ISO dates, compared as text: "20250510" once matched nothing)
+    assert ids("--since", "20250510") == ids("--since", "2025-W19-6") == [built.lighthouse]
     assert ids("--query", "lighthouse OR vance") == [built.lighthouse, built.tour]
     assert len(ids("--limit", "2")) == 2
 

@@ -3,7 +3,7 @@ type of every --since."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -91,17 +91,20 @@ def db_option(
 
 class IsoDate(click.ParamType):
     """A date as every --since takes it: 2025-06-01, or an ISO date and time
-    (2025-06-01T08:00:00+00:00); given back as written."""
+    (2025-06-01T08:00:00+00:00), in any ISO 8601 spelling Python reads (20250601,
+    2025-W22-7); given back in the extended form the archive stores, because exports and
+    searches compare it with stored dates as text."""
 
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value).strip()
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            self.fail(f"expected a date such as 2025-06-01, got {text!r}", param, ctx)
-        return text
+        for kind in (date, datetime):  # a date stays a date: 2025-06-01 takes that whole day
+            try:
+                return kind.fromisoformat(text).isoformat()
+            except ValueError:
+                continue
+        self.fail(f"expected a date such as 2025-06-01, got {text!r}", param, ctx)
 
 
 DATE = IsoDate()
