@@ -425,6 +425,13 @@ def _connect(path: Path, *, readonly: bool, busy_timeout_ms: int) -> sqlite3.Con
     return conn
 
 
+def on_readonly_media(path: str | Path) -> bool:
+    """Whether the archive at ``path`` lies where nothing can write (a read-only mount, a
+    DVD, a folder without write permission): then no crawl can change it, and a reader
+    cannot create the WAL's -shm file beside it."""
+    return not os.access(Path(path).parent, os.W_OK)
+
+
 def connect_readonly(path: str | Path) -> sqlite3.Connection:
     """A connection that can only read the SQLite file at ``path``, also on read-only
     media.
@@ -435,7 +442,7 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     try:
         return _connect_readonly(path, immutable=False)
     except sqlite3.OperationalError:
-        if os.access(path.parent, os.W_OK):
+        if not on_readonly_media(path):
             raise
         # Read-only media (a DVD, a read-only mount or share): a WAL archive's reader
         # must create the -shm file beside it, which fails there with "unable to open

@@ -6,10 +6,10 @@ is known (and printed) before the first request, so scripts and tests never gues
 
 from __future__ import annotations
 
-import os
 import socket
 from typing import TYPE_CHECKING
 
+from archive.db import on_readonly_media
 from archive.settings import SERVE_FACET_TIME_LIMIT_MS
 
 if TYPE_CHECKING:
@@ -37,9 +37,8 @@ def build_datasette(path: Path, *, immutable: bool = False) -> Datasette:
     # tree that was not (re)installed, register it here
     if not pm.is_registered(archive.web) and not pm.has_plugin("reprint"):
         pm.register(archive.web, name="reprint")
-    # on read-only media nothing can write the archive, and datasette's mode=ro reader
-    # cannot open a WAL file there (it must create the -shm file beside it)
-    immutable = immutable or not os.access(path.parent, os.W_OK)
+    # datasette's mode=ro reader cannot open a WAL archive on read-only media
+    immutable = immutable or on_readonly_media(path)
     files = [] if immutable else [str(path)]
     immutables = [str(path)] if immutable else []
     return Datasette(
