@@ -113,7 +113,7 @@ class ExtractionPool:
         if isinstance(executor, ProcessPoolExecutor):
             # the only way to stop a worker inside a long C call; _processes is the
             # executor's own table of its workers (stable since Python 3.2)
-            # (None once the executor is shut down: another page's deadline killed it)
+            # (None once the executor is shut down)
             for process in list((getattr(executor, "_processes", None) or {}).values()):
                 process.kill()
 
@@ -121,7 +121,7 @@ class ExtractionPool:
         """Swap in a fresh pool for ``broken`` (once, however many pages saw it break)."""
         if self.executor is not broken:
             return  # another page's failure replaced it already
-        self._retire(broken)
+        self.retired.add(broken)
         broken.shutdown(wait=False, cancel_futures=False)
         self.executor = self._start()
 
@@ -166,20 +166,13 @@ class ExtractionPool:
                 asyncio.get_running_loop().run_in_executor(executor, job), timeout
             )
         except TimeoutError as exc:
-            if self._replaced(executor):
+            if executor in self.retired:
                 # another page's deadline killed this pool while this page waited in it
                 # (two are handed to a worker at once): tried again, alone, like a crash
                 raise BrokenProcessPool("its pool was killed for another page") from exc
             self._kill(executor)
             self._replace(executor)  # the shared pool only; a solo pool is its caller's
             raise ExtractionTimedOut(f"still extracting after {timeout:g} s") from exc
-
-    def _replaced(self, executor: Executor) -> bool:
-        """Whether ``executor`` was the shared pool and has been replaced since."""
-        return executor in self.retired
-
-    def _retire(self, executor: Executor) -> None:
-        self.retired.add(executor)
 
 
 def _start_worker(niceness: int) -> None:
