@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, overload
 
 import trafilatura
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 from archive.clean import Cleaned, clean_text, prune_tree
 from archive.errors import NoArticleText, NotHtml, TooManyElements
+from archive.fastpass import FastText, fast_pass
 from archive.metadata import (
     PageMetadata,
     fallback_metadata,
@@ -29,8 +29,9 @@ from archive.metadata import (
     read_time_minutes,
     says_article_in_microdata,
 )
+from archive.parse import parse_html
 from archive.prose import Shape, has_more_prose, shape
-from archive.sanitize import http_url, xml_safe, xml_safe_html, xml_safe_or_none
+from archive.sanitize import http_url, xml_safe, xml_safe_html_utf8, xml_safe_or_none
 from archive.settings import (
     ARTICLE_BODY_MARGIN,
     ARTICLE_BODY_MIN_AGREEMENT,
@@ -147,7 +148,7 @@ def _extract_text(tree: HtmlElement, url: str | None, *, fast: bool) -> Document
     return doc if isinstance(doc, Document) else None
 
 
-def _needs_full_cascade(doc: Document | None, text: Shape, tree: HtmlElement) -> bool:
+def _needs_full_cascade(doc: FastText | None, text: Shape, tree: HtmlElement) -> bool:
     """Whether trafilatura's fast pass may have missed the article.
 
     The full cascade compares the main extractor with readability and jusText, at a
@@ -188,7 +189,7 @@ def _choose_text(
     the JSON-LD articleBody, by what each text is (prose, and agreement with the others)
     rather than by its length. The fast pass alone decides most pages; the others are
     tried only when it looks wrong or the page states a longer body."""
-    fast = _extract_text(tree, url, fast=True)
+    fast = fast_pass(tree, url)
     chosen: _Candidate | None = None
     if fast is not None and (fast.text or "").strip():
         cleaned = clean(fast.text or "")
@@ -266,8 +267,8 @@ def extract_article(
     if looks_binary(body):
         raise NotHtml(f"binary content, not HTML: {where}")
     html, encoding = decode_html(body, content_type)
-    html = xml_safe_html(html)
-    tree = load_html(html)
+    source = xml_safe_html_utf8(html)
+    tree = parse_html(source)
     if tree is None:
         raise NotHtml(f"unparseable HTML: {where}")
     # every element starts with "<": a body with fewer cannot be over the cap
@@ -299,7 +300,7 @@ def extract_article(
     tokens = words(text)
     # only for articles (hubs and galleries are refused above) and on the pruned tree,
     # where the bylines of related stories are gone
-    fallback_metadata(tree, markup, url, html)
+    fallback_metadata(tree, markup, url, source)
 
     sources = dict(markup.sources)
     tags = list(markup.tags)

@@ -435,14 +435,14 @@ def _language(value: Any) -> str | None:
 # HTML has none of them gives that search nothing to find, so its cost (a deep copy of the
 # tree and regex XPaths over every element, the dearest step of the fallback) is saved.
 AUTHOR_HINT_WORDS = (
-    "author", "byl", "writer", "screenname", "username", "zuozhe", "bianji", "xiaobian",
-    "submitted-by", "posted-by", "journalist-name", "channel-name", "data-testid", "rel=\"me",
-    "rel='me",
+    b"author", b"byl", b"writer", b"screenname", b"username", b"zuozhe", b"bianji",
+    b"xiaobian", b"submitted-by", b"posted-by", b"journalist-name", b"channel-name",
+    b"data-testid", b"rel=\"me", b"rel='me",
 )  # fmt: skip
 
 
 def fallback_metadata(
-    tree: HtmlElement, md: PageMetadata, url: str | None, html: str | None = None
+    tree: HtmlElement, md: PageMetadata, url: str | None, source: bytes | None = None
 ) -> None:
     """Fill the fields markup left empty with trafilatura's guesses from the page.
 
@@ -452,8 +452,8 @@ def fallback_metadata(
     :param tree: the parsed page, before any pruning
     :param md: metadata read from markup, completed in place
     :param url: the page's address
-    :param html: the page's source, if at hand (lets the author search be skipped when
-        the page has nothing it could find)
+    :param source: the page's markup as bytes, if at hand (lets the author search be
+        skipped when the page has nothing it could find)
     """
     # imported here: trafilatura's metadata module is heavy and only needed on this path
     from htmldate import find_date
@@ -462,7 +462,7 @@ def fallback_metadata(
     pick = _Picker(md)
     if not md.title:
         pick.set("title", ("trafilatura", _clean(extract_title(tree))))
-    if not md.authors and _may_name_author(html):
+    if not md.authors and _may_name_author(source):
         author = extract_author(tree)
         pick.set("authors", ("trafilatura", _person_names([author] if author else [])))
     if not md.published:
@@ -474,10 +474,12 @@ def fallback_metadata(
         pick.set("site_name", ("trafilatura", _clean(extract_sitename(tree))))
 
 
-def _may_name_author(html: str | None) -> bool:
-    if html is None:
+def _may_name_author(source: bytes | None) -> bool:
+    if source is None:
         return True
-    lowered = html.lower()
+    # bytes.lower() folds ASCII only, which the hint words are: 0.1 ms for a 190 KB page
+    # against 1.5 ms for str.lower()
+    lowered = source.lower()
     return any(word in lowered for word in AUTHOR_HINT_WORDS)
 
 

@@ -90,21 +90,37 @@ def _char_ref(match: re.Match[str]) -> str:
     return _replacement(char) if _XML_INVALID.match(char) else match.group()
 
 
-def xml_safe_html(html: str) -> str:
-    """Return decoded HTML without XML-invalid characters, raw or as ``&#...;`` references.
+# The C0 controls XML cannot hold, as bytes: ``bytes.translate`` deletes them in one C
+# loop, ~7x faster than a regex search of the str (0.13 against 0.9 ms for a 190 KB page)
+_CONTROL_BYTES = bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+# Lead bytes of the other XML-invalid characters in UTF-8 (with surrogatepass): U+D800-
+# U+DFFF start with ED A0-BF, U+FFFE/U+FFFF are EF BF BE/BF; either byte alone is rare
+# enough (ED also starts Hangul syllables) that its absence proves the text clean.
+_NONCHAR_LEADS = (b"\xed", b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
+def xml_safe_html_utf8(html: str) -> bytes:
+    """Return decoded HTML without XML-invalid characters, raw or as ``&#...;``
+    references, encoded as UTF-8 for the parser.
 
     The HTML parser keeps a ``&#11;`` in the tree as a raw control character, and the
     first lxml call that copies that text (trafilatura copies every paragraph) raises
     ValueError, so the whole page would come out as no article text. References to valid
-    characters are left as they are.
+    characters are left as they are. Most pages hold no XML-invalid character: their
+    check runs on the encoded bytes, and only a page that fails it is cleaned as text.
 
     :param html: a page's markup, decoded
     """
-    # two scans, each fast on its own: one pattern for both would run at half the speed
-    html = xml_safe(html)
+    source = html.encode("utf-8", "surrogatepass")
+    clean = len(source.translate(None, _CONTROL_BYTES)) == len(source) and not any(
+        lead in source for lead in _NONCHAR_LEADS
+    )
+    if not clean and _XML_INVALID.search(html) is not None:
+        html = xml_safe(html)
+        source = html.encode("utf-8")
     if "&#" not in html:
-        return html
-    return _SUSPECT_CHAR_REF.sub(_char_ref, html)
+        return source
+    return _SUSPECT_CHAR_REF.sub(_char_ref, html).encode("utf-8")
 
 
 def http_url(raw: str | None, base: str | None) -> str | None:

@@ -17,7 +17,7 @@ import pytest
 from archive.db import open_archive
 from archive.export import atom_feed, export
 from archive.extract import extract_article
-from archive.sanitize import http_url, xml_safe, xml_safe_html
+from archive.sanitize import http_url, xml_safe, xml_safe_html_utf8
 from archive.store import FetchedPage, save_page
 
 from .archive_builder import STORY, fetched_page, page_html
@@ -159,13 +159,19 @@ def test_sanitiser_rules() -> None:
     assert xml_safe("a\x00b\x08c\x0bd\x0ce\x1bf\ud800g\udfffh\ufffei\uffffj") == "abc d efghij"
     assert xml_safe("emoji \U0001f600 and \x85 stay") == "emoji \U0001f600 and \x85 stay"
     html = "<p>a&#11;b&#x0c;c&#27d&#0;e&#xD800;f&#1114112;g &#8217; &#x2019; &amp;#11;</p>"
-    assert xml_safe_html(html) == "<p>a b cdefg &#8217; &#x2019; &amp;#11;</p>"
+    assert xml_safe_html_utf8(html) == b"<p>a b cdefg &#8217; &#x2019; &amp;#11;</p>"
     for not_a_reference in ("&#;", "&#x;", "&#xg;", "&#a", "&#"):
-        assert xml_safe_html(not_a_reference) == not_a_reference
+        assert xml_safe_html_utf8(not_a_reference) == not_a_reference.encode()
     # beyond what int() converts, and leading zeros that a backtracking pattern would
     # rescan for each of them
-    assert xml_safe_html("a&#" + "9" * 5000 + ";b") == "ab"
-    assert xml_safe_html("a&#" + "0" * 200_000 + "39;b") == "a&#" + "0" * 200_000 + "39;b"
+    assert xml_safe_html_utf8("a&#" + "9" * 5000 + ";b") == b"ab"
+    zeros = "a&#" + "0" * 200_000 + "39;b"
+    assert xml_safe_html_utf8(zeros) == zeros.encode()
+    # raw: controls, lone surrogates and non-characters go, Hangul (UTF-8 lead byte ED,
+    # like a surrogate's) and other text stay
+    raw = "\x00a\x0bb\ud800c\ufffed\uffff \ud55c\uae00 caf\u00e9 \U0001f600"
+    assert xml_safe_html_utf8(raw) == "a bcd \ud55c\uae00 caf\u00e9 \U0001f600".encode()
+    assert xml_safe_html_utf8("\ud55c <p>ok</p>") == "\ud55c <p>ok</p>".encode()
     assert http_url("https://x.example/a", None) == "https://x.example/a"
     assert http_url("/a", "https://x.example/b") == "https://x.example/a"
     for bad in (SCRIPT_URL, " JavaScript:alert(1)", "data:text/html,hi", "https:///a", "/a"):

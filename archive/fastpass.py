@@ -1,0 +1,66 @@
+"""trafilatura's main extractor alone: the first stage of its cascade, without the rescues.
+
+``trafilatura.bare_extraction(fast=True)`` runs, after its main extractor, a baseline
+rescue for texts under 250 characters and a recall retry for texts under 3,000 characters,
+and to decide the second it measures the whole page's text (``html2txt``, a copy of the
+tree and a cleaning pass: ~6 ms a page). It also copies the tree three times so that those
+stages can see it unchanged. In :mod:`archive.extract` the fast pass is only the first
+opinion: when its text is short or covers little of the page, the full cascade runs
+anyway (``_needs_full_cascade``), so those rescues are paid for twice. Measured on the 115
+pages of the extraction benchmark, the rescues and copies were 5 of the 20 ms trafilatura
+took a page (issue 10).
+
+This module runs the same steps as trafilatura's first stage with its own functions, on
+one copy of the tree: raw-tree pruning, tree cleaning, tag conversion, the main
+extractor, text output. It follows ``trafilatura.core.trafilatura_sequence`` of the
+trafilatura version pinned in pyproject.toml, and ``tests/test_fastpass.py`` checks that
+it returns what ``bare_extraction(fast=True)`` returns on every page where trafilatura's
+rescues do not engage, so a trafilatura upgrade that changes the sequence fails there.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from trafilatura.core import _forum_thread_page
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
+from trafilatura.main_extractor import extract_content
+from trafilatura.settings import Extractor
+from trafilatura.xml import xmltotxt
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+    from lxml.html import HtmlElement
+
+
+@dataclass(slots=True)
+class FastText:
+    """The main extractor's result: its text and the element tree it came from."""
+
+    text: str
+    body: _Element
+
+
+def fast_pass(tree: HtmlElement, url: str | None) -> FastText | None:
+    """Extract the main text of ``tree`` with trafilatura's main extractor alone.
+
+    :param tree: a parsed page; left unchanged (the pass works on a copy)
+    :param url: the page's URL (trafilatura resolves relative links with it)
+    :returns: None when the text is shorter than trafilatura's minimum output size
+    """
+    options = Extractor(fast=True, comments=False, tables=True, url=url)
+    work = copy(tree)
+    # comments are off, so trafilatura prunes comment sections and their lists from the
+    # raw tree, except on a forum thread, where the posts live in those containers
+    prune = RAW_TREE_PRUNE_XPATH
+    if not _forum_thread_page(work):
+        prune = RAW_TREE_PRUNE_XPATH + REMOVE_COMMENTS_AND_LISTS_XPATH
+    work = prune_unwanted_nodes(work, prune)
+    work = convert_tags(tree_cleaning(work, options), options, url)
+    body, raw_text = extract_content(work, options)
+    if len(raw_text) < options.min_output_size:
+        return None
+    return FastText(text=xmltotxt(body, options.formatting), body=body)
