@@ -42,6 +42,16 @@ class ArchiveReadOnly(ArchiveWriteFailed):
     write permission): it can be read, searched and served, not crawled into."""
 
 
+class PageRefused(ArchiveError):
+    """The archive took no row of one page for the page's own sake (a value SQLite cannot
+    store, such as a lone surrogate): the file is fine and the pages beside it are stored
+    (archive.store.save_page_alone)."""
+
+    def __init__(self, url: str, cause: Exception) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.url = url
+
+
 class DedupIndexError(ArchiveError, RuntimeError):
     """The dedup index cannot be used as it is (parameters out of range, or built with
     other MinHash code): ``reprint dedupe`` makes it anew."""

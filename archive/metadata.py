@@ -10,8 +10,6 @@ left empty with trafilatura's guesses. Each field records where its value came f
 from __future__ import annotations
 
 import html
-import json
-import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -19,30 +17,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from archive.dates import as_utc, normalise_date
+from archive.jsonld import BLOCKS_XPATH, article_object, as_list, json_ld_objects, resolve
 from archive.sanitize import http_url
 from archive.settings import READING_WORDS_PER_MINUTE
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-logger = logging.getLogger(__name__)
-
-# JSON-LD types that describe an article page
-ARTICLE_TYPES = frozenset(
-    {
-        "Article",
-        "NewsArticle",
-        "ReportageNews",
-        "BlogPosting",
-        "AnalysisNewsArticle",
-        "OpinionNewsArticle",
-        "ReviewNewsArticle",
-        "BackgroundNewsArticle",
-        "Report",
-        "LiveBlogPosting",
-        "SocialMediaPosting",
-    }
-)
 # meta keys (name=, property= or itemprop=), most specific first
 TITLE_META = ("og:title", "twitter:title", "headline", "dc.title", "sailthru.title")
 AUTHOR_META = (
@@ -126,12 +107,6 @@ def read_time_minutes(word_count: int) -> int:
     return math.ceil(word_count / READING_WORDS_PER_MINUTE) if word_count > 0 else 0
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _clean(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
@@ -141,7 +116,7 @@ def _clean(value: Any) -> str | None:
 
 def _names(value: Any) -> list[str]:
     out = []
-    for item in _as_list(value):
+    for item in as_list(value):
         name = item.get("name") if isinstance(item, dict) else item
         if isinstance(name, list):  # schema.org allows several names
             name = name[0] if name else None
@@ -162,45 +137,6 @@ def _person_names(values: list[str]) -> list[str]:
             if part and part not in names:
                 names.append(part)
     return names
-
-
-def _json_ld_objects(tree: HtmlElement) -> list[dict[str, Any]]:
-    objects: list[dict[str, Any]] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "null", strict=False)
-        except json.JSONDecodeError as exc:
-            logger.debug("skipping malformed JSON-LD block: %s", exc)
-            continue
-        stack = _as_list(data)
-        while stack:
-            item = stack.pop(0)
-            if isinstance(item, dict):
-                objects.append(item)
-                stack.extend(_as_list(item.get("@graph")))
-                main = item.get("mainEntity")
-                if isinstance(main, dict):
-                    stack.append(main)
-    return objects
-
-
-def _article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
-    for obj in objects:
-        types = {t for t in _as_list(obj.get("@type")) if isinstance(t, str)}
-        if types & ARTICLE_TYPES:
-            return obj
-    return {}
-
-
-def _resolve(value: Any, objects: list[dict[str, Any]]) -> Any:
-    """Follow JSON-LD ``{"@id": ...}`` references into the @graph."""
-    if isinstance(value, list):
-        return [_resolve(v, objects) for v in value]
-    if isinstance(value, dict) and set(value) == {"@id"}:
-        for obj in objects:
-            if obj.get("@id") == value["@id"] and len(obj) > 1:
-                return obj
-    return value
 
 
 def _meta(tree: HtmlElement) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
@@ -265,8 +201,8 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     :param url: the page's address, to resolve relative canonical and image URLs
     """
     og, meta, every = _meta(tree)
-    objects = _json_ld_objects(tree)
-    article = _article_object(objects)
+    objects = json_ld_objects(tree.xpath(BLOCKS_XPATH))
+    article = article_object(objects)
     md = PageMetadata()
     pick = _Picker(md)
 
@@ -278,7 +214,7 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
     )
     pick.set(
         "authors",
-        ("json-ld", _person_names(_names(_resolve(article.get("author"), objects)))),
+        ("json-ld", _person_names(_names(resolve(article.get("author"), objects)))),
         ("meta", _person_names([v for k in AUTHOR_META for v in every.get(k, [])])),
         # lazy: a search of the whole tree, only when the cheaper sources had nothing
         ("microdata", lambda: _person_names(_microdata_authors(tree))),
@@ -302,7 +238,7 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         ("meta", iso_datetime(_first(meta, UPDATED_META))),
         ("microdata", lambda: iso_datetime(_microdata(tree, "dateModified"))),
     )
-    publisher = _names(_resolve(article.get("publisher"), objects))
+    publisher = _names(resolve(article.get("publisher"), objects))
     pick.set(
         "site_name",
         ("opengraph", _first(og, SITE_NAME_META[:1])),
@@ -338,7 +274,7 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         ("meta", _language(_first(meta, LANGUAGE_META))),
     )
 
-    image = _as_list(_resolve(article.get("image"), objects))
+    image = as_list(resolve(article.get("image"), objects))
     image_url = image[0] if image else None
     if isinstance(image_url, dict):
         image_url = image_url.get("url") or image_url.get("contentUrl")
@@ -356,7 +292,7 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMetadata:
         ("meta", _split_tags(_first(meta, TAG_META))),
     )
     md.tags = list(dict.fromkeys(md.tags))
-    section = _as_list(article.get("articleSection"))
+    section = as_list(article.get("articleSection"))
     pick.set(
         "section",
         ("json-ld", _clean(section[0]) if section else None),

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import zstandard
 
-from archive.db import inserted_rowid, write_transaction
+from archive.db import inserted_rowid, is_archive_fault, write_transaction
 from archive.dedup.cluster import cluster_page, refresh_article
 from archive.dedup.index import index_params
 from archive.dedup.match import PageFacts
+from archive.errors import ArchiveError, ArchiveWriteFailed, PageRefused
 from archive.metadata import now_iso
 from archive.prepare import PreparedPage, compress_raw, prepare_page
 from archive.sitelearn import learn_page
@@ -143,6 +144,28 @@ def save_page(db: Database, page: FetchedPage, crawl_id: int | None = None) -> S
         with write_transaction(db):
             return _save_page(db, page, crawl_id)
     return _save_page(db, page, crawl_id)
+
+
+def save_page_alone(db: Database, page: FetchedPage, crawl_id: int | None = None) -> SaveResult:
+    """Store one page of a batch in its own savepoint, inside the batch's transaction: a
+    page the archive refuses costs only itself, and what failed is told apart, the page
+    (the batch goes on) or the archive (the batch fails and is kept to be written again).
+    The crawl's pipeline and the distributed writer both store their batches this way.
+
+    :raises PageRefused: the page itself cannot be stored; nothing of it was written
+    :raises ArchiveWriteFailed: the archive file refused the write (disk full, I/O error,
+        a lock held past the busy timeout)
+    :raises ArchiveError: the archive cannot be used as it is (e.g. its dedup index)
+    """
+    try:
+        with db.atomic():
+            return save_page(db, page, crawl_id)
+    except ArchiveError:
+        raise  # the archive, not the page, is at fault: every page would fail alike
+    except Exception as exc:
+        if is_archive_fault(exc):
+            raise ArchiveWriteFailed(f"the archive refused a write: {exc}") from exc
+        raise PageRefused(page.url, exc) from exc
 
 
 def _save_page(db: Database, page: FetchedPage, crawl_id: int | None) -> SaveResult:

@@ -4,6 +4,7 @@ document's fate, and the --limit on stored articles."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
@@ -159,10 +160,25 @@ class SourceReport:
         }
 
 
-# the crawlers of the process under one --limit, and those already told to close
-_LIMITED: list[Crawler] = []
-_CLOSING: set[int] = set()
 ARTICLE_LIMIT_REASON = "closespider_articles"
+
+
+class _LimitGroup:
+    """The crawlers that share one --limit: those writing one archive at the same time
+    (the spiders of one `reprint crawl`, which share its crawl lock too)."""
+
+    def __init__(self) -> None:
+        self.crawlers: list[Crawler] = []  # a closed one's articles still count
+        self.open = 0  # its spiders still open; at 0 the crawl is over and the group goes
+        self.closing: list[Crawler] = []  # told to close, each once
+
+    def stored(self) -> int:
+        return sum(c.stats.get_value("reprint/articles_stored", 0) for c in self.crawlers)
+
+
+# the groups of the crawls running in this process, by archive; a group lives only while
+# one of its spiders is open, so a later crawl in the same process starts at zero
+_GROUPS: dict[Path, _LimitGroup] = {}
 
 
 class ArticleLimit:
@@ -176,7 +192,8 @@ class ArticleLimit:
     def __init__(self, crawler: Crawler, limit: int) -> None:
         self.crawler = crawler
         self.limit = limit
-        _LIMITED.append(crawler)
+        self.key = Path(crawler.settings.get("ARCHIVE_PATH") or "").resolve()
+        self.group: _LimitGroup | None = None  # joined when the spider opens
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleLimit:
@@ -184,16 +201,32 @@ class ArticleLimit:
         if limit <= 0:
             raise NotConfigured
         ext = cls(crawler, limit)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(ext.check, signal=signals.item_scraped)
         crawler.signals.connect(ext.check, signal=signals.spider_idle)
         return ext
 
-    def check(self) -> None:
-        stored = sum(c.stats.get_value("reprint/articles_stored", 0) for c in _LIMITED)
-        if stored < self.limit:
+    def spider_opened(self) -> None:
+        # on opening, not on creation: a crawler whose spider never opened never closes
+        # it either, and would keep its group forever
+        self.group = _GROUPS.setdefault(self.key, _LimitGroup())
+        self.group.crawlers.append(self.crawler)
+        self.group.open += 1
+
+    def spider_closed(self) -> None:
+        if self.group is None:
             return
-        for crawler in _LIMITED:
+        self.group.open -= 1
+        if self.group.open == 0:
+            del _GROUPS[self.key]
+
+    def check(self) -> None:
+        group = self.group
+        if group is None or group.stored() < self.limit:
+            return
+        for crawler in group.crawlers:
             engine = crawler.engine
-            if engine is not None and engine.running and id(crawler) not in _CLOSING:
-                _CLOSING.add(id(crawler))  # close each spider once
+            if engine is not None and engine.running and crawler not in group.closing:
+                group.closing.append(crawler)
                 deferred_from_coro(engine.close_spider_async(reason=ARTICLE_LIMIT_REASON))

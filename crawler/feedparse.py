@@ -4,7 +4,7 @@ Pure functions, no Scrapy: the feed spider, the tests and the sitemap parser sha
 The XML is parsed by lxml with entity expansion, DTD loading and network access switched
 off, so a hostile feed can neither blow up memory (billion laughs) nor read local files or
 internal URLs (external entities). The XML helpers shared with ``crawler.sitemapparse``
-(``safe_parser_options``, ``repair_xml``) live here to keep one copy of the safety
+(``safe_parser_options``, ``repair_xml``, ``pull_parse``) live here to keep one copy of the safety
 rules; ``http_url`` is the archive's (``archive.sanitize``), which applies it to page
 metadata, and dates are read by the archive's one date parser (``archive.dates``).
 """
@@ -30,14 +30,17 @@ from archive.dates import normalise_date
 from archive.sanitize import http_url
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from lxml.etree import _Element
 
 # Feeds this large are read entry by entry (see _stream_feed); smaller ones as one tree,
 # which is as fast and keeps recover mode's repairs one step away.
 STREAM_FEED_MIN_BYTES = 1 << 20
-STREAM_FEED_CHUNK_BYTES = 1 << 20
+# Bytes handed to a pull parser at once (streamed feeds and sitemaps): events are read and
+# elements dropped between chunks, so the tree never holds more than about a chunk's worth
+# of entries.
+PULL_CHUNK_BYTES = 1 << 20
 
 # Summaries are for listings and search snippets; the article text itself comes from the
 # page. Feeds that stuff whole articles into content:encoded would otherwise make every
@@ -209,18 +212,12 @@ def _stream_feed(body: bytes, base_url: str, encoding: str | None) -> Feed | Non
             parent = el.getparent()
             if parent is None or any(a.tag in state["tags"] for a in el.iterancestors()):
                 continue  # an entry inside an entry: its container still needs it
-            el.clear()
-            while el.getprevious() is not None:
-                del parent[0]
+            drop_read(el, parent)
 
     try:
-        for offset in range(0, len(body), STREAM_FEED_CHUNK_BYTES):
-            parser.feed(body[offset : offset + STREAM_FEED_CHUNK_BYTES])
-            take(parser.read_events())
-        parser.close()
+        pull_parse(parser, body, take)
     except etree.XMLSyntaxError:
         return None
-    take(parser.read_events())
     if not state or state["kind"] is None:
         return None  # no entries, or not RSS/Atom: the whole-tree path says what it is
     return Feed(kind=state["kind"], title=state["title"], entries=tuple(entries), recovered=False)
@@ -320,6 +317,34 @@ def safe_parser_options(recover: bool) -> dict[str, bool]:
         "remove_comments": True,
         "recover": recover,
     }
+
+
+def pull_parse(
+    parser: etree.XMLPullParser,
+    body: bytes,
+    take: Callable[[Iterator[tuple[str, _Element]]], None],
+) -> _Element | None:
+    """Feed ``body`` to a pull parser a chunk at a time (:data:`PULL_CHUNK_BYTES`), hand
+    ``take`` the events of each chunk as they come, and close the parser.
+
+    :returns: the root element close() gives (None for a document without one)
+    :raises etree.XMLSyntaxError: the document is not well-formed (a pull parser reports
+        most errors only at close(), a cut-off document's too)
+    """
+    for offset in range(0, len(body), PULL_CHUNK_BYTES):
+        parser.feed(body[offset : offset + PULL_CHUNK_BYTES])
+        take(parser.read_events())
+    root = parser.close()
+    take(parser.read_events())
+    return root
+
+
+def drop_read(el: _Element, parent: _Element) -> None:
+    """Free an element ``take`` has read, and its siblings before it (read too), so that a
+    streamed tree stays about a chunk large."""
+    el.clear()
+    while el.getprevious() is not None:
+        del parent[0]
 
 
 def _safe_parser(*, recover: bool, encoding: str | None = None) -> etree.XMLParser:

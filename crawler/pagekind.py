@@ -5,11 +5,10 @@ Used by the site spider, which meets both; feeds and sitemaps list articles only
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING
 
-from archive.metadata import ARTICLE_TYPES
+from archive.jsonld import BLOCKS_XPATH, article_object, json_ld_objects
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -31,21 +30,10 @@ ARTICLE_PATH = re.compile(
 PARAGRAPH_MIN_WORDS = 25
 
 
-def _ld_types(response: TextResponse) -> set[str]:
-    found: set[str] = set()
-    for block in response.xpath('//script[@type="application/ld+json"]/text()').getall():
-        try:
-            data = json.loads(block)
-        except json.JSONDecodeError:
-            continue
-        items = data if isinstance(data, list) else [data]
-        for item in items:
-            if isinstance(item, dict):
-                graph = item.get("@graph")
-                for node in [item, *(graph if isinstance(graph, list) else [])]:
-                    kind = node.get("@type") if isinstance(node, dict) else None
-                    found.update(kind if isinstance(kind, list) else [kind] if kind else [])
-    return found
+def _json_ld_says_article(response: TextResponse) -> bool:
+    # extraction's own JSON-LD reading, so that what it takes as an article (a live blog
+    # is one) the site spider does not take for a hub
+    return bool(article_object(json_ld_objects(response.xpath(BLOCKS_XPATH).getall())))
 
 
 def _path(url: str) -> str:
@@ -64,8 +52,7 @@ def is_article_page(response: TextResponse) -> bool:
     :param response: an HTML response
     """
     og_type = (response.xpath('//meta[@property="og:type"]/@content').get() or "").lower()
-    # the JSON-LD types extraction takes as articles too (a live blog is one)
-    if og_type == "article" or _ld_types(response) & ARTICLE_TYPES:
+    if og_type == "article" or _json_ld_says_article(response):
         return True
     if og_type in ("website", "video.other", "profile"):
         return False

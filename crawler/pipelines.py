@@ -21,13 +21,13 @@ from scrapy.utils.defer import deferred_from_coro
 from archive.crawls import finish_crawl, mark_interrupted, start_crawl
 from archive.db import is_archive_fault, open_archive, write_transaction
 from archive.dedup import index_params
-from archive.errors import NoArticleText, NotHtml, TooManyElements
+from archive.errors import NoArticleText, NotHtml, PageRefused, TooManyElements
 from archive.failures import PageFailure, record_page_failures
 from archive.lock import crawl_lock
 from archive.prepare import extract_and_prepare
 from archive.sitelearn import LearnedBoilerplate
 from archive.sources import SourceFetch, record_source_fetch
-from archive.store import SaveResult, save_page
+from archive.store import SaveResult, save_page_alone
 from archive.urls import normalize_url, site_of
 from crawler.budget import SOURCE_CAP_STAT
 from crawler.extractpool import POOL, ExtractionCrashed, ExtractionTimedOut
@@ -347,14 +347,10 @@ class ArchivePipeline:
         assert self.db is not None
         page = fetched_page(item)
         try:
-            with self.db.atomic():
-                return save_page(self.db, page, self.crawl_id)
-        except Exception as exc:
-            if is_archive_fault(exc):
-                raise
-            # one unstorable page must not cost the rest of the batch
+            return save_page_alone(self.db, page, self.crawl_id)
+        except PageRefused as exc:
             logger.exception("could not store %s", page.url)
-            failures.append(PageFailure(page.url, "store", f"{type(exc).__name__}: {exc}"))
+            failures.append(PageFailure(page.url, "store", str(exc)))
             return None
 
     def _count(self, result: SaveResult | None) -> None:

@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 from archive.crawls import finish_crawl, mark_interrupted, start_crawl
-from archive.db import is_archive_fault, write_transaction
-from archive.errors import ArchiveError, ArchiveWriteFailed
+from archive.db import write_transaction
+from archive.errors import PageRefused
 from archive.extract import Extracted
 from archive.lock import open_writer
-from archive.store import FetchedPage, save_page
+from archive.store import FetchedPage, save_page_alone
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -138,13 +138,9 @@ def _store(
                 logger.error("unreadable page moved to %s: %s", UNREADABLE_KEY, exc)
                 continue
             try:
-                with db.atomic():  # a savepoint: a refused page costs only itself
-                    result = save_page(db, page, crawl_id)
-            except Exception as exc:
-                if isinstance(exc, ArchiveError):
-                    raise
-                if is_archive_fault(exc):  # disk full, I/O: the batch stays in Redis
-                    raise ArchiveWriteFailed(f"the archive refused a write: {exc}") from exc
+                result = save_page_alone(db, page, crawl_id)
+            except PageRefused as exc:
+                # set aside, not retried: the batch stays in Redis only for archive faults
                 server.rpush(UNSTORABLE_KEY, raw)
                 summary.unstorable += 1
                 logger.error("page %s not storable, moved to %s: %s", page.url, UNSTORABLE_KEY, exc)

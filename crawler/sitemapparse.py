@@ -19,7 +19,14 @@ from lxml import etree
 
 from archive.dates import as_utc, normalise_date
 from archive.sanitize import http_url
-from crawler.feedparse import FeedError, parse_feed, repair_xml, safe_parser_options
+from crawler.feedparse import (
+    FeedError,
+    drop_read,
+    parse_feed,
+    pull_parse,
+    repair_xml,
+    safe_parser_options,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -199,9 +206,6 @@ _SITEMAP_CHILD = {"urlset": "url", "sitemapindex": "sitemap"}
 _SITEMAP_TAGS = ("{*}url", "{*}sitemap")
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _ROOT_CLOSED = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:urlset|sitemapindex)\s*>\s*$")
-# Bytes handed to the pull parser at once: events are read and elements dropped between
-# chunks, so the tree never holds more than about a chunk's worth of <url> elements.
-PARSE_CHUNK_BYTES = 1 << 20
 
 
 def _stream(body: bytes, base_url: str, *, recover: bool) -> Sitemap:
@@ -245,22 +249,14 @@ def _stream(body: bytes, base_url: str, *, recover: bool) -> Sitemap:
             if entry is not None:
                 found[position] = entry
             if el.getparent() is root:
-                # done with it: drop it and what came before, keeping memory flat
-                el.clear()
-                while el.getprevious() is not None:
-                    del root[0]
+                drop_read(el, root)  # keeping memory flat
 
     try:
-        for offset in range(0, len(body), PARSE_CHUNK_BYTES):
-            parser.feed(body[offset : offset + PARSE_CHUNK_BYTES])
-            take(parser.read_events())
-        closed_root = parser.close()
+        closed_root = pull_parse(parser, body, take)
     except etree.XMLSyntaxError as exc:
-        # the pull parser reports most errors only at close(), a cut-off document's too
         if recover:
             raise SitemapError(f"not XML: {exc.msg} at {base_url}") from exc
         raise _Malformed from exc
-    take(parser.read_events())
     if root is None:
         if closed_root is None:
             raise SitemapError(f"not XML: no element at {base_url}")

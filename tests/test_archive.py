@@ -6,6 +6,7 @@ import hashlib
 import os
 import random
 import sqlite3
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,10 +18,13 @@ from archive.errors import (
     ArchiveError,
     ArchiveNotFound,
     ArchiveTooNew,
+    ArchiveWriteFailed,
     BadQuery,
+    DedupIndexError,
     NoArticleText,
     NotAnArchive,
     NotHtml,
+    PageRefused,
     QueryTooExpensive,
     TooManyElements,
 )
@@ -28,7 +32,7 @@ from archive.extract import extract_article
 from archive.read import get_article
 from archive.search import search
 from archive.settings import MAX_HTML_ELEMENTS
-from archive.store import load_raw, save_page
+from archive.store import load_raw, save_page, save_page_alone
 from archive.urls import normalize_url
 
 from .archive_builder import STORY, fetched_page, page_html
@@ -159,6 +163,32 @@ def test_changed_text_moves_a_page_and_drops_an_empty_article(tmp_path: Path) ->
     )
     assert updated.text_changed and updated.new_article
     assert db["articles"].count == 1 and db["pages"].count == 1
+
+
+def test_a_page_of_a_batch_costs_only_itself_and_an_archive_fault_the_batch(
+    tmp_path: Path,
+) -> None:
+    # the pipeline's and the distributed writer's one way of storing a batch's page
+    db = open_archive(tmp_path / "a.db")
+    good = fetched_page("https://tidings.example/tv/glasshouse", page_html("Renewed", STORY))
+    poison = fetched_page("https://tidings.example/tv/broken", page_html("Broken", STORY))
+    poison.extracted = replace(poison.extracted, text="broken \ud800 text")
+    with write_transaction(db):
+        with pytest.raises(PageRefused, match=r"^UnicodeEncodeError: ") as refused:
+            save_page_alone(db, poison)
+        assert refused.value.url == poison.url
+        assert save_page_alone(db, good).new_article
+    assert [r[0] for r in db.execute("SELECT url FROM pages")] == [good.url]
+    assert db["raw"].count == 1  # nothing of the refused page, its body included
+
+    with write_transaction(db):
+        db.execute("PRAGMA query_only = ON")  # the file takes no write: SQLITE_READONLY
+        with pytest.raises(ArchiveWriteFailed, match="readonly database"):
+            save_page_alone(db, fetched_page(good.url + "/2", page_html("Again", STORY)))
+        db.execute("PRAGMA query_only = OFF")
+    db.execute("UPDATE dedup_meta SET value = json_set(value, '$.algorithm', 'other')")
+    with write_transaction(db), pytest.raises(DedupIndexError):
+        save_page_alone(db, fetched_page(good.url + "/3", page_html("Again", STORY)))
 
 
 def test_representative_prefers_pointed_to_then_self_canonical_then_earliest() -> None:

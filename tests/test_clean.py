@@ -23,21 +23,13 @@ from archive.settings import (
 from archive.sitelearn import LearnedBoilerplate, learned_lines, story_key, threshold
 from archive.store import FetchedPage, save_page
 
+from .site_builder import HOUSE_LINE, SITE, STORIES, STORY, TITLE, article_page
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 PAGES = Path(__file__).parent / "sites" / "syndication"
 
-STORY = [
-    "Marlow Finch will headline the Saltmere Folk Festival this summer, organisers confirmed "
-    "on Tuesday, in what will be the singer's first outdoor show since her comeback album.",
-    "The festival, now in its fourteenth year, moves to a larger field on the edge of the "
-    "village after last year's event sold out within a day of tickets going on sale.",
-    "Finch said she had spent childhood summers in the area and that playing the festival "
-    "had been on her list since she first picked up a guitar at the age of eleven.",
-    "Tickets go on sale on Friday morning, with a limited number held back for residents.",
-]
-TITLE = "Marlow Finch to headline Saltmere Folk Festival"
 
 # One real example of every kind of known boilerplate, as syndicators print it.
 KIND_EXAMPLES = [
@@ -99,17 +91,6 @@ STORY_LOOKALIKES = [
 ]
 
 
-def _article(paragraphs: list[str], *, extra: str = "", head: str = "") -> bytes:
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title>'
-        f'<meta property="og:title" content="{TITLE}">{head}</head><body>'
-        "<nav><a href='/'>Home</a> <a href='/music/'>Music</a></nav>"
-        f"<main><article><h1>{TITLE}</h1>{body}{extra}</article></main>"
-        "<footer><p>Tidings is a fictional publisher.</p></footer></body></html>"
-    ).encode()
-
-
 @pytest.mark.parametrize(("kind", "line"), KIND_EXAMPLES)
 def test_each_boilerplate_kind_is_recognised(kind: str, line: str) -> None:
     assert line_kind(line) == kind
@@ -130,7 +111,7 @@ def test_every_pattern_kind_has_an_example() -> None:
 
 @pytest.mark.parametrize(("kind", "line"), KIND_EXAMPLES)
 def test_extraction_removes_each_kind_from_a_page(kind: str, line: str) -> None:
-    page = _article([STORY[0], STORY[1], line, STORY[2], STORY[3]])
+    page = article_page([STORY[0], STORY[1], line, STORY[2], STORY[3]])
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert line not in ex.text
     for sentence in STORY:
@@ -171,7 +152,7 @@ def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> No
         f"<div itemprop='articleBody'>{STORY[0]}</div></div>"
     )
     recirculation = "<a href='/tv/harbour-lane'>HARBOUR LANE STAR QUITS AFTER 22 YEARS</a>"
-    page = _article([STORY[0], recirculation, *STORY[1:]], extra=extra)
+    page = article_page([STORY[0], recirculation, *STORY[1:]], extra=extra)
     ex = extract_article(page, "https://tidings.example/music/finch")
     for junk in ("You Might Also Like", "Another show", "HARBOUR LANE", "2025-05-01"):
         assert junk not in ex.text
@@ -188,7 +169,9 @@ def test_embedded_social_post_is_kept_as_a_quote() -> None:
         "— Marlow Finch (@marlowfinch) <a href='https://x.example/status/1'>May 1, 2025</a>"
         "</blockquote></div>"
     )
-    page = _article([STORY[0], STORY[1]], extra=tweet + "".join(f"<p>{p}</p>" for p in STORY[2:]))
+    page = article_page(
+        [STORY[0], STORY[1]], extra=tweet + "".join(f"<p>{p}</p>" for p in STORY[2:])
+    )
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert "I am coming home this summer" in ex.text
 
@@ -208,33 +191,7 @@ def test_republished_page_keeps_only_the_story() -> None:
 
 # --- per-site learning -----------------------------------------------------------------
 
-SITE = "kettle.example"
-HOUSE_LINE = "Kettle and Crumb readers can claim a free tote with the code KC-TOTE at checkout"
 SHARED_SENTENCE = "The Saltmere Folk Festival runs from 4 to 6 July on the village green."
-STORIES = {
-    "finch": STORY,
-    "ferry": [
-        "The Saltmere ferry will run through the night for the first time this summer, the "
-        "operator said, so that visitors can stay until the last act leaves the stage.",
-        "Late sailings will leave every hour from midnight and cost the same as day tickets, "
-        "a decision the parish council called a welcome surprise for residents.",
-        "The operator said it would review the timetable after the summer season ends.",
-    ],
-    "bakery": [
-        "A bakery on Saltmere's high street has been named the best in the county by a panel "
-        "of judges who tasted more than two hundred loaves over three weekends.",
-        "Its owners, who opened the shop five years ago after leaving jobs in the city, said "
-        "the win had brought queues around the corner every morning since.",
-        "The shop now plans to open on Sundays for the first time this year.",
-    ],
-    "lifeboat": [
-        "Saltmere's lifeboat crew has welcomed three new volunteers after a recruitment drive "
-        "that drew more applicants than any other in the station's long history.",
-        "The new members will train for a year before joining the crew on call-outs, which "
-        "have risen by a third since the village became a summer destination.",
-        "The station opens its doors to visitors on the first Saturday of every month.",
-    ],
-}
 
 
 def _site_page(story: str, *, with_house_line: bool = True, shared: bool = False) -> bytes:
@@ -243,7 +200,7 @@ def _site_page(story: str, *, with_house_line: bool = True, shared: bool = False
         paragraphs.insert(1, SHARED_SENTENCE)
     if with_house_line:
         paragraphs.insert(2, HOUSE_LINE)
-    return _article(paragraphs)
+    return article_page(paragraphs)
 
 
 def _store(db: Database, story: str, body: bytes, site: str = SITE) -> None:
@@ -282,7 +239,7 @@ def test_a_line_of_one_story_is_never_learned(tmp_path: Path) -> None:
         for path in ("news/finch/", "amp/news/finch/", "music/finch/", "news/finch/?p=2"):
             # one story under several URLs that name one canonical URL
             url = f"https://{SITE}/{path}"
-            page = _article([STORY[0], HOUSE_LINE, *STORY[1:]], head=head)
+            page = article_page([STORY[0], HOUSE_LINE, *STORY[1:]], head=head)
             save_page(db, FetchedPage(url, url, page, extract_article(page, url)))
     assert learned_lines(db, SITE) == frozenset()
 
@@ -318,16 +275,16 @@ def test_a_long_line_is_learned_only_from_a_large_share_of_the_sites_stories(
     db = open_archive(tmp_path / "a.db")
     with write_transaction(db):
         for number in range(SITE_LONG_LINE_MIN_ARTICLES - 1):
-            _store(db, f"d{number}", _article([*_numbered_story(number), DISCLAIMER]))
+            _store(db, f"d{number}", article_page([*_numbered_story(number), DISCLAIMER]))
     # in nine stories, every one the site has: a short line would be learned by now
     assert line_key(DISCLAIMER) not in learned_lines(db, SITE)
     with write_transaction(db):
         number = SITE_LONG_LINE_MIN_ARTICLES
-        _store(db, f"d{number}", _article([*_numbered_story(number), DISCLAIMER]))
+        _store(db, f"d{number}", article_page([*_numbered_story(number), DISCLAIMER]))
     learned = learned_lines(db, SITE)
     assert line_key(DISCLAIMER) in learned
     ex = extract_article(
-        _article([*STORIES["ferry"], DISCLAIMER]),
+        article_page([*STORIES["ferry"], DISCLAIMER]),
         f"https://{SITE}/news/ferry/",
         site_boilerplate=learned,
     )
@@ -360,7 +317,7 @@ def test_bold_word_opening_a_story_sentence_is_not_a_related_heading() -> None:
         "<strong>Related:</strong> <a href='/tv/harbour'>Harbour Lane legend quits after "
         "22 years</a>"
     )
-    page = _article([STORY[0], sentence, STORY[1], inline_related, *STORY[2:]])
+    page = article_page([STORY[0], sentence, STORY[1], inline_related, *STORY[2:]])
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert "Trending #MarlowFinch was the top hashtag" in " ".join(ex.text.split())
     assert "Harbour Lane" not in ex.text
@@ -383,22 +340,24 @@ ARTICLE_HEAD = '<meta property="og:type" content="article">'
 
 
 def test_a_news_brief_that_says_it_is_an_article_is_kept() -> None:
-    ex = extract_article(_article(BRIEF, head=ARTICLE_HEAD), "https://tidings.example/brief")
+    ex = extract_article(article_page(BRIEF, head=ARTICLE_HEAD), "https://tidings.example/brief")
     assert ex.text.splitlines() == BRIEF
 
 
 def test_a_short_page_that_does_not_say_it_is_an_article_is_refused() -> None:
     with pytest.raises(NoArticleText, match="fewer than 60"):
-        extract_article(_article(BRIEF), "https://tidings.example/brief")
+        extract_article(article_page(BRIEF), "https://tidings.example/brief")
 
 
 def test_captions_are_not_a_brief_even_on_an_article_page() -> None:
     captions = [f"{name} in midnight velvet." for name in ("Imogen Varley", "Marlow Finch")]
     with pytest.raises(NoArticleText):
-        extract_article(_article(captions, head=ARTICLE_HEAD), "https://tidings.example/gallery")
+        extract_article(
+            article_page(captions, head=ARTICLE_HEAD), "https://tidings.example/gallery"
+        )
 
 
-def test_a_page_of_headline_links_is_not_an_article() -> None:
+def test_a_page_of_headline_links_is_not_anarticle_page() -> None:
     # a home page: 400 words of links to stories, no sentence
     headlines = [
         f"<li><a href='/news/{i}'>Saltmere council story number {i} about harbour works "
@@ -417,14 +376,14 @@ def test_the_json_ld_article_body_is_taken_when_the_page_shows_a_fragment() -> N
     body = "\n".join(STORY + STORIES["ferry"] + STORIES["bakery"])
     ld = json.dumps({"@type": "NewsArticle", "headline": TITLE, "articleBody": body})
     head = f'<script type="application/ld+json">{ld}</script>'
-    ex = extract_article(_article(STORY[:2], head=head), "https://tidings.example/music/finch")
+    ex = extract_article(article_page(STORY[:2], head=head), "https://tidings.example/music/finch")
     assert ex.text.splitlines() == body.splitlines()
 
 
 def test_a_json_ld_teaser_does_not_replace_the_story() -> None:
     ld = json.dumps({"@type": "NewsArticle", "articleBody": STORIES["ferry"][0]})
     head = f'<script type="application/ld+json">{ld}</script>'
-    ex = extract_article(_article(STORY, head=head), "https://tidings.example/music/finch")
+    ex = extract_article(article_page(STORY, head=head), "https://tidings.example/music/finch")
     assert ex.text.splitlines() == STORY
 
 
@@ -454,7 +413,7 @@ def test_a_list_of_linked_items_is_content() -> None:
         "</p></li>"
         for i in range(5)
     )
-    page = _article([STORY[0], STORY[1]], extra=f"<ul>{patches}</ul><p>{STORY[2]}</p>")
+    page = article_page([STORY[0], STORY[1]], extra=f"<ul>{patches}</ul><p>{STORY[2]}</p>")
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert "libgccjit: Fix support for case 4" in ex.text
 
@@ -462,7 +421,7 @@ def test_a_list_of_linked_items_is_content() -> None:
 def test_tour_dates_linking_to_tickets_are_not_recirculation_links() -> None:
     dates = ["June 23 – Jiffy Lube Live, Bristow, VA", "25 June – Hollywood Bowl, Los Angeles"]
     linked = [f"<a href='/tickets/{i}'>{d}</a>" for i, d in enumerate(dates)]
-    page = _article([*STORY[:3], *linked, STORY[3]])
+    page = article_page([*STORY[:3], *linked, STORY[3]])
     ex = extract_article(page, "https://tidings.example/music/finch")
     for line in dates:
         assert line in ex.text
@@ -480,6 +439,6 @@ def test_the_second_half_of_a_split_embed_placeholder_is_removed() -> None:
 
 def test_text_is_nfc_normalised() -> None:
     decomposed = "Cafe\u0301 de Saltmere reopens"  # e + combining acute accent
-    page = _article([*STORY, decomposed])
+    page = article_page([*STORY, decomposed])
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert "Caf\u00e9 de Saltmere reopens" in ex.text

@@ -15,6 +15,7 @@ from crawler.cli import cli
 
 from .archive_builder import STORY, page_html
 from .conftest import ROOT
+from .site_builder import HOUSE_LINE, SITE, STORIES, article_page, kettle_archive
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -110,14 +111,11 @@ def test_unfetchable_url_exits_2(newsroom: FixtureWeb) -> None:
 
 
 def test_site_context_applies_the_archive_s_learned_lines(tmp_path: Path) -> None:
-    from tests.test_clean import HOUSE_LINE, SITE, STORIES, _article
-    from tests.test_reextract import _archive
-
     db_path = tmp_path / "a.db"
-    _archive(db_path).close()  # kettle.example's stories, all carrying its house line
+    kettle_archive(db_path).close()  # kettle.example's stories, all carrying its house line
     new_story = next(iter(STORIES.values()))
     page = tmp_path / "new.html"
-    page.write_bytes(_article([new_story[0], HOUSE_LINE, *new_story[1:]]))
+    page.write_bytes(article_page([new_story[0], HOUSE_LINE, *new_story[1:]]))
     url = f"https://{SITE}/news/brand-new/"
     plain = CliRunner().invoke(cli, ["extract", str(page), "--url", url])
     assert plain.exit_code == 0, plain.output

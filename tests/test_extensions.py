@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy import Spider, signals
-from scrapy.crawler import AsyncCrawlerRunner
+from scrapy.utils.test import get_crawler
 
 from archive.sources import SourceFetch
 from crawler.crawlstats import SOURCES_FAILED, SOURCES_READ
@@ -84,17 +84,50 @@ def test_source_report_counts_and_describes_failed_sources() -> None:
 
 
 class _StoresArticles(Spider):
-    """A spider that stores ``articles`` articles (as ArchivePipeline counts them) and
-    fetches nothing."""
+    """A spider that stores ``articles`` articles (as ArchivePipeline counts them), then
+    waits for the spiders it runs beside to do the same (``together``), and fetches
+    nothing."""
 
     name = "stores"
     articles = 0
+    together: asyncio.Barrier | None = None
 
     async def start(self) -> AsyncIterator[Any]:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("reprint/articles_stored", self.articles)
+        if self.together is not None:
+            await self.together.wait()
         return
         yield
+
+
+def _limited_crawler(tmp_path: Path, limit: int) -> Crawler:
+    """A crawler of :class:`_StoresArticles` under ``--limit``, for a real engine on
+    asyncio in this process."""
+    settings = {
+        **reprint_settings(),
+        "TWISTED_REACTOR_ENABLED": False,
+        "ARCHIVE_PATH": str(tmp_path / "archive.db"),
+        "ITEM_PIPELINES": {},  # the spider counts its articles itself
+        "EXTENSIONS_BASE": {},
+        "EXTENSIONS": {"crawler.extensions.ArticleLimit": 0},
+        "REPRINT_ARTICLE_LIMIT": limit,
+        "LOG_LEVEL": "WARNING",
+    }
+    return get_crawler(_StoresArticles, settings)
+
+
+async def _crawl(crawler: Crawler, **kwargs: Any) -> str:
+    """Run the crawl; its close reason."""
+    reasons: list[str] = []
+
+    def closed(reason: str) -> None:
+        reasons.append(reason)
+
+    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+    await crawler.crawl_async(**kwargs)
+    [reason] = reasons
+    return reason
 
 
 def test_the_article_limit_is_off_by_default() -> None:
@@ -102,25 +135,28 @@ def test_the_article_limit_is_off_by_default() -> None:
 
 
 def test_the_article_limit_stops_the_crawl_once_reached(tmp_path: Path) -> None:
-    settings = {
-        **reprint_settings(),
-        "TWISTED_REACTOR_ENABLED": False,  # an engine on asyncio, in this process
-        "ARCHIVE_PATH": str(tmp_path / "archive.db"),
-        "ITEM_PIPELINES": {},  # the spider counts its articles itself
-        "EXTENSIONS_BASE": {},
-        "EXTENSIONS": {"crawler.extensions.ArticleLimit": 0},
-        "REPRINT_ARTICLE_LIMIT": 2,
-        "LOG_LEVEL": "WARNING",
-    }
-    crawler = AsyncCrawlerRunner(settings).create_crawler(_StoresArticles)
-    reasons: list[str] = []
+    crawler = _limited_crawler(tmp_path, limit=2)
+    assert asyncio.run(_crawl(crawler, articles=2)) == ARTICLE_LIMIT_REASON
 
-    def closed(reason: str) -> None:
-        reasons.append(reason)
 
-    crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
-    asyncio.run(crawler.crawl_async(articles=2))
-    assert reasons == [ARTICLE_LIMIT_REASON]
+def test_the_spiders_of_one_crawl_share_the_limit(tmp_path: Path) -> None:
+    async def crawl() -> list[str]:
+        together = asyncio.Barrier(2)
+        crawlers = [_limited_crawler(tmp_path, limit=2) for _ in range(2)]
+        return await asyncio.gather(*(_crawl(c, articles=1, together=together) for c in crawlers))
+
+    # one article each: neither alone reaches the limit, the two together do
+    assert asyncio.run(crawl()) == [ARTICLE_LIMIT_REASON, ARTICLE_LIMIT_REASON]
+
+
+def test_a_later_crawl_in_the_same_process_starts_its_count_at_zero(tmp_path: Path) -> None:
+    # the crawlers under a limit were a module-level list never emptied: a second crawl in
+    # one process (a test run, an embedding application) counted the first one's articles
+    # and stopped at once
+    first = _limited_crawler(tmp_path, limit=2)
+    assert asyncio.run(_crawl(first, articles=2)) == ARTICLE_LIMIT_REASON
+    second = _limited_crawler(tmp_path, limit=2)
+    assert asyncio.run(_crawl(second, articles=1)) == "finished"
 
 
 # --- LoopLagMonitor ---

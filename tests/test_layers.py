@@ -1,6 +1,7 @@
 """The layering the house keeps: the archive library works without the crawler, Scrapy or
 Twisted (reextract, exports, the API and datasette load it alone), so none of its modules
-may import them, not even lazily."""
+may import them, not even lazily. And a test module never imports another: what tests
+share lives in a support module of tests/."""
 
 from __future__ import annotations
 
@@ -45,4 +46,27 @@ def test_no_archive_module_names_the_crawl_side_in_an_import() -> None:
             for name in names:
                 if name.split(".")[0] in CRAWL_SIDE:
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert offenders == []
+
+
+def _test_modules_named(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    else:  # `from tests import test_x` and `from . import test_x` name it as an alias
+        module = node.module or ""
+        names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+    return [name for name in names if name.rsplit(".", 1)[-1].startswith("test_")]
+
+
+def test_no_test_module_imports_another() -> None:
+    # what several test modules share lives in a support module (archive_builder,
+    # site_builder, servers...), so a test module's helpers stay its own to change
+    offenders = []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                offenders += [
+                    f"{path.name}:{node.lineno} imports {name}"
+                    for name in _test_modules_named(node)
+                ]
     assert offenders == []

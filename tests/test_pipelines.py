@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -213,3 +214,32 @@ def test_archive_pipeline_saves_validators_only_after_a_complete_crawl(
     asyncio.run(crawl())
     assert _rows(tmp_path, "SELECT url, etag FROM sources") == [(feed.url, etag)]
     assert _rows(tmp_path, "SELECT status FROM crawls") == [("finished",)]
+
+
+def test_archive_pipeline_records_a_page_the_archive_refuses_and_stores_the_rest(
+    tmp_path: Path,
+) -> None:
+    crawler = _crawler(tmp_path)
+    pages = [
+        _item(STORY_URL, page_html("Glasshouse Bay renewed", STORY)),
+        _item("https://tidings.example/film/lighthouse", page_html("Lighthouse", LIGHTHOUSE)),
+    ]
+
+    async def crawl() -> None:
+        good, poison = await _extracted(crawler, *pages)
+        assert isinstance(poison, PageItem)
+        # a lone surrogate: the page row cannot be written, the file is fine
+        poison.extracted = replace(poison.extracted, text="broken \ud800 text")
+        pipeline = ArchivePipeline.from_crawler(crawler)
+        await pipeline.open_spider()
+        for item in (poison, good):
+            await pipeline.process_item(item)
+        await _close(crawler, pipeline)
+
+    asyncio.run(crawl())
+    stats = crawler.stats.get_stats()
+    assert (stats["reprint/pages_stored"], stats["reprint/errors/store"]) == (1, 1)
+    assert _rows(tmp_path, "SELECT url FROM pages") == [(STORY_URL,)]
+    [(url, reason, detail)] = _rows(tmp_path, "SELECT url, reason, detail FROM page_failures")
+    assert (url, reason) == ("https://tidings.example/film/lighthouse", "store")
+    assert detail.startswith("UnicodeEncodeError: ")

@@ -7,44 +7,19 @@ from typing import TYPE_CHECKING
 import pytest
 
 from archive.clean import line_key
-from archive.db import open_archive, write_transaction
-from archive.extract import extract_article
+from archive.db import open_archive
 from archive.reextract import PHASE_EXTRACT, PHASE_LEARN, reextract
 from archive.sitelearn import learned_lines
-from archive.store import FetchedPage, save_page
 from archive.urls import site_of
 from crawler.demo.server import FixtureWeb
 from tests.conftest import SITES, run_crawl
-from tests.test_clean import HOUSE_LINE, SITE, STORIES, _article
+
+from .site_builder import FETCHED_AT, HOUSE_LINE, ORIGINAL, SITE, STORIES, kettle_archive
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlite_utils import Database
-
-ORIGINAL = "https://glossmag.example/music/finch/"
-FETCHED_AT = "2025-05-02T10:00:00+00:00"
-
-
-def _save(db: Database, url: str, paragraphs: list[str], head: str = "") -> None:
-    body = _article(paragraphs, head=head)
-    page = FetchedPage(url, url, body, extract_article(body, url), fetched_at=FETCHED_AT)
-    save_page(db, page)
-
-
-def _archive(path: Path) -> Database:
-    """The original of a story on glossmag, and kettle.example with three stories of its
-    own and a copy of glossmag's, all carrying kettle's house line: stored before the
-    line was learned, as a first crawl of a new site stores them."""
-    db = open_archive(path)
-    with_line = {name: [p[0], HOUSE_LINE, *p[1:]] for name, p in STORIES.items()}
-    with write_transaction(db):
-        _save(db, ORIGINAL, STORIES["finch"])
-        for name in ("ferry", "bakery", "lifeboat"):
-            _save(db, f"https://{SITE}/news/{name}/", with_line[name])
-        canonical = f'<link rel="canonical" href="{ORIGINAL}">'
-        _save(db, f"https://{SITE}/syndicated/finch/", with_line["finch"], head=canonical)
-    return db
 
 
 def _article_of(db: Database, url: str) -> int:
@@ -52,7 +27,7 @@ def _article_of(db: Database, url: str) -> int:
 
 
 def test_reextract_applies_learned_lines_and_dedups_again(tmp_path: Path) -> None:
-    db = _archive(tmp_path / "a.db")
+    db = kettle_archive(tmp_path / "a.db")
     copy = f"https://{SITE}/syndicated/finch/"
     # near-duplicate clustering already joins the copy despite its house line...
     assert _article_of(db, copy) == _article_of(db, ORIGINAL)
@@ -86,7 +61,7 @@ def test_reextract_applies_learned_lines_and_dedups_again(tmp_path: Path) -> Non
 
 
 def test_reextract_again_changes_nothing(tmp_path: Path) -> None:
-    db = _archive(tmp_path / "a.db")
+    db = kettle_archive(tmp_path / "a.db")
     reextract(db)
     summary = reextract(db)
     assert summary.text_changed == summary.metadata_changed == summary.moved == 0
@@ -94,14 +69,14 @@ def test_reextract_again_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_reextract_one_site(tmp_path: Path) -> None:
-    db = _archive(tmp_path / "a.db")
+    db = kettle_archive(tmp_path / "a.db")
     summary = reextract(db, site=f"www.{SITE}", relearn=True)
     assert summary.pages == 4
     assert set(summary.learned) == {SITE}
 
 
 def test_pages_that_fail_now_are_kept_as_stored(tmp_path: Path) -> None:
-    db = _archive(tmp_path / "a.db")
+    db = kettle_archive(tmp_path / "a.db")
     before = db.execute("SELECT id, text_hash, article_id FROM pages ORDER BY id").fetchall()
     summary = reextract(db, min_words=10_000, relearn=False)
     assert len(summary.failed) == 5
@@ -112,7 +87,7 @@ def test_pages_that_fail_now_are_kept_as_stored(tmp_path: Path) -> None:
 
 
 def test_reextract_without_relearning_uses_what_the_archive_learned(tmp_path: Path) -> None:
-    db = _archive(tmp_path / "a.db")
+    db = kettle_archive(tmp_path / "a.db")
     summary = reextract(db, relearn=False)
     # the crawl's store step learned the house line from the pages themselves
     assert summary.removed["site_learned"] == 4

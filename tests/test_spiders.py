@@ -130,7 +130,7 @@ def _html(url: str, head: str = "", paragraphs: int = 3) -> HtmlResponse:
 
 @pytest.mark.parametrize("ld_type", ["NewsArticle", "LiveBlogPosting", "ReviewNewsArticle"])
 def test_the_site_spider_takes_as_articles_what_extraction_does(ld_type: str) -> None:
-    # one list of JSON-LD article types (archive.metadata.ARTICLE_TYPES): a live blog was
+    # one list of JSON-LD article types (archive.jsonld.ARTICLE_TYPES): a live blog was
     # an article for extraction but a hub for the site spider, which then never stored it
     head = f'<script type="application/ld+json">{{"@type": "{ld_type}"}}</script>'
     assert is_article_page(_html("https://p.example/live", head, paragraphs=0))
