@@ -96,8 +96,8 @@ class ExtractPipeline:
     def open_spider(self) -> None:
         POOL.acquire(self.workers, niceness=self.niceness)
 
-    def close_spider(self) -> None:
-        POOL.release()
+    async def close_spider(self) -> None:
+        await POOL.release()
         self.boilerplate.close()
 
     async def process_item(self, item: Any) -> Any:

@@ -44,7 +44,7 @@ def _run(workers: int, scenario: Any) -> list[Any]:
             await asyncio.gather(*(pool.run(_good_page(0), timeout=None) for _ in range(workers)))
             return list(await scenario(pool))
         finally:
-            pool.release()
+            await pool.release()
 
     return asyncio.run(main())
 
@@ -122,14 +122,33 @@ def test_two_spiders_share_the_pool_through_a_crash_and_each_ones_close() -> Non
                 pool.run(_good_page(1), timeout=None),  # the second spider's page beside it
                 return_exceptions=True,
             )
-            pool.release()  # the first spider closes
+            await pool.release()  # the first spider closes
             after = await pool.run(_good_page(2), timeout=None)  # the second goes on
             return [*first, after]
         finally:
-            pool.release()
+            await pool.release()
 
     crash, beside, after = asyncio.run(main())
     assert isinstance(crash, ExtractionCrashed), crash
     assert isinstance(beside, Extracted) and beside.title == "Renewed 1", beside
     assert isinstance(after, Extracted) and after.title == "Renewed 2", after
     assert pool.executor is None  # the last spider to close shut it down
+
+
+def test_shutting_the_pool_down_leaves_the_loop_free() -> None:
+    # the last spider's close joins the worker processes: in a thread, so callbacks of
+    # the other spiders still run meanwhile (it was a crawl's largest loop lag)
+    pool = ExtractionPool()
+    ran_during_shutdown: list[bool] = []
+
+    async def main() -> None:
+        pool.acquire(2)
+        await pool.run(_good_page(0), timeout=None)
+        release = asyncio.ensure_future(pool.release())
+        await asyncio.sleep(0)  # the release starts and hands the join to a thread
+        ran_during_shutdown.append(not release.done())
+        await release
+
+    asyncio.run(main())
+    assert ran_during_shutdown == [True]
+    assert pool.executor is None

@@ -63,7 +63,7 @@ async def _extracted(crawler: Crawler, *items: PageItem) -> list[PageItem | Exce
                 results.append(exc)
         return results
     finally:
-        pipeline.close_spider()
+        await pipeline.close_spider()
 
 
 def _rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
