@@ -300,7 +300,16 @@ def extract_article(
     tokens = words(text)
     # only for articles (hubs and galleries are refused above) and on the pruned tree,
     # where the bylines of related stories are gone
-    fallback_metadata(tree, markup, url, source)
+    stated = frozenset(
+        name
+        for name, value in (
+            ("title", hints.get("title")),
+            ("authors", hints.get("author")),
+            ("published", iso_datetime(hints.get("published"))),
+        )
+        if value
+    )
+    fallback_metadata(tree, markup, url, source, stated=stated)
 
     sources = dict(markup.sources)
     tags = list(markup.tags)

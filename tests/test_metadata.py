@@ -164,6 +164,25 @@ def test_trafilatura_fallback_when_markup_is_silent() -> None:
     assert "Rae Lindqvist" not in ex.text  # the byline is metadata, not story
 
 
+def test_the_listings_statement_comes_before_trafilaturas_guess() -> None:
+    # the page states nothing in markup; the feed that listed it states a headline and a
+    # date: those are taken, and trafilatura guesses only the byline the feed lacks
+    heading = (
+        "<h1>Marlow Finch to headline Saltmere Folk Festival</h1>"
+        "<p class='byline'>By <span class='author'>Rae Lindqvist</span></p>"
+    )
+    hints = {"title": "Finch headlines Saltmere", "published": "Thu, 01 May 2025 09:00:00 +0100"}
+    url = "https://tidings.example/2025/05/01/finch/"
+    ex = extract_article(page(before=heading), url, hints=hints)
+    assert (ex.title, ex.published) == ("Finch headlines Saltmere", "2025-05-01T09:00:00+01:00")
+    assert ex.sources["title"] == ex.sources["published"] == "hints"
+    assert ex.authors == ["Rae Lindqvist"]
+    assert ex.sources["authors"] == "trafilatura"
+    # a date the listing garbles is no statement: the page's date is guessed as before
+    garbled = extract_article(page(before=heading), url, hints={"published": "soon"})
+    assert (garbled.published, garbled.sources["published"]) == ("2025-05-01", "trafilatura")
+
+
 def test_markup_wins_over_trafilatura_and_hints_fill_the_rest() -> None:
     head = '<meta property="og:title" content="Finch to headline Saltmere">'
     hints = {"title": "Feed title", "author": "Feed Author", "tags": ["feed-tag"]}
