@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -238,3 +239,17 @@ def test_other_answers_pass_without_waiting() -> None:
     response = Response(URL, status=500, headers={"Retry-After": "0"})
     assert asyncio.run(middleware.process_response(Request(URL), response)) is response
     assert stats.get_stats() == {}
+
+
+def test_the_middlewares_of_a_crawl_outside_the_demo_warn_of_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # the demo's middleware is off in every other crawl: that is no warning (it once
+    # printed "Disabled ... no demo web" at the top of every crawl)
+    from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
+
+    crawler = component_crawler({"ARCHIVE_PATH": ""})
+    with caplog.at_level(logging.WARNING):
+        manager = DownloaderMiddlewareManager.from_crawler(crawler)
+    assert [record.getMessage() for record in caplog.records] == []
+    assert not any(type(mw).__name__ == "DemoWebMiddleware" for mw in manager.middlewares)

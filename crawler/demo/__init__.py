@@ -73,7 +73,9 @@ class DemoWebMiddleware:
     def from_crawler(cls, crawler: Crawler) -> DemoWebMiddleware:
         demo_web = crawler.settings.get(DEMO_WEB_SETTING)
         if not demo_web:
-            raise NotConfigured(f"{DEMO_WEB_SETTING} is not set: no demo web")
+            # no message: Scrapy logs a NotConfigured with one as a warning, and off is
+            # the normal case (every crawl but the demo's)
+            raise NotConfigured
         return cls(demo_web)
 
     def process_request(self, request: Request) -> None:
