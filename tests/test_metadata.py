@@ -11,14 +11,10 @@ from archive.extract import extract_article
 from archive.metadata import iso_datetime, read_time_minutes
 from archive.text import words
 
-PARAGRAPHS = [
-    "Marlow Finch will headline the Saltmere Folk Festival this summer, organisers confirmed "
-    "on Tuesday, in what will be the singer's first outdoor show since her comeback album.",
-    "The festival, now in its fourteenth year, moves to a larger field on the edge of the "
-    "village after last year's event sold out within a day of tickets going on sale.",
-    "Finch said she had spent childhood summers in the area and that playing the festival "
-    "had been on her list since she first picked up a guitar at the age of eleven.",
-]
+from .site_builder import STORY
+
+# three paragraphs of the shared test story
+PARAGRAPHS = STORY[:3]
 URL = "https://www.tidings.example/music/finch-festival/?utm_source=feed"
 
 
