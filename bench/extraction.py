@@ -13,7 +13,7 @@
    pages reprint empties that trafilatura extracts, and reprint's 10 worst pages.
 2. Speed: pages/second of reprint's whole extract+clean step (archive.extract.
    extract_article) as a ratio of bare trafilatura.extract, timed in the same run.
-3. The project's own syndication fixtures (crawler/demo_web, ground truth in
+3. The project's own syndication fixtures (crawler/demo/web, ground truth in
    stories.json): share of boilerplate lines left in the text and of story lines lost,
    for trafilatura alone, reprint's patterns on a site's first page, and reprint once the
    site's lines are learned (every demo page stored in a temporary archive first).
@@ -380,7 +380,7 @@ def markdown(report: dict[str, Any], command: str) -> str:
         f"extract+clean {spd[OURS]:.1f} pages/s, bare `trafilatura.extract` {spd[BASELINE]:.1f} "
         f"pages/s: **ratio {spd['ratio']:.2f}** (target >= 0.8).",
         "",
-        f"Own syndication fixtures (crawler/demo_web, {fix[OURS_FIXTURE]['pages']} article "
+        f"Own syndication fixtures (crawler/demo/web, {fix[OURS_FIXTURE]['pages']} article "
         "pages of three publishers; boilerplate strings and story paragraphs from "
         "stories.json and the originals):",
         "",
