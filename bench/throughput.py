@@ -753,10 +753,12 @@ def _compress_lines() -> set[tuple[str, int]]:
     return lines
 
 
-def _role(cmd: str) -> str | None:
-    if "resource_tracker" in cmd:
+def _role(sample: str) -> str | None:
+    # by the process's command line and its frames both: py-spy gives an empty command
+    # line for a process it could not read it of, and a worker was once counted as main
+    if "resource_tracker" in sample:
         return None  # multiprocessing's bookkeeping process: nothing of the crawl's
-    return "extract worker" if "spawn_main" in cmd else "crawl (main)"
+    return "extract worker" if "spawn_main" in sample else "crawl (main)"
 
 
 def classify(frames: list[str], compress_lines: set[tuple[str, int]], role: str) -> str:
@@ -811,7 +813,7 @@ def cost_split(raw: Path) -> dict[str, dict[str, int]]:
                 continue  # helper threads mostly wait
             role = "archive writer thread"
         else:
-            role = _role(stack[processes[-1].start() : thread.start()])
+            role = _role(stack[processes[-1].start() :])
         if role is None:
             continue
         frames = stack[thread.end() :].split(";")[1:]
