@@ -1,0 +1,54 @@
+"""archive/parse.py: a page's markup parsed once, with trafilatura's two repairs for
+libxml2 and its test that the text is HTML at all (pages written for these tests)."""
+
+from __future__ import annotations
+
+import pytest
+from trafilatura.utils import load_html
+
+from archive.parse import parse_html
+
+ARTICLE = "<p>Marlow Finch will headline the Saltmere Folk Festival this summer.</p>"
+
+
+def _text(source: bytes) -> str:
+    tree = parse_html(source)
+    assert tree is not None
+    return " ".join(tree.text_content().split())
+
+
+def test_a_first_line_doctype_with_a_slash_keeps_the_page() -> None:
+    # older libxml2 builds read the rest of such a page as the doctype's content (lxml bug
+    # 1955915); the doctype is dropped, as trafilatura does, whatever the build
+    page = (
+        b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">\n'
+        b"<html><head><title>Finch</title></head><body>" + ARTICLE.encode() + b"</body></html>"
+    )
+    assert "Saltmere Folk Festival" in _text(page)
+
+
+def test_a_self_closed_html_tag_opens_the_document() -> None:
+    # without the repair libxml2 closes the document at once: no text at all
+    page = b'<html lang="en"/>\n<head><title>Finch</title></head><body>' + ARTICLE.encode()
+    assert "Saltmere Folk Festival" in _text(page)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [b"", b"   ", b"just a line of plain text", b'{"title": "not a page"}'],
+    ids=["empty", "blank", "plain text", "json"],
+)
+def test_what_is_not_html_gives_no_tree(source: bytes) -> None:
+    assert parse_html(source) is None
+
+
+def test_the_tree_is_the_one_trafilatura_would_parse() -> None:
+    page = (
+        "<!doctype html><html><head><title>Café Finch</title></head><body>"
+        "<!-- a comment --><article>" + ARTICLE + "<p>Tickets: £40 — on sale Friday.</p>"
+        "</article></body></html>"
+    )
+    ours, theirs = parse_html(page.encode()), load_html(page)
+    assert ours is not None and theirs is not None
+    assert [e.tag for e in ours.iter()] == [e.tag for e in theirs.iter()]
+    assert ours.text_content() == theirs.text_content()
