@@ -378,3 +378,42 @@ def test_reextract_on_an_index_of_another_algorithm_is_one_line_status_3(tmp_pat
     assert isinstance(result.exception, SystemExit)
     assert CliRunner().invoke(cli, ["dedupe", "--db", str(path)]).exit_code == 0
     assert CliRunner().invoke(cli, ["reextract", "--db", str(path)]).exit_code == 0
+
+
+def _article_state(db: Database) -> list[tuple[object, ...]]:
+    articles = db.execute(
+        "SELECT id, representative_page_id, copies, first_seen, last_seen, title, text_hash"
+        " FROM articles ORDER BY id"
+    ).fetchall()
+    pages = db.execute("SELECT id, article_id, similarity FROM pages ORDER BY id").fetchall()
+    return [*articles, *pages]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_joining_copy_updates_its_article_as_a_full_refresh_would(
+    seed: int, tmp_path: Path
+) -> None:
+    # archive.dedup.cluster.refresh_after_join ranks three pages instead of every copy:
+    # after each page stored, refreshing every article from all its copies changes nothing
+    import random
+
+    from archive.dedup import refresh_article
+
+    rng = random.Random(seed)
+    db = open_archive(tmp_path / "a.db")
+    urls = [f"https://site{n}.example/tv/glasshouse" for n in range(10)]
+    for n, url in enumerate(rng.sample(urls, len(urls))):
+        canonical = rng.choice(["", url, *urls])  # none, itself, or another copy
+        day = rng.randint(1, 5)
+        html = page_html(
+            f"Glasshouse Bay renewed ({n})",
+            STORY[: rng.randint(3, 4)],
+            canonical=canonical,
+            published=f"2025-05-0{day}T09:00:00+01:00",
+        )
+        save_page(db, fetched_page(url, html))
+        stored = _article_state(db)
+        for (article_id,) in db.execute("SELECT id FROM articles").fetchall():
+            refresh_article(db, article_id)
+        assert _article_state(db) == stored, (seed, n)
+    assert db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 1
