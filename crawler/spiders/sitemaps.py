@@ -8,6 +8,7 @@ crawler.sitemapparse and this spider does the following itself.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -22,7 +23,7 @@ from crawler.sitemapparse import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
-from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider, yield_to_reactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -146,10 +147,15 @@ class SitemapsSpider(SourceSpider):
                 continue
             yield self._sitemap_request(url, source, depth)
 
-    def parse_sitemap(self, response: Response, source: str, depth: int) -> Iterator[Request]:
+    async def parse_sitemap(
+        self, response: Response, source: str, depth: int
+    ) -> AsyncIterator[Request]:
         """Parse a sitemap index (follow it), or a urlset, feed or URL list (request its
         pages). An unusable document is counted under ``reprint/sitemaps/<reason>`` and
-        reported as the source's problem."""
+        reported as the source's problem.
+
+        The document is parsed in a thread and its requests handed over in runs: a
+        sitemap of 50,000 URLs would otherwise hold the reactor for seconds (issue 10)."""
         stats = self.crawler.stats
         if response.status == NOT_MODIFIED:
             self.report_source(response)
@@ -160,7 +166,7 @@ class SitemapsSpider(SourceSpider):
             return
         max_bytes = self.settings.getint("REPRINT_SITEMAP_MAXSIZE")
         try:
-            sitemap = parse_sitemap(response.body, response.url, max_bytes)
+            sitemap = await asyncio.to_thread(parse_sitemap, response.body, response.url, max_bytes)
         except SitemapError as exc:
             if guessed:  # a page where a sitemap might have been: nothing to report
                 self._guess_missed(response)
@@ -179,10 +185,12 @@ class SitemapsSpider(SourceSpider):
                 stats.inc_value("reprint/sitemaps/too_deep")
                 logger.warning("sitemap index %s nested too deep; not followed", response.url)
                 return
-            for entry in sitemap.entries:
+            for count, entry in enumerate(sitemap.entries, 1):
                 yield self._sitemap_request(entry.loc, source, depth + 1)
+                await yield_to_reactor(count)
             return
-        for entry in sitemap.entries:
+        for count, entry in enumerate(sitemap.entries, 1):
+            await yield_to_reactor(count)
             dated = entry_date(entry)
             if self.since is not None and dated is not None and dated < self.since:
                 stats.inc_value("reprint/sitemaps/older_than_since")
