@@ -156,7 +156,7 @@ def _needs_full_cascade(doc: FastText | None, text: Shape, tree: HtmlElement) ->
     text is short, has no paragraphs or is mostly tables, is not prose (a menu), or is a
     small part of the paragraph text of the page (it took one section of a long article).
     """
-    if doc is None or doc.body is None or len(doc.text or "") < FULL_CASCADE_BELOW_CHARS:
+    if doc is None or len(doc.text) < FULL_CASCADE_BELOW_CHARS:
         return True
     paragraphs = len(doc.body.findall(".//p"))
     if paragraphs == 0 or len(doc.body.findall(".//table")) > paragraphs:
@@ -164,7 +164,7 @@ def _needs_full_cascade(doc: FastText | None, text: Shape, tree: HtmlElement) ->
     if text.prose_share < FAST_PASS_MIN_PROSE_SHARE:
         return True
     page_paragraphs = sum(len(p.text_content()) for p in tree.iter("p"))
-    return len(doc.text or "") < FAST_PASS_MIN_COVER * page_paragraphs
+    return len(doc.text) < FAST_PASS_MIN_COVER * page_paragraphs
 
 
 @dataclass(slots=True)
@@ -191,8 +191,8 @@ def _choose_text(
     tried only when it looks wrong or the page states a longer body."""
     fast = fast_pass(tree, url)
     chosen: _Candidate | None = None
-    if fast is not None and (fast.text or "").strip():
-        cleaned = clean(fast.text or "")
+    if fast is not None and fast.text.strip():
+        cleaned = clean(fast.text)
         chosen = _Candidate(cleaned, shape(cleaned.text))
     if _needs_full_cascade(fast, chosen.shape if chosen else Shape(0, 0), tree):
         full = _extract_text(tree, url, fast=False)
@@ -300,12 +300,13 @@ def extract_article(
     tokens = words(text)
     # only for articles (hubs and galleries are refused above) and on the pruned tree,
     # where the bylines of related stories are gone
+    hinted_published = iso_datetime(hints.get("published"))
     stated = frozenset(
         name
         for name, value in (
             ("title", hints.get("title")),
             ("authors", hints.get("author")),
-            ("published", iso_datetime(hints.get("published"))),
+            ("published", hinted_published),
         )
         if value
     )
@@ -332,9 +333,7 @@ def extract_article(
         title=markup.title or hints.get("title"),
         author=", ".join(authors) or None,
         authors=list(authors),
-        published=markup.published
-        or iso_datetime(hints.get("published"))
-        or hints.get("published"),
+        published=markup.published or hinted_published or hints.get("published"),
         updated=markup.updated,
         site=site_of(url) if url else None,
         site_name=markup.site_name,

@@ -115,8 +115,8 @@ def xml_safe_html_utf8(html: str) -> bytes:
     clean = len(source.translate(None, _CONTROL_BYTES)) == len(source) and not any(
         lead in source for lead in _NONCHAR_LEADS
     )
-    if not clean and _XML_INVALID.search(html) is not None:
-        html = xml_safe(html)
+    if not clean and (safe := xml_safe(html)) is not html:  # xml_safe: same str if clean
+        html = safe
         source = html.encode("utf-8")
     if "&#" not in html:
         return source

@@ -6,6 +6,7 @@ release that changes its sequence fails here rather than shifting extraction uns
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import trafilatura
@@ -18,6 +19,9 @@ from archive.extract import decode_html
 from archive.fastpass import fast_pass
 from archive.parse import parse_html
 from archive.sanitize import xml_safe_html_utf8
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 ROOT = Path(__file__).parent.parent
 PAGES = sorted(
@@ -32,12 +36,12 @@ URL = "https://glossmag.example.com/tv/story"
 MIN_EXTRACTED_SIZE = DEFAULT_CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
 
 
-def _tree(path: Path):  # type: ignore[no-untyped-def]
+def _tree(path: Path) -> HtmlElement | None:
     html, _ = decode_html(path.read_bytes())
     return parse_html(xml_safe_html_utf8(html))
 
 
-def _rescues_engage(text: str, tree) -> bool:  # type: ignore[no-untyped-def]
+def _rescues_engage(text: str, tree: HtmlElement) -> bool:
     """Whether trafilatura's baseline or recall retry would look at this text."""
     if len(text) < MIN_EXTRACTED_SIZE:
         return True
