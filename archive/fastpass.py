@@ -6,7 +6,7 @@ and to decide the second it measures the whole page's text (``html2txt``, a copy
 tree and a cleaning pass: ~6 ms a page). It also copies the tree three times so that those
 stages can see it unchanged. In :mod:`archive.extract` the fast pass is only the first
 opinion: when its text is short or covers little of the page, the full cascade runs
-anyway (``_needs_full_cascade``), so those rescues are paid for twice. Measured on the 115
+anyway (``needs_full_cascade``), so those rescues are paid for twice. Measured on the 115
 pages of the extraction benchmark, the rescues and copies were 5 of the 20 ms trafilatura
 took a page (issue 10).
 

@@ -1,7 +1,9 @@
 """archive/fastpass.py runs trafilatura's first stage with trafilatura's own functions.
 These tests hold it to ``trafilatura.bare_extraction(fast=True)`` on every page of the
 project's fixtures where trafilatura's rescue stages do not engage, so a trafilatura
-release that changes its sequence fails here rather than shifting extraction unseen."""
+release that changes its sequence fails here rather than shifting extraction unseen.
+They also check when archive/extract.py asks trafilatura's full cascade for a second
+opinion (``needs_full_cascade``)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,15 @@ from trafilatura.baseline import html2txt
 from trafilatura.core import ESCALATION_MAX_LENGTH, ESCALATION_PAGE_SHARE
 from trafilatura.settings import DEFAULT_CONFIG
 
-from archive.extract import decode_html
+from archive.clean import clean_text
+from archive.extract import decode_html, needs_full_cascade
 from archive.fastpass import fast_pass
 from archive.parse import parse_html
+from archive.prose import shape
 from archive.sanitize import xml_safe_html_utf8
+from archive.settings import FULL_CASCADE_BELOW_CHARS
+
+from .site_builder import STORIES, STORY, article_page
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -81,3 +88,38 @@ def test_fast_pass_is_trafilaturas_first_stage(path: Path) -> None:
     if ours is None or _rescues_engage(ours.text, tree):
         pytest.skip("trafilatura's rescue stages engage on this page")
     assert ours.text == their_text
+
+
+# --- when the full cascade runs ----------------------------------------------------------
+
+
+def _cascade_runs(page: bytes) -> bool:
+    tree = parse_html(page)
+    assert tree is not None
+    found = fast_pass(tree, URL)
+    assert found is not None
+    assert len(found.text) < FULL_CASCADE_BELOW_CHARS  # every page here is a short text
+    return needs_full_cascade(found, shape(clean_text(found.text).text), tree)
+
+
+BRIEF = STORY[:3]
+
+
+def test_a_short_story_that_is_the_pages_paragraph_text_is_not_extracted_twice() -> None:
+    assert not _cascade_runs(article_page(BRIEF))
+
+
+def test_a_short_text_on_a_page_with_more_paragraphs_elsewhere_gets_the_cascade() -> None:
+    # the fast pass keeps the <article>; the page's other paragraphs (here in a <section>
+    # of their own, as on pages whose article is split by the template) may be the story
+    rest = "".join(f"<p>{line}</p>" for line in STORIES["ferry"] + STORIES["bakery"])
+    page = article_page(BRIEF, extra="").replace(
+        b"</main>", f"</main><section class='sidebar'>{rest}</section>".encode()
+    )
+    assert _cascade_runs(page)
+
+
+def test_a_short_text_on_a_page_without_paragraphs_gets_the_cascade() -> None:
+    # text in <div>s only: the paragraph count cannot tell a story from a fragment
+    page = article_page(BRIEF).replace(b"<p>", b"<div>").replace(b"</p>", b"</div>")
+    assert _cascade_runs(page)
