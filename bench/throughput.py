@@ -62,7 +62,9 @@ RESULTS = ROOT / "bench" / "results"
 # address is its own Scrapy download slot (CONCURRENT_REQUESTS_PER_DOMAIN applies per host).
 HOSTS = tuple(f"127.0.0.{i}" for i in range(1, 9))
 VARIANTS = ("copies", "distinct")
-SYSTEMS = ("bare1", "bare2", "cli", "reprint")
+SYSTEMS = ("bare1", "bare2", "cli", "scrapy-fetch", "scrapy-first-stage", "reprint")
+# the floors of bench/floor.py: the crawl with no work, and with trafilatura's first stage only
+FLOORS = {"scrapy-fetch": "fetch", "scrapy-first-stage": "first-stage"}
 # The crawl settings the issue was measured with: no politeness delays (it is our own
 # server), 32 requests in flight, 8 per host.
 CRAWL_SETTINGS = (
@@ -446,6 +448,25 @@ def trafilatura_cli(urls: list[str], workdir: Path) -> Timed:
     seconds = time.perf_counter() - start
     written = sum(1 for p in out.iterdir() if p.is_file()) if out.exists() else 0
     return Timed(len(urls), seconds, written)
+
+
+# --- the floors
+
+
+def floor_crawl(web: Web, port: int, mode: str, workdir: Path) -> dict[str, Any]:
+    """bench/floor.py in ``mode`` over the web's feeds with the crawl's settings, in a
+    subprocess; its pages, seconds and CPU, and pages/s."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    out = workdir / f"floor-{mode}.json"
+    command = [sys.executable, "-m", "bench.floor", "--mode", mode, "--out", str(out)]
+    for feed in web.feeds(port):
+        command += ["--feed", feed]
+    for setting in CRAWL_SETTINGS:
+        command += ["-s", setting]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=CRAWL_TIMEOUT_S)
+    result: dict[str, Any] = json.loads(out.read_text())
+    result["pages_per_s"] = result["pages"] / result["seconds"] if result["seconds"] else 0.0
+    return result
 
 
 # --- the crawl
@@ -854,7 +875,7 @@ def measure_variant(
     :param total: article URLs
     :param variant: "copies" or "distinct"
     :param workdir: a directory of its own for this variant
-    :param systems: any of "bare1", "bare2", "cli", "reprint"
+    :param systems: any of :data:`SYSTEMS`
     :param profile: also run a crawl under py-spy for the cost split
     """
     web = build_web(pages, total, workdir / "web", variant)
@@ -866,6 +887,9 @@ def measure_variant(
     with Nginx(web.www, workdir) as nginx:
         if "cli" in systems:
             result["cli"] = asdict(trafilatura_cli(web.urls(nginx.port), workdir / "cli"))
+        for name, mode in FLOORS.items():
+            if name in systems:
+                result[name] = floor_crawl(web, nginx.port, mode, workdir / "floors")
         if "reprint" in systems:
             crawl = run_crawl(web, nginx.port, workdir / "crawl")
             result["reprint"] = {
@@ -889,7 +913,7 @@ def ratios(result: dict[str, Any]) -> dict[str, float]:
         return {}
     out = {
         name: result[name]["pages_per_s"] / base
-        for name in ("bare2", "cli", "reprint")
+        for name in ("bare2", "cli", *FLOORS, "reprint")
         if name in result
     }
     if "reprint" in result:
@@ -921,6 +945,29 @@ def markdown(results: list[dict[str, Any]]) -> str:
                 else " | - |"
             )
         )
+    floors = [res for res in results if any(name in res for name in FLOORS)]
+    if floors:
+        lines += [
+            "",
+            "Floors (bench/floor.py): the same crawl of the same web doing no work with the "
+            "pages (scrapy-fetch), or only decoding, parsing and trafilatura's first stage "
+            "in a 2-process pool (scrapy-first-stage); nothing stored; timed from the "
+            "crawl's start, like the crawl time above; CPU includes start-up:",
+            "",
+            "| variant | system | pages | pages/s | /bare1 | CPU ms/page main + workers |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        for res in floors:
+            r = ratios(res)
+            for name in FLOORS:
+                if name in res:
+                    f = res[name]
+                    pages = max(f["pages"], 1)
+                    lines.append(
+                        f"| {res['variant']} | {name} | {f['pages']} | {f['pages_per_s']:.1f} "
+                        f"| {r.get(name, 0):.2f} | {f['cpu_main_s'] * 1e3 / pages:.1f} + "
+                        f"{f['cpu_workers_s'] * 1e3 / pages:.1f} |"
+                    )
     crawls = [res for res in results if "reprint" in res]
     if crawls:
         lines += [
