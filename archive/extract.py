@@ -194,6 +194,33 @@ def _agreement(chosen: str, other: str) -> float:
     return sum((mine & theirs).values()) / total if total else 0.0
 
 
+def _recovered_with_lists(tree: HtmlElement, url: str | None, fast: FastText) -> FastText:
+    """On a page without an article container, the text trafilatura's recall mode
+    recovers between the first and the last line of its balanced mode's text, when it
+    has at least as many words in sentences.
+
+    The balanced recovery keeps paragraphs and drops the article's lists; the recall
+    recovery keeps those, and the page's other divisions as well (footers, bylines,
+    notices), which lie before and after the article's paragraphs: the lines outside the
+    balanced text's span are left out. Measured on the 452 WCEB article pages: 25 have no container,
+    F1 0.9459 -> 0.9489 (0118, 0268, 0317: +0.20 to +0.30, 0488: +0.15; the largest
+    loss 0232: -0.013), for a second pass on those pages only (~0.8 ms a page over the
+    set); the 4 such pages of the extraction benchmark keep their text.
+    """
+    recalled = fast_pass(tree, url, recall=True)
+    if recalled is None:
+        return fast
+    known = {line.strip() for line in fast.text.splitlines()} - {""}
+    lines = recalled.text.splitlines()
+    inside = [i for i, line in enumerate(lines) if line.strip() in known]
+    if not inside:
+        return fast
+    text = "\n".join(lines[inside[0] : inside[-1] + 1])
+    if shape(text).prose_words < shape(fast.text).prose_words:
+        return fast
+    return FastText(text=text, body=recalled.body, framed=False)
+
+
 def _choose_text(
     tree: HtmlElement, url: str | None, markup: PageMetadata, clean: Callable[[str], Cleaned]
 ) -> _Candidate | None:
@@ -202,6 +229,8 @@ def _choose_text(
     rather than by its length. The fast pass alone decides most pages; the others are
     tried only when it looks wrong or the page states a longer body."""
     fast = fast_pass(tree, url)
+    if fast is not None and not fast.framed:
+        fast = _recovered_with_lists(tree, url, fast)
     chosen: _Candidate | None = None
     if fast is not None and fast.text.strip():
         cleaned = clean(fast.text)

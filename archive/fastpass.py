@@ -29,7 +29,7 @@ from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
-from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+from trafilatura.xpaths import BODY_XPATH, RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -42,16 +42,26 @@ class FastText:
 
     text: str
     body: _Element
+    # whether the page has a container trafilatura takes for the article (BODY_XPATH);
+    # without one its text is recovered element by element (see :func:`fast_pass`)
+    framed: bool = True
 
 
-def fast_pass(tree: HtmlElement, url: str | None) -> FastText | None:
+def fast_pass(tree: HtmlElement, url: str | None, *, recall: bool = False) -> FastText | None:
     """Extract the main text of ``tree`` with trafilatura's main extractor alone.
+
+    On a page without an article container trafilatura recovers the text element by
+    element, and in its balanced mode it recovers paragraphs, quotes, code and tables
+    only: an article's lists are lost. ``recall`` runs its recall mode, which recovers
+    lists, divisions and line breaks too (footers with them); :mod:`archive.extract`
+    decides what of that text to keep.
 
     :param tree: a parsed page; left unchanged (the pass works on a copy)
     :param url: the page's URL (trafilatura resolves relative links with it)
+    :param recall: trafilatura's recall mode instead of its balanced mode
     :returns: None when the text is shorter than trafilatura's minimum output size
     """
-    options = Extractor(fast=True, comments=False, tables=True, url=url)
+    options = Extractor(fast=True, comments=False, tables=True, url=url, recall=recall)
     work = copy(tree)
     # comments are off, so trafilatura prunes comment sections and their lists from the
     # raw tree, except on a forum thread, where the posts live in those containers
@@ -64,7 +74,8 @@ def fast_pass(tree: HtmlElement, url: str | None) -> FastText | None:
     # XPaths over hundreds of elements a page fewer: 7.5 -> 6.3 ms a page on the benchmark
     work = prune_unwanted_nodes(tree_cleaning(work, options), prune)
     work = convert_tags(work, options, url)
+    framed = any(expression(work) for expression in BODY_XPATH)
     body, raw_text = extract_content(work, options)
     if len(raw_text) < options.min_output_size:
         return None
-    return FastText(text=xmltotxt(body, options.formatting), body=body)
+    return FastText(text=xmltotxt(body, options.formatting), body=body, framed=framed)

@@ -18,7 +18,7 @@ from trafilatura.core import ESCALATION_MAX_LENGTH, ESCALATION_PAGE_SHARE
 from trafilatura.settings import DEFAULT_CONFIG
 
 from archive.clean import clean_text
-from archive.extract import decode_html, needs_full_cascade
+from archive.extract import decode_html, extract_article, needs_full_cascade
 from archive.fastpass import fast_pass
 from archive.parse import parse_html
 from archive.prose import shape
@@ -123,3 +123,47 @@ def test_a_short_text_on_a_page_without_paragraphs_gets_the_cascade() -> None:
     # text in <div>s only: the paragraph count cannot tell a story from a fragment
     page = article_page(BRIEF).replace(b"<p>", b"<div>").replace(b"</p>", b"</div>")
     assert _cascade_runs(page)
+
+
+# --- a page without an article container ---------------------------------------------
+
+REASONS = [
+    "The ferry runs twice a day in winter and four times a day from May to September.",
+    "Tickets are sold at the harbour office, which opens an hour before each sailing.",
+    "Cyclists travel free on the first and last sailing of the day, the council said.",
+]
+FOOTER = "<div class='bottom'>Tidings Ltd, 4 Quay Street, Saltmere. Registered in England.</div>"
+
+
+def _unframed_page(*, footer: str = FOOTER) -> bytes:
+    # no <article>, <main> or class trafilatura takes for an article container
+    items = "".join(f"<li>{line}</li>" for line in REASONS)
+    return (
+        "<html><head><title>Saltmere ferry</title></head><body><div class='wrap'>"
+        f"<div class='col'><h1>Saltmere ferry</h1><p>{STORY[0]}</p><p>{STORY[1]}</p>"
+        f"<h2>What changes for passengers</h2><ul>{items}</ul><p>{STORY[2]}</p>"
+        f"<p>{STORY[3]}</p></div>{footer}</div></body></html>"
+    ).encode()
+
+
+def test_the_lists_of_an_article_without_a_container_are_kept() -> None:
+    tree = parse_html(_unframed_page())
+    assert tree is not None
+    found = fast_pass(tree, URL)
+    assert found is not None and not found.framed
+    assert REASONS[0] not in found.text  # trafilatura's balanced recovery drops the list
+    text = extract_article(_unframed_page(), URL).text
+    assert all(line in text for line in REASONS)
+    assert STORY[0] in text and STORY[3] in text
+    # the recall mode recovers the footer too; it lies after the article's paragraphs
+    recalled = fast_pass(tree, URL, recall=True)
+    assert recalled is not None and "Registered in England" in recalled.text
+    assert "Registered in England" not in text
+
+
+def test_an_article_in_a_container_is_extracted_once() -> None:
+    page = article_page(STORY)
+    tree = parse_html(page)
+    assert tree is not None
+    found = fast_pass(tree, URL)
+    assert found is not None and found.framed
