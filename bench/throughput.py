@@ -532,7 +532,12 @@ class TreeRss(threading.Thread):
 
     def _cpu(self, pid: int) -> None:
         try:
-            if pid not in self.role_by_pid:
+            # a spawned worker shows its parent's command line until it execs: a "main"
+            # that is not the tree's root is looked at again (run B of the third round
+            # counted a worker as the main process)
+            if self.role_by_pid.get(pid, "main") == "main" and (
+                pid not in self.role_by_pid or pid != self.pid
+            ):
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
                 self.role_by_pid[pid] = (
                     "tracker"
