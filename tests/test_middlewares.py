@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 from typing import TYPE_CHECKING
 
 import pytest
@@ -136,17 +137,19 @@ def _incremental(
 def test_an_archived_page_is_not_requested_again(archived: Path) -> None:
     middleware, stats = _incremental(archived)
     with pytest.raises(IgnoreRequest, match="already archived"):
-        middleware.process_request(Request(ORIGINAL))
+        asyncio.run(middleware.process_request(Request(ORIGINAL)))
     with pytest.raises(IgnoreRequest):  # the same page, under its tracking-tagged URL
-        middleware.process_request(Request(ORIGINAL + "?utm_source=feed"))
-    assert middleware.process_request(Request("https://tidings.example/tv/new")) is None
+        asyncio.run(middleware.process_request(Request(ORIGINAL + "?utm_source=feed")))
+    assert (
+        asyncio.run(middleware.process_request(Request("https://tidings.example/tv/new"))) is None
+    )
     assert stats.get_value("reprint/skipped/already_archived") == 2
 
 
 def test_a_source_is_asked_for_conditionally(archived: Path) -> None:
     middleware, stats = _incremental(archived)
     request = Request(FEED.url, meta={SOURCE_META: FEED})
-    assert middleware.process_request(request) is None
+    assert asyncio.run(middleware.process_request(request)) is None
     assert request.headers["If-None-Match"] == b'"v7"'
     assert request.headers["If-Modified-Since"] == b"Mon"
     assert 304 in request.meta["handle_httpstatus_list"]
@@ -156,27 +159,46 @@ def test_a_source_is_asked_for_conditionally(archived: Path) -> None:
 
 def test_a_refresh_asks_again_for_archived_pages_and_sources_in_full(archived: Path) -> None:
     middleware, stats = _incremental(archived, refresh=True)
-    assert middleware.process_request(Request(ORIGINAL)) is None
+    assert asyncio.run(middleware.process_request(Request(ORIGINAL))) is None
     source = Request(FEED.url, meta={SOURCE_META: FEED})
-    assert middleware.process_request(source) is None
+    assert asyncio.run(middleware.process_request(source)) is None
     assert b"If-None-Match" not in source.headers
     assert stats.get_stats() == {}
 
 
 def test_without_an_archive_every_request_passes(tmp_path: Path) -> None:
     middleware, _ = _incremental(tmp_path / "none-yet.db")
-    assert middleware.process_request(Request(ORIGINAL)) is None
-    assert middleware.process_request(Request(FEED.url, meta={SOURCE_META: FEED})) is None
+    assert asyncio.run(middleware.process_request(Request(ORIGINAL))) is None
+    assert (
+        asyncio.run(middleware.process_request(Request(FEED.url, meta={SOURCE_META: FEED}))) is None
+    )
+
+
+def test_a_lookup_waiting_on_the_disk_does_not_hold_the_event_loop(archived: Path) -> None:
+    middleware, _ = _incremental(archived)
+    disk = threading.Event()
+    middleware._reader.submit(disk.wait)  # the lookup thread is stuck, as on a stalled disk
+
+    async def crawl_on() -> None:
+        lookup = asyncio.ensure_future(middleware.process_request(Request(ORIGINAL)))
+        for _ in range(5):  # other callbacks keep running meanwhile
+            await asyncio.sleep(0)
+        assert not lookup.done()
+        disk.set()
+        with pytest.raises(IgnoreRequest, match="already archived"):
+            await lookup
+
+    asyncio.run(crawl_on())
 
 
 def test_the_archive_is_closed_with_the_spider(archived: Path) -> None:
     crawler = component_crawler({"ARCHIVE_PATH": str(archived)})
     middleware = ArchivedPagesMiddleware.from_crawler(crawler)
     with pytest.raises(IgnoreRequest):
-        middleware.process_request(Request(ORIGINAL))
+        asyncio.run(middleware.process_request(Request(ORIGINAL)))
     crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason="finished")
     archived.unlink()  # no connection holds the file any more: a fresh look finds nothing
-    assert middleware.process_request(Request(ORIGINAL)) is None
+    assert asyncio.run(middleware.process_request(Request(ORIGINAL))) is None
 
 
 # --- SourceBudgetMiddleware (crawler/budget.py) ---
