@@ -16,9 +16,16 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from archive.settings import SITE_LINE_KEY_HEX, SITE_LINE_MAX_WORDS
+from archive.settings import (
+    CARD_LIST_MIN_ITEMS,
+    CARD_MAX_EXTRA_WORDS,
+    SITE_LINE_KEY_HEX,
+    SITE_LINE_MAX_WORDS,
+)
 from archive.text import words
+from archive.urls import site_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -358,6 +365,11 @@ _DATED_ENTRY = re.compile(
     rf"^({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}"
     r"|\d{1,2}[./]\d{1,2}([./]\d{2,4})?)\b"
 )
+# Headings of a teaser card (the page's headline is its <h1>)
+_CARD_HEADING_XPATH = ".//h2|.//h3|.//h4|.//h5|.//h6"
+# Lists whose first item holds such a heading: most lists of a page are menus, passed
+# over in lxml's C code without reading their items in Python
+_CARD_LIST_XPATH = "(//ul|//ol)[li[1]//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]]"
 # Embedded social posts (their text is in the page without JavaScript)
 _SOCIAL_EMBED_XPATH = (
     '//blockquote[contains(@class,"twitter-tweet") or contains(@class,"twitter-video")'
@@ -429,7 +441,37 @@ def _is_link_block(el: HtmlElement) -> bool:
     return linked / len(text) >= LINK_TEXT_SHARE
 
 
-def prune_tree(tree: HtmlElement) -> dict[str, int]:
+def _is_same_site(href: str, site: str) -> bool:
+    """Whether a link goes to the page's own site (a relative link, the same host, or a
+    subdomain of it either way); ``site`` is empty when the page's URL is unknown."""
+    netloc = urlsplit(href).netloc
+    if not netloc:
+        return True
+    host = netloc.lower().removeprefix("www.")
+    return bool(site) and (host == site or host.endswith("." + site) or site.endswith("." + host))
+
+
+def _is_card(item: HtmlElement, site: str) -> bool:
+    """A list item that is a teaser card of another story of the site: a heading whose
+    whole text is one link to the site, and little text besides it."""
+    for heading in item.xpath(_CARD_HEADING_XPATH):
+        links = [a for a in heading.iter("a") if (a.get("href") or "#")[0] != "#"]
+        if len(links) != 1 or not _is_same_site(links[0].get("href", ""), site):
+            continue
+        text = _text(heading)
+        if not text or _text(links[0]) != text:
+            continue
+        return len(words(_text(item))) - len(words(text)) <= CARD_MAX_EXTRA_WORDS
+    return False
+
+
+def _is_card_list(listing: HtmlElement, site: str) -> bool:
+    """A <ul>/<ol> of teaser cards (:func:`_is_card`)."""
+    items = [child for child in listing if child.tag == "li"]
+    return len(items) >= CARD_LIST_MIN_ITEMS and all(_is_card(i, site) for i in items)
+
+
+def prune_tree(tree: HtmlElement, url: str = "") -> dict[str, int]:
     """Remove related-links blocks and hidden metadata blocks from a parsed page before
     text extraction.
 
@@ -437,12 +479,16 @@ def prune_tree(tree: HtmlElement) -> dict[str, int]:
     heading above them is gone (trafilatura drops headings it deems navigation), so the
     block is removed in the DOM: a heading such as "You Might Also Like" and the links or
     story teasers that follow it, and paragraphs or list items that are a lone link to
-    another page rather than a sentence (:func:`_is_link_block`). Hidden microdata blocks
+    another page rather than a sentence (:func:`_is_link_block`), and lists of teaser
+    cards of the site's other stories (:func:`_is_card_list`). Hidden microdata blocks
     (``display:none`` elements carrying ``itemprop``) restate the headline, dates and body
     for machines; trafilatura would add them to the text a second time. Embedded social
     posts lose the class names that make trafilatura discard them: they are quotes.
 
     :param tree: the parsed page, modified in place
+    :param url: the page's URL: teaser cards link to the page's own site (a listicle's
+        linked headings often go elsewhere); without it only relative links count as
+        the site's
     :returns: counts of removed blocks by kind
     """
     removed: dict[str, int] = {}
@@ -481,6 +527,14 @@ def prune_tree(tree: HtmlElement) -> dict[str, int]:
         if _is_link_block(block) and block.getparent() is not None:
             block.drop_tree()
             removed["link_block"] = removed.get("link_block", 0) + 1
+    # Cards of other stories (thumbnail, linked headline, subline) with no related
+    # heading above them: trafilatura keeps them when they sit inside the article's
+    # container, and their headlines and sublines read as story lines once extracted.
+    site = site_of(url) if url else ""
+    for listing in tree.xpath(_CARD_LIST_XPATH):
+        if _is_card_list(listing, site) and listing.getparent() is not None:
+            listing.drop_tree()
+            removed["teaser_cards"] = removed.get("teaser_cards", 0) + 1
     for embed in tree.xpath(_SOCIAL_EMBED_XPATH):
         # trafilatura discards elements whose class names a social network; an embedded
         # post is a quote the story is built on, so it keeps its text as a blockquote

@@ -442,3 +442,76 @@ def test_text_is_nfc_normalised() -> None:
     page = article_page([*STORY, decomposed])
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert "Caf\u00e9 de Saltmere reopens" in ex.text
+
+
+# --- teaser cards of other stories, and lists of linked headings that are content ------
+
+CARD_HEADLINES = [
+    "Harbour Lane star quits after 22 years",
+    "Paradise Shores reunion: every bombshell",
+    "Glasswing announce a farewell tour",
+]
+
+
+def _cards(headlines: list[str], *, href: str = "/tv/{i}", under: str = "") -> str:
+    """A <ul> of cards: thumbnail, a heading that is one link, and ``under`` it."""
+    return (
+        "<ul>"
+        + "".join(
+            f"<li><img src='/thumbs/{i}.jpg' alt=''><h3><a href='{href.format(i=i)}'>{h}</a></h3>"
+            f"{under}</li>"
+            for i, h in enumerate(headlines)
+        )
+        + "</ul>"
+    )
+
+
+CARD_SUBLINE = "<p>The cast said goodbye on set this week</p>"
+
+
+def test_a_list_of_teaser_cards_inside_the_story_is_removed() -> None:
+    cards = _cards(CARD_HEADLINES, under=CARD_SUBLINE)
+    page = article_page([STORY[0], STORY[1]], extra=f"{cards}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for headline in CARD_HEADLINES:
+        assert headline not in ex.text
+    assert "goodbye on set" not in ex.text
+    assert ex.text.count(STORY[2]) == 1
+    assert ex.removed["teaser_cards"] == 1
+
+
+# An entry of its own: more words than a card's subline
+LISTICLE_ENTRY = (
+    "<p>It folds flat into a coat pocket, lasts a whole festival weekend on one charge and "
+    "kept the rain out through three days of storms, which is more than any of the other "
+    "pairs we wore in the field could say for themselves.</p>"
+)
+TOC = (
+    "<ol>"
+    + "".join(
+        f"<li><h4><a href='#part-{i}'>{h}</a></h4></li>" for i, h in enumerate(CARD_HEADLINES)
+    )
+    + "</ol>"
+)
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        # a listicle: each linked heading has a paragraph of its own under it
+        _cards(CARD_HEADLINES, href="/reviews/{i}", under=LISTICLE_ENTRY),
+        # products linking to a shop, not to the site's stories
+        _cards(CARD_HEADLINES, href="https://shop.example/p/{i}"),
+        # a table of contents: links within the page
+        TOC,
+        # two cards: as often the story's own list
+        _cards(CARD_HEADLINES[:2], under=CARD_SUBLINE),
+    ],
+    ids=["listicle", "shop-links", "table-of-contents", "two-cards"],
+)
+def test_lists_of_linked_headings_that_are_content_stay(listing: str) -> None:
+    page = article_page([STORY[0], STORY[1]], extra=f"{listing}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert CARD_HEADLINES[0] in ex.text
+    assert CARD_HEADLINES[1] in ex.text
+    assert "teaser_cards" not in ex.removed
