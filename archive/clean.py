@@ -217,12 +217,12 @@ _DATE = (
 )
 _BYLINE = re.compile(
     # a name line never ends like a sentence: "By Friday, tickets had sold out." stays
-    r"^[-•·]?\s*(?i:by|story by|words by|written by|von|par|por)\s+"
+    r"^(?i:by|story by|words by|written by|von|par|por)\s+"
     r"[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3}(\s*(,|and|&)\s*[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3})*"
     r"(\s*[|•·–-]\s*.{0,60}|,\s*[A-Z][\w'’ ]{0,40})?(?<![.!?])$"
 )
 _CREDIT_LINE = re.compile(
-    r"^[-•·]?\s*((?i:(reporting|writing|editing|additional reporting|compiled|produced) by)"
+    r"^((?i:(reporting|writing|editing|additional reporting|compiled|produced) by)"
     r"\s.{1,300}"
     r"|[A-Z].{0,80}(?i: contributed( reporting)? to this (report|story|article))\.?"
     r"|(?i:(published|updated|posted|last updated|first published)( on| at)?:?)\s+"
@@ -276,12 +276,19 @@ def _key(tokens: Collection[str]) -> str:
     return LONG_LINE_KEY_PREFIX + digest if len(tokens) > SITE_LINE_MAX_WORDS else digest
 
 
+# Bullets that open a list item's line ("- Advertisement")
+_LIST_BULLETS = ("-", "•", "·", "*")
+
+
 def line_kind(line: str) -> str | None:
     """Return the kind of known boilerplate ``line`` is (a key of LINE_PATTERNS, or
     "byline"), or None for a line of the story.
 
     :param line: one stripped line of extracted text
     """
+    # trafilatura writes a list item as "- item": "- 6 min read" is the same label
+    if line[:1] in _LIST_BULLETS:
+        line = line[1:].lstrip()
     lowered = line.lower() if len(line) > GATED_LINE_CHARS else None
     for kind, pattern in LINE_PATTERNS.items():
         signals = _SIGNALS.get(kind)

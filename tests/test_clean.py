@@ -99,9 +99,17 @@ def test_each_boilerplate_kind_is_recognised(kind: str, line: str) -> None:
     assert cleaned.removed == {kind: 1}
 
 
+@pytest.mark.parametrize(("kind", "line"), KIND_EXAMPLES)
+def test_a_boilerplate_line_written_as_a_list_item_is_recognised(kind: str, line: str) -> None:
+    # trafilatura writes list items as "- item"
+    assert line_kind(f"- {line}") == kind
+    assert line_kind(f"• {line}") == kind
+
+
 @pytest.mark.parametrize("sentence", STORY_LOOKALIKES)
 def test_story_sentences_that_look_like_boilerplate_stay(sentence: str) -> None:
     assert line_kind(sentence) is None
+    assert line_kind(f"- {sentence}") is None
     assert clean_text(f"{STORY[0]}\n{sentence}").text == f"{STORY[0]}\n{sentence}"
 
 
