@@ -182,9 +182,19 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"^(\d+\s)?(comments?|tags?|share|sorry!?|loading( \.\.\.|…|\.\.\.)?|close|menu"
         r"|skip to (main )?content|back to top|view comments|show comments|leave a (comment|reply)"
         r"|post a comment|(add|write) a comment|tell us what you think.{0,20}"
-        r"|click to (expand|enlarge)|(\d+ )?min(ute)?s? read|\d+ min read|print this (page"
-        r"|article))"
+        r"|click to (expand|enlarge)|print this (page|article))"
         r"\s*[:.!…]*$",
+        _I,
+    ),
+    "reading_time": re.compile(
+        # alone or after the date or byline it shares a line with, behind a separator
+        # ("Jun 8, 2023 • 11 Minute Read"): "The report is a 10 min read." is a sentence
+        r"^([^.!?]{0,80}?\s*(•|·|\||/+|–|—|-)\s*)?"
+        r"((\d+\s*(-\s*)?)?min(ute)?s?\.? read"
+        r"|(estimated )?(reading|read) time"
+        r"|tempo de leitura|tempo di lettura|lesezeit|temps de lecture|tiempo de lectura"
+        r"|leestijd)"
+        r"(\s*:?\s*(\d+|one|two|three|four|five)\s*[^\W\d]{1,10}\.?)?\W*$",
         _I,
     ),
 }
@@ -206,6 +216,7 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
     "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),
     "copyright": ("©", "ⓒ", "(c)", "copyright", "rights reserved"),
     "originally_appeared": ("originally", "first", "publish", "permission"),
+    "reading_time": ("read", "leitura", "lettura", "lesezeit", "lecture", "lectura", "leestijd"),
 }  # fmt: skip
 
 # A byline or dateline line standing apart from the story ("By Jane Doe", "Published 18

@@ -68,6 +68,9 @@ KIND_EXAMPLES = [
     ("copyright", "© 2025 Tidings Media Ltd. All rights reserved."),
     ("markup_value", "2025-05-01T09:00:00+01:00"),
     ("ui_label", "12 Comments"),
+    ("reading_time", "6 min read"),
+    ("reading_time", "May 1, 2025 • 4 Minute Read"),
+    ("reading_time", "Tempo de leitura: 2 minutos"),
     ("byline", "By Rae Lindqvist"),
     ("byline", "Published 1 May 2025"),
     ("byline", "Reporting by Rae Lindqvist; Editing by Ola Brandt"),
@@ -88,6 +91,8 @@ STORY_LOOKALIKES = [
     "Copyright law changed in 2019.",
     "Photographs by her brother hang in the hall.",
     "Register now for the vote, officials urged residents.",
+    "The council's report is a 40 min read, and worth every minute of it.",
+    "Reading time is precious for parents of three, she said.",
 ]
 
 
