@@ -186,6 +186,15 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\s*[:.!…]*$",
         _I,
     ),
+    "taxonomy": re.compile(
+        # the story's tags or categories: a label and a list of short names, no sentence
+        r"^((tags?|tagged( with)?|filed under|posted in|categor(y|ies)|topics?|themen"
+        r"|schlagw[öo]rter|etiquetas|mots-cl[ée]s|categorias?|marcadores)\s*:\s*"
+        # without a colon, a name follows ("Filed under the wrong name" is a sentence)
+        r"|(tagged( with)?|filed under|posted in)\s+(?-i:(?![a-z])))"
+        r"[^,|•·;.!?]{1,40}([,|•·;]\s*[^,|•·;.!?]{1,40})*[\s,|•·;]*$",
+        _I,
+    ),
     "reading_time": re.compile(
         # alone or after the date or byline it shares a line with, behind a separator
         # ("Jun 8, 2023 • 11 Minute Read"): "The report is a 10 min read." is a sentence
@@ -216,6 +225,10 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
     "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),
     "copyright": ("©", "ⓒ", "(c)", "copyright", "rights reserved"),
     "originally_appeared": ("originally", "first", "publish", "permission"),
+    "taxonomy": (
+        "tag", "filed", "posted", "categor", "topic", "themen", "schlagw", "etiquet", "mots",
+        "marcador",
+    ),
     "reading_time": ("read", "leitura", "lettura", "lesezeit", "lecture", "lectura", "leestijd"),
 }  # fmt: skip
 

@@ -68,6 +68,9 @@ KIND_EXAMPLES = [
     ("copyright", "© 2025 Tidings Media Ltd. All rights reserved."),
     ("markup_value", "2025-05-01T09:00:00+01:00"),
     ("ui_label", "12 Comments"),
+    ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
+    ("taxonomy", "Filed under: Music |"),
+    ("taxonomy", "Posted in Music, Live Reviews"),
     ("reading_time", "6 min read"),
     ("reading_time", "May 1, 2025 • 4 Minute Read"),
     ("reading_time", "Tempo de leitura: 2 minutos"),
@@ -93,6 +96,8 @@ STORY_LOOKALIKES = [
     "Register now for the vote, officials urged residents.",
     "The council's report is a 40 min read, and worth every minute of it.",
     "Reading time is precious for parents of three, she said.",
+    "Posted in the group chat, the photo went viral within hours.",
+    "Filed under the wrong name for years",
 ]
 
 
