@@ -109,12 +109,24 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|delivered straight to|in) your inbox.*"
         r"|never miss a (story|thing|beat|post)\W*"
         r"|thanks? (you )?for (signing up|subscribing)\W*"
+        r"|.{0,20}\byou('|’)re (now )?subscribed\W*"
         r"|keep an eye on your inbox.*"
         r"|there was an error processing your subscription\W*"
         r"|by (signing up|subscribing|clicking)\b.{0,40}you agree.*"
         r"|enter your email( address)?.{0,40}"
         r"|.{1,40} newsletters?"
         r"|sign up|sign me up|subscribe|newsletter)\W*$",
+        _I,
+    ),
+    "paywall": re.compile(
+        r"^(already (have an account|a (subscriber|member))\?\W*(log ?in|sign ?in)\b.{0,40}"
+        r"|(this|the) (article|story|content|post) is (exclusive|only available|available only"
+        r"|reserved) (to|for) .{0,40}(subscribers|members)"
+        r"|unlock (this|the) (full )?(article|story).{0,120}"
+        r"|(subscribe|sign up|register|log ?in|sign in|create a free account) (now )?to"
+        r" (continue reading|keep reading|read (the|this) (full|rest|whole|entire)"
+        r" (article|story)).{0,80}"
+        r"|(to )?(continue|keep) reading,? (subscribe|sign in|log ?in|register).{0,80})\W*$",
         _I,
     ),
     "social": re.compile(
@@ -221,6 +233,7 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
         "shutterstock", "alamy", "pa images", "rex features", "afp", "reuters",
     ),
     "newsletter": ("sign", "subscri", "newsletter", "inbox", "email"),
+    "paywall": ("log", "sign", "subscri", "member", "unlock", "reading", "register"),
     "social": ("follow", "share", "app", "join the", "reached at", "tip?", "if you"),
     "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),
     "copyright": ("©", "ⓒ", "(c)", "copyright", "rights reserved"),

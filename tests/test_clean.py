@@ -53,6 +53,10 @@ KIND_EXAMPLES = [
     ),
     ("newsletter", "SIGN UP"),
     ("newsletter", "Never miss a story"),
+    ("newsletter", "Great, you're subscribed!"),
+    ("paywall", "Already have an account? Sign in"),
+    ("paywall", "This story is exclusive to Tidings Plus subscribers"),
+    ("paywall", "Subscribe to continue reading"),
     ("social", "Share this article"),
     ("social", "Follow Tidings on Instagram, TikTok and X."),
     ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
@@ -98,6 +102,8 @@ STORY_LOOKALIKES = [
     "Reading time is precious for parents of three, she said.",
     "Posted in the group chat, the photo went viral within hours.",
     "Filed under the wrong name for years",
+    "She was already a member of the band when it signed its first deal.",
+    "You're subscribed to heartbreak if you back this team, he joked.",
 ]
 
 
