@@ -139,7 +139,9 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|join the (conversation|discussion).{0,60}"
         r"|.{0,200}\b(may|can) be reached at \S+@\S+.{0,120}"
         r"|(have|got) a (news )?tip\?.{0,200}"
-        r"|if you (enjoyed|liked|value) (this|our) (article|story|post|journalism).{0,300}"
+        # after a sentence of its own ("X is a production of Y. If you liked this post...")
+        r"|(.{0,300}[.!?]\s+)?if you (enjoyed|liked|value) (this|our|my) (blog )?(article|story"
+        r"|post|piece|journalism).{0,600}"
         r"|(share (this|the) (article|story|post|page)\s*:?\s*)?(" + _SHARE_WORD + r")"
         r"(\s*[|·•/,]?\s*(" + _SHARE_WORD + r"))*)\W*$",
         _I,

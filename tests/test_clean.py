@@ -58,6 +58,11 @@ KIND_EXAMPLES = [
     ("paywall", "This story is exclusive to Tidings Plus subscribers"),
     ("paywall", "Subscribe to continue reading"),
     ("social", "Share this article"),
+    (
+        "social",
+        "Tidings is a production of Harbour Media. If you liked this post, please share it "
+        "with a friend who loves folk music.",
+    ),
     ("social", "Follow Tidings on Instagram, TikTok and X."),
     ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
     ("related_heading", "You Might Also Like"),
@@ -104,6 +109,7 @@ STORY_LOOKALIKES = [
     "Filed under the wrong name for years",
     "She was already a member of the band when it signed its first deal.",
     "You're subscribed to heartbreak if you back this team, he joked.",
+    "If you value quiet, the campsite on the far side of the green is the better pick.",
 ]
 
 
