@@ -251,8 +251,20 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
 # November 2019"); the name part is case-sensitive so "by the way" sentences never match.
 _DATE = (
     r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}"
-    r"|([A-Za-z]+,?\s+)?(\d{1,2}(st|nd|rd|th)?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
+    r"|([A-Za-z]+\.?,?\s+)?(\d{1,2}(st|nd|rd|th)?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
     r"|nov|dec)[a-z]*\.?\s+(\d{1,2}(st|nd|rd|th)?,?\s+)?\d{4})"
+)
+# a month's name or its abbreviation ("June", "Jun.")
+_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# A line that is a date and nothing else: the story's dateline, or a teaser's date left
+# behind. It names the day ("June 2025" can head a section); a colon after it opens an
+# entry ("2025-12-19: fixed the parser").
+_BARE_DATE = re.compile(
+    r"^((?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+    rf"({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}[./]\d{1,2}[./]\d{1,2})"
+    r"([\s,|•·–-]+((?i:at)\s+)?\d{1,2}[:.]\d{2}(\s*(?i:[ap]\.?m\.?))?)?[^\w:]*$"
 )
 _BYLINE = re.compile(
     # a name line never ends like a sentence: "By Friday, tickets had sold out." stays
@@ -326,7 +338,7 @@ def line_kind(line: str) -> str | None:
     :param line: one stripped line of extracted text
     """
     # trafilatura writes a list item as "- item": "- 6 min read" is the same label
-    if line[:1] in _LIST_BULLETS:
+    while line[:1] in _LIST_BULLETS:  # "- - Sep 26, 2022": nested items too
         line = line[1:].lstrip()
     lowered = line.lower() if len(line) > GATED_LINE_CHARS else None
     for kind, pattern in LINE_PATTERNS.items():
@@ -335,7 +347,9 @@ def line_kind(line: str) -> str | None:
             continue  # a long line without the kind's words cannot be that kind
         if pattern.match(line):
             return kind
-    if len(line) < 400 and (_BYLINE.match(line) or _CREDIT_LINE.match(line)):
+    if len(line) < 400 and (
+        _BYLINE.match(line) or _CREDIT_LINE.match(line) or _BARE_DATE.match(line)
+    ):
         return "byline"
     return None
 
@@ -406,7 +420,6 @@ _HEADING_XPATH = (
 _LINK_BLOCK_XPATH = "//p[not(parent::li)]"
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "»")
 # A line that starts with a day and month ("June 23 –", "23 June:", "6/23 -")
-_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATED_ENTRY = re.compile(
     rf"^({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}"
     r"|\d{1,2}[./]\d{1,2}([./]\d{2,4})?)\b"

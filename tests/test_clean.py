@@ -85,6 +85,9 @@ KIND_EXAMPLES = [
     ("reading_time", "Tempo de leitura: 2 minutos"),
     ("byline", "By Rae Lindqvist"),
     ("byline", "Published 1 May 2025"),
+    ("byline", "UPDATED: Thu., May 1, 2025"),
+    ("byline", "May 1, 2025"),
+    ("byline", "01.05.2025"),
     ("byline", "Reporting by Rae Lindqvist; Editing by Ola Brandt"),
 ]
 
@@ -110,6 +113,9 @@ STORY_LOOKALIKES = [
     "She was already a member of the band when it signed its first deal.",
     "You're subscribed to heartbreak if you back this team, he joked.",
     "If you value quiet, the campsite on the far side of the green is the better pick.",
+    # a month heads a section; a date with a colon opens an entry
+    "June 2025",
+    "2025-05-01:",
 ]
 
 
