@@ -551,3 +551,44 @@ def test_lists_of_linked_headings_that_are_content_stay(listing: str) -> None:
     assert CARD_HEADLINES[0] in ex.text
     assert CARD_HEADLINES[1] in ex.text
     assert "teaser_cards" not in ex.removed
+
+
+# --- the deck ----------------------------------------------------------------------------
+
+DECK = "The singer returns to the village where she learned to play, two years after her last tour"
+
+
+def _page_with_deck(deck_markup: str) -> bytes:
+    """A story page whose description is :data:`DECK`, with ``deck_markup`` in its header
+    (before the story's paragraphs)."""
+    head = f'<meta property="og:description" content="{DECK}">'
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title>'
+        f"{head}</head><body><main><article><header><h1>{TITLE}</h1>{deck_markup}</header>"
+        f"<div class='body'>{paragraphs}</div></article></main></body></html>"
+    ).encode()
+
+
+def test_the_deck_in_the_header_is_the_description_not_the_text() -> None:
+    ex = extract_article(
+        _page_with_deck(f"<h2 class='sub'>{DECK}</h2>"), "https://tidings.example/a"
+    )
+    assert DECK not in ex.text
+    assert ex.description == DECK
+    assert ex.removed["deck"] == 1
+    for sentence in STORY:
+        assert sentence in ex.text
+
+
+def test_a_lede_that_repeats_the_description_stays() -> None:
+    # the description is often the story's first paragraph, or a sub-heading within it
+    for lede in (f"<p>{DECK}.</p>", f"<h2>{DECK}</h2>"):
+        page = article_page(
+            [STORY[0]],
+            extra=f"{lede}{''.join(f'<p>{p}</p>' for p in STORY[1:])}",
+            head=f'<meta property="og:description" content="{DECK}">',
+        )
+        ex = extract_article(page, "https://tidings.example/a")
+        assert DECK in ex.text
+        assert "deck" not in ex.removed
