@@ -273,8 +273,9 @@ _BYLINE = re.compile(
     r"(\s*[|•·–-]\s*.{0,60}|,\s*[A-Z][\w'’ ]{0,40})?(?<![.!?])$"
 )
 _CREDIT_LINE = re.compile(
+    # a name follows: "editing by hand, and ..." continues a story sentence
     r"^((?i:(reporting|writing|editing|additional reporting|compiled|produced) by)"
-    r"\s.{1,300}"
+    r"\s+[A-Z].{0,300}"
     r"|[A-Z].{0,80}(?i: contributed( reporting)? to this (report|story|article))\.?"
     r"|(?i:(published|updated|posted|last updated|first published)( on| at)?:?)\s+"
     + _DATE

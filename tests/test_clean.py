@@ -113,6 +113,7 @@ STORY_LOOKALIKES = [
     "She was already a member of the band when it signed its first deal.",
     "You're subscribed to heartbreak if you back this team, he joked.",
     "If you value quiet, the campsite on the far side of the green is the better pick.",
+    "editing by hand, and a fair bit of patience, got the recording finished.",
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
