@@ -530,10 +530,11 @@ def _is_card(item: HtmlElement, site: str) -> bool:
     return False
 
 
-def _is_card_list(listing: HtmlElement, site: str) -> bool:
-    """A <ul>/<ol> of teaser cards (:func:`_is_card`)."""
+def _card_count(listing: HtmlElement, site: str) -> int:
+    """The number of items of a <ul>/<ol> that holds nothing but teaser cards
+    (:func:`_is_card`), or 0."""
     items = [child for child in listing if child.tag == "li"]
-    return len(items) >= CARD_LIST_MIN_ITEMS and all(_is_card(i, site) for i in items)
+    return len(items) if items and all(_is_card(i, site) for i in items) else 0
 
 
 def _find_deck(tree: HtmlElement, description: str) -> HtmlElement | None:
@@ -563,7 +564,7 @@ def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None)
     block is removed in the DOM: a heading such as "You Might Also Like" and the links or
     story teasers that follow it, and paragraphs or list items that are a lone link to
     another page rather than a sentence (:func:`_is_link_block`), lists of teaser
-    cards of the site's other stories (:func:`_is_card_list`), and the deck. Hidden microdata blocks
+    cards of the site's other stories (:func:`_card_count`), and the deck. Hidden microdata blocks
     (``display:none`` elements carrying ``itemprop``) restate the headline, dates and body
     for machines; trafilatura would add them to the text a second time. Embedded social
     posts lose the class names that make trafilatura discard them: they are quotes.
@@ -622,10 +623,17 @@ def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None)
     # heading above them: trafilatura keeps them when they sit inside the article's
     # container, and their headlines and sublines read as story lines once extracted.
     site = site_of(url) if url else ""
+    grids: set[HtmlElement] = set()  # parents of the card lists removed
     for listing in tree.xpath(_CARD_LIST_XPATH):
-        if _is_card_list(listing, site) and listing.getparent() is not None:
-            listing.drop_tree()
-            removed["teaser_cards"] = removed.get("teaser_cards", 0) + 1
+        parent = listing.getparent()
+        if parent is None or not (cards := _card_count(listing, site)):
+            continue
+        # a grid of cards comes in rows of lists: its last row may hold fewer
+        if cards < CARD_LIST_MIN_ITEMS and parent not in grids:
+            continue
+        grids.add(parent)
+        listing.drop_tree()
+        removed["teaser_cards"] = removed.get("teaser_cards", 0) + 1
     for embed in tree.xpath(_SOCIAL_EMBED_XPATH):
         # trafilatura discards elements whose class names a social network; an embedded
         # post is a quote the story is built on, so it keeps its text as a blockquote

@@ -517,6 +517,17 @@ def test_a_list_of_teaser_cards_inside_the_story_is_removed() -> None:
     assert ex.removed["teaser_cards"] == 1
 
 
+def test_the_short_last_row_of_a_grid_of_cards_goes_with_the_full_rows() -> None:
+    more = ["Saltmere ferry to run all night", "Bakery named best in the county"]
+    grid = f"<div class='grid'>{_cards(CARD_HEADLINES, under=CARD_SUBLINE)}"
+    grid += f"{_cards(more, under=CARD_SUBLINE)}</div>"
+    page = article_page([STORY[0], STORY[1]], extra=f"{grid}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for headline in [*CARD_HEADLINES, *more]:
+        assert headline not in ex.text
+    assert ex.removed["teaser_cards"] == 2
+
+
 # An entry of its own: more words than a card's subline
 LISTICLE_ENTRY = (
     "<p>It folds flat into a coat pocket, lasts a whole festival weekend on one charge and "
