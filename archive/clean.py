@@ -355,6 +355,19 @@ def line_kind(line: str) -> str | None:
     return None
 
 
+# What separates a headline from the site's name in a page's title ("Story | Site")
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—•·-]\s+")
+
+
+def _headlines(title: str) -> tuple[str, ...]:
+    """The headline a page's title may hold: the title, and the title without the site's
+    name after or before it ("Meal prep, simply | The Kitchen Blog")."""
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return (title,)
+    return (title, title[: separators[-1].start()], title[separators[0].end() :])
+
+
 def clean_text(
     text: str,
     *,
@@ -371,7 +384,7 @@ def clean_text(
     :returns: the text without boilerplate, counts per kind, the stated origin and the
         keys of the lines a site can learn from
     """
-    title_words = {tuple(w) for t in titles if t and (w := words(t))}
+    title_words = {tuple(w) for t in titles if t for h in _headlines(t) if (w := words(h))}
     kept: list[str] = []
     keys: list[str] = []
     removed: dict[str, int] = {}

@@ -179,6 +179,21 @@ def test_headline_repeated_at_the_top_is_metadata_not_text() -> None:
     assert cleaned.removed == {"headline": 1}
 
 
+@pytest.mark.parametrize(
+    "title", [f"{TITLE} | Tidings", f"{TITLE} - Tidings Music", f"Tidings — {TITLE}"]
+)
+def test_the_headline_is_found_in_a_title_that_names_the_site(title: str) -> None:
+    cleaned = clean_text(f"{TITLE}\n{STORY[0]}", titles=[title])
+    assert cleaned.text == STORY[0]
+    assert cleaned.removed == {"headline": 1}
+
+
+def test_a_first_line_that_is_part_of_a_headline_stays() -> None:
+    # "Marlow Finch" is only the start of the headline "Marlow Finch: ...", not the headline
+    cleaned = clean_text(f"Marlow Finch\n{STORY[0]}", titles=[f"Marlow Finch: {TITLE}"])
+    assert cleaned.text == f"Marlow Finch\n{STORY[0]}"
+
+
 def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> None:
     extra = (
         "<h3>You Might Also Like</h3><ul><li><a href='/a'>Another show is back</a></li>"
