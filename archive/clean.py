@@ -265,6 +265,9 @@ _BARE_DATE = re.compile(
     rf"|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}[./]\d{1,2}[./]\d{1,2})"
     r"([\s,|•·–-]+((?i:at)\s+)?\d{1,2}[:.]\d{2}(\s*(?i:[ap]\.?m\.?))?)?[^\w:]*$"
+    # Portuguese and Spanish: "sexta-feira, 22 de outubro de 2010 às 20:13"
+    r"|^([^\W\d_][\w-]*,?\s+)?\d{1,2}º?\s+de\s+[^\W\d_]+\.?\s+(de\s+)?\d{4}"
+    r"([\s,]+((?i:às|as|a las|a la|à)\s+)?\d{1,2}[:h]\d{2}h?)?[^\w:]*$"
 )
 _BYLINE = re.compile(
     # a name line never ends like a sentence: "By Friday, tickets had sold out." stays

@@ -88,6 +88,7 @@ KIND_EXAMPLES = [
     ("byline", "UPDATED: Thu., May 1, 2025"),
     ("byline", "May 1, 2025"),
     ("byline", "01.05.2025"),
+    ("byline", "quinta-feira, 1 de maio de 2025 às 9:30"),
     ("byline", "Reporting by Rae Lindqvist; Editing by Ola Brandt"),
 ]
 
@@ -114,6 +115,7 @@ STORY_LOOKALIKES = [
     "You're subscribed to heartbreak if you back this team, he joked.",
     "If you value quiet, the campsite on the far side of the green is the better pick.",
     "editing by hand, and a fair bit of patience, got the recording finished.",
+    "El 1 de mayo de 2025 llegó la lluvia al festival.",
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
