@@ -196,7 +196,10 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"^(\d+\s)?(comments?|tags?|share|sorry!?|loading( \.\.\.|…|\.\.\.)?|close|menu"
         r"|skip to (main )?content|back to top|view comments|show comments|leave a (comment|reply)"
         r"|post a comment|(add|write) a comment|tell us what you think.{0,20}"
-        r"|click to (expand|enlarge)|print this (page|article))"
+        r"|click to (expand|enlarge)|print this (page|article)"
+        # the heading of a table of contents (its entries repeat the section headings)
+        r"|table of contents|contents|in this (article|post|guide)|on this page|jump to"
+        r"|inhaltsverzeichnis|sommaire|[íi]ndice|sum[áa]rio)"
         r"\s*[:.!…]*$",
         _I,
     ),

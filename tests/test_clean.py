@@ -77,6 +77,7 @@ KIND_EXAMPLES = [
     ("copyright", "© 2025 Tidings Media Ltd. All rights reserved."),
     ("markup_value", "2025-05-01T09:00:00+01:00"),
     ("ui_label", "12 Comments"),
+    ("ui_label", "Table of Contents"),
     ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
     ("taxonomy", "Filed under: Music |"),
     ("taxonomy", "Posted in Music, Live Reviews"),
