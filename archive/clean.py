@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _I = re.IGNORECASE
 _SOCIAL = (
     r"(twitter|facebook|instagram|x|tiktok|threads|bluesky|linkedin|youtube|pinterest"
-    r"|snapchat|whatsapp)"
+    r"|snapchat|whatsapp|telegram|reddit|mastodon|discord|twitch|google news)"
 )
 _SHARE_WORD = (
     r"share|tweet|pin|email|e-mail|copy link|print|whatsapp|facebook|twitter|x|linkedin"

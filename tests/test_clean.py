@@ -58,6 +58,7 @@ KIND_EXAMPLES = [
     ("paywall", "This story is exclusive to Tidings Plus subscribers"),
     ("paywall", "Subscribe to continue reading"),
     ("social", "Share this article"),
+    ("social", "Follow Tidings on Telegram and Google News for the latest updates."),
     (
         "social",
         "Tidings is a production of Harbour Media. If you liked this post, please share it "
