@@ -444,13 +444,8 @@ _DATED_ENTRY = re.compile(
     rf"^({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}"
     r"|\d{1,2}[./]\d{1,2}([./]\d{2,4})?)\b"
 )
-# Headings of a teaser card (the page's headline is its <h1>)
-_CARD_HEADING_XPATH = ".//h2|.//h3|.//h4|.//h5|.//h6"
-# Lists whose first item holds such a heading: most lists of a page are menus, passed
-# over in lxml's C code without reading their items in Python
-_CARD_LIST_XPATH = "(//ul|//ol)[li[1]//*[self::h2 or self::h3 or self::h4 or self::h5 or self::h6]]"
-# Elements that hold a deck (the <h1> is the headline)
-_DECK_XPATH = "//h2|//h3|//h4|//h5|//h6"
+# Headings below the page's headline (its <h1>): a teaser card's title, the deck
+_SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
 # A heading whose text is longer or shorter than the description by more than this share
 # of it cannot be the description
 DECK_LENGTH_SLACK = 0.2
@@ -536,23 +531,44 @@ def _is_same_site(href: str, site: str) -> bool:
 
 
 def _is_card(item: HtmlElement, site: str) -> bool:
-    """A list item that is a teaser card of another story of the site: a heading whose
-    whole text is one link to the site, and little text besides it."""
-    for heading in item.xpath(_CARD_HEADING_XPATH):
-        links = [a for a in heading.iter("a") if (a.get("href") or "#")[0] != "#"]
-        if len(links) != 1 or not _is_same_site(links[0].get("href", ""), site):
-            continue
-        text = _text(heading)
-        if not text or _text(links[0]) != text:
-            continue
-        return len(words(_text(item))) - len(words(text)) <= CARD_MAX_EXTRA_WORDS
-    return False
+    """A list item that is a teaser card of another story of the site: its (first)
+    heading's whole text is one link to the site, and it has little text besides."""
+    heading = next(item.iter(*_SUBHEADINGS), None)
+    if heading is None:
+        return False
+    links = [a for a in heading.iter("a") if (a.get("href") or "#")[0] != "#"]
+    if len(links) != 1 or not _is_same_site(links[0].get("href", ""), site):
+        return False
+    text = _text(heading)
+    if not text or _text(links[0]) != text:
+        return False
+    return len(words(_text(item))) - len(words(text)) <= CARD_MAX_EXTRA_WORDS
+
+
+def _card_lists(tree: HtmlElement) -> list[HtmlElement]:
+    """The lists that may hold teaser cards, in document order: <ul>/<ol> whose first
+    item holds a heading (most lists are menus, passed over without reading their items)
+    and the blocks that hold <article> elements; one pass over the tree."""
+    found: list[HtmlElement] = []
+    blocks: set[HtmlElement] = set()
+    for element in tree.iter("ul", "ol", "article"):
+        if element.tag == "article":
+            block = element.getparent()
+            if block is not None and block not in blocks:
+                blocks.add(block)
+                found.append(block)
+        elif (first := element.find("li")) is not None and next(
+            first.iter(*_SUBHEADINGS), None
+        ) is not None:
+            found.append(element)
+    return found
 
 
 def _card_count(listing: HtmlElement, site: str) -> int:
-    """The number of items of a <ul>/<ol> that holds nothing but teaser cards
-    (:func:`_is_card`), or 0."""
-    items = [child for child in listing if child.tag == "li"]
+    """The number of items of a <ul>/<ol> (or of <article> children of a block) when they
+    are all teaser cards (:func:`_is_card`), or 0."""
+    tag = "li" if listing.tag in ("ul", "ol") else "article"
+    items = [child for child in listing if child.tag == tag]
     return len(items) if items and all(_is_card(i, site) for i in items) else 0
 
 
@@ -562,15 +578,15 @@ def _find_deck(tree: HtmlElement, description: str) -> HtmlElement | None:
     wanted = words(description)
     if not wanted:
         return None
-    for heading in tree.xpath(_DECK_XPATH):
+    slack = DECK_LENGTH_SLACK * len(description)
+    for heading in tree.iter(*_SUBHEADINGS):
         raw = heading.text_content()
         # most headings are far shorter or longer than the description: skip them cheaply
-        if abs(len(raw.strip()) - len(description)) > DECK_LENGTH_SLACK * len(description):
+        if abs(len(raw.strip()) - len(description)) > slack:
             continue
         parent = heading.getparent()
-        if parent is None or parent.find("p") is not None or words(raw) != wanted:
-            continue
-        return heading
+        if parent is not None and parent.find("p") is None and words(raw) == wanted:
+            return heading
     return None
 
 
@@ -641,9 +657,11 @@ def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None)
     # Cards of other stories (thumbnail, linked headline, subline) with no related
     # heading above them: trafilatura keeps them when they sit inside the article's
     # container, and their headlines and sublines read as story lines once extracted.
-    site = site_of(url) if url else ""
+    site: str | None = None  # the page's site, once a list of cards is a candidate
     grids: set[HtmlElement] = set()  # parents of the card lists removed
-    for listing in tree.xpath(_CARD_LIST_XPATH):
+    for listing in _card_lists(tree):
+        if site is None:
+            site = site_of(url) if url else ""
         parent = listing.getparent()
         if parent is None or not (cards := _card_count(listing, site)):
             continue

@@ -536,6 +536,19 @@ def test_a_list_of_teaser_cards_inside_the_story_is_removed() -> None:
     assert ex.removed["teaser_cards"] == 1
 
 
+def test_a_block_of_article_teasers_is_removed() -> None:
+    teasers = "".join(
+        f"<article><img src='/thumbs/{i}.jpg' alt=''><h2><a href='/tv/{i}'>{h}</a></h2>"
+        f"<span>News</span></article>"
+        for i, h in enumerate(CARD_HEADLINES)
+    )
+    page = article_page([STORY[0], STORY[1]], extra=f"<div>{teasers}</div><p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for headline in CARD_HEADLINES:
+        assert headline not in ex.text
+    assert ex.removed["teaser_cards"] == 1
+
+
 def test_the_short_last_row_of_a_grid_of_cards_goes_with_the_full_rows() -> None:
     more = ["Saltmere ferry to run all night", "Bakery named best in the county"]
     grid = f"<div class='grid'>{_cards(CARD_HEADLINES, under=CARD_SUBLINE)}"
