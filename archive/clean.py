@@ -97,6 +97,9 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "newsletter": re.compile(
         r"^((like|love|enjoy)(d)? this (article|story|post)\??.{0,40}(sign up|subscribe).*"
+        # a pitch for a newsletter closing with the call to sign up ("USA TODAY's Watch
+        # Party newsletter has ... Sign up now and ...")
+        r"|(?=.*\b(newsletters?|inbox)\b).{0,200}[.!?]\s+(sign up|subscribe)\b.{0,120}"
         r"|((please |why not |click here to |you can )?(also )?)sign up (to|for) (our|the|a|his"
         r"|her)"
         r" .{0,60}newsletter.*"

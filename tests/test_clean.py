@@ -54,6 +54,11 @@ KIND_EXAMPLES = [
     ("newsletter", "SIGN UP"),
     ("newsletter", "Never miss a story"),
     ("newsletter", "Great, you're subscribed!"),
+    (
+        "newsletter",
+        "Love folk music? Our Green Room newsletter has the week's best gigs, delivered to "
+        "your inbox. Sign up now and never miss a show.",
+    ),
     ("paywall", "Already have an account? Sign in"),
     ("paywall", "This story is exclusive to Tidings Plus subscribers"),
     ("paywall", "Subscribe to continue reading"),
@@ -118,6 +123,7 @@ STORY_LOOKALIKES = [
     "If you value quiet, the campsite on the far side of the green is the better pick.",
     "editing by hand, and a fair bit of patience, got the recording finished.",
     "El 1 de mayo de 2025 llegó la lluvia al festival.",
+    "Registration for the fun run opened on Monday. Sign up today at the village hall.",
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
