@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from archive.prose import is_sentence_line
 from archive.settings import (
     CARD_LIST_MIN_ITEMS,
     CARD_MAX_EXTRA_WORDS,
+    REPEATED_RUN_MIN_LINES,
+    REPEATED_RUN_MIN_PROSE_WORDS,
     SITE_LINE_KEY_HEX,
     SITE_LINE_MAX_WORDS,
 )
@@ -295,6 +298,8 @@ _CREDIT_LINE = re.compile(
 # (the headline, a line the site prints in many stories) rather than by pattern.
 HEADLINE = "headline"
 SITE_LEARNED = "site_learned"
+# ... and this one when it repeats a run of the text before it
+REPEATED = "repeated"
 
 _ORIGIN = re.compile(
     r"(?:originally|first) (?:appeared|ran|published) (?:on|in|at|by) (.+?)\.?$"
@@ -395,6 +400,7 @@ def clean_text(
     """
     title_words = {tuple(w) for t in titles if t for h in _headlines(t) if (w := words(h))}
     kept: list[str] = []
+    kept_tokens: list[tuple[str, ...]] = []
     keys: list[str] = []
     removed: dict[str, int] = {}
     origin: str | None = None
@@ -419,11 +425,47 @@ def clean_text(
                 kind = SITE_LEARNED
         if kind is None:
             kept.append(line)
+            kept_tokens.append(tokens)
             continue
         removed[kind] = removed.get(kind, 0) + 1
         if kind == "originally_appeared" and (match := _ORIGIN.search(line)):
             origin = next(g for g in match.groups() if g).strip()
+    if repeated := _repeated_runs(kept, kept_tokens):
+        kept = [line for i, line in enumerate(kept) if i not in repeated]
+        removed[REPEATED] = len(repeated)
     return Cleaned(text="\n".join(kept), removed=removed, origin=origin, line_keys=keys)
+
+
+def _repeated_runs(lines: list[str], tokens: list[tuple[str, ...]]) -> set[int]:
+    """Indexes of the lines that repeat an earlier run of the text line for line: at least
+    REPEATED_RUN_MIN_LINES lines with REPEATED_RUN_MIN_PROSE_WORDS words in sentences
+    (a page that holds its story twice, for two layouts). Single repeated lines stay: a
+    recipe's ingredients or a table's cells repeat by nature."""
+    first: dict[tuple[str, ...], int] = {}
+    for index, line_tokens in enumerate(tokens):
+        first.setdefault(line_tokens, index)
+    repeated: set[int] = set()
+    index = 0
+    while index < len(lines):
+        earlier = first[tokens[index]]
+        run = 0
+        while (
+            index + run < len(lines)
+            and earlier + run < index
+            and tokens[earlier + run] == tokens[index + run]
+        ):
+            run += 1
+        prose = sum(
+            len(tokens[i])
+            for i in range(index, index + run)
+            if is_sentence_line(lines[i], len(tokens[i]))
+        )
+        if run >= REPEATED_RUN_MIN_LINES and prose >= REPEATED_RUN_MIN_PROSE_WORDS:
+            repeated.update(range(index, index + run))
+            index += run
+        else:
+            index += 1
+    return repeated
 
 
 # A list item whose text is at least this share link text is a link, not a sentence.

@@ -206,6 +206,16 @@ ARTICLE_BODY_MIN_AGREEMENT = 0.5
 CARD_LIST_MIN_ITEMS = 3
 CARD_MAX_EXTRA_WORDS = 30
 
+# A run of the text that repeats an earlier run line for line is a second copy of the
+# story (pages that hold it two or three times, for two layouts): removed when it has
+# at least REPEATED_RUN_MIN_LINES lines and REPEATED_RUN_MIN_PROSE_WORDS words in
+# sentences. The copies on the benchmark pages hold 900-4,800 such words; a meal plan
+# repeating its days holds runs of 70-160 (a limit of 60 or 100 cost it 0.05-0.08 F1).
+# WCEB article/blog +0.0020 (three pages +0.14 to +0.48); one page -0.071, whose ground
+# truth keeps three copies of a story that the same site's other page has once.
+REPEATED_RUN_MIN_LINES = 3
+REPEATED_RUN_MIN_PROSE_WORDS = 300
+
 # --- Near-duplicate clustering (archive/dedup/). Measured with bench/dedup.py on the
 # generated syndication corpus (bench/syndication_corpus.py); the sweep and the numbers
 # behind each value are in BENCHMARKS.md ("Dedup"). An index remembers the parameters it

@@ -642,3 +642,24 @@ def test_a_lede_that_repeats_the_description_stays() -> None:
         ex = extract_article(page, "https://tidings.example/a")
         assert DECK in ex.text
         assert "deck" not in ex.removed
+
+
+# --- a story the page holds twice ------------------------------------------------------
+
+# every story of the test site, one after the other: 13 sentences, over 300 words
+LONG_STORY = [sentence for story in STORIES.values() for sentence in story]
+
+
+def test_a_second_copy_of_the_story_is_removed() -> None:
+    # pages that hold the story twice (for two layouts) extract it twice
+    cleaned = clean_text("\n".join([*LONG_STORY, "Share this article", *LONG_STORY]))
+    assert cleaned.text == "\n".join(LONG_STORY)
+    assert cleaned.removed == {"social": 1, "repeated": len(LONG_STORY)}
+
+
+def test_lines_a_text_repeats_by_nature_stay() -> None:
+    # a plan that repeats its meals day after day, and a chorus sung three times
+    day = ["Breakfast", "Two eggs, one cup of spinach and a slice of rye toast.", "Lunch"]
+    chorus = "Oh the tide comes in and the tide goes out, and the harbour lights stay on."
+    text = "\n".join([*day, STORY[0], *day, STORY[1], chorus, STORY[2], chorus, chorus])
+    assert clean_text(text).text == text
