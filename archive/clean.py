@@ -205,7 +205,9 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|click to (expand|enlarge)|print this (page|article)"
         # the heading of a table of contents (its entries repeat the section headings)
         r"|table of contents|contents|in this (article|post|guide)|on this page|jump to"
-        r"|inhaltsverzeichnis|sommaire|[íi]ndice|sum[áa]rio)"
+        r"|inhaltsverzeichnis|sommaire|[íi]ndice|sum[áa]rio"
+        # a byline's or bio's label left without its name, a button
+        r"|written by|about the author|(show|view|load|see) more)"
         r"\s*[:.!…]*$",
         _I,
     ),

@@ -84,6 +84,7 @@ KIND_EXAMPLES = [
     ("markup_value", "2025-05-01T09:00:00+01:00"),
     ("ui_label", "12 Comments"),
     ("ui_label", "Table of Contents"),
+    ("ui_label", "About the Author:"),
     ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
     ("taxonomy", "Filed under: Music |"),
     ("taxonomy", "Posted in Music, Live Reviews"),
