@@ -95,7 +95,10 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         # a caption ending in its credit: "Varley as Cressida (Photo: Getty Images)"
         r"|.{1,300}[(\[](photo|image|picture|credit|photograph|foto)s?( credit)?\s*(:|by)\s*"
         r"[^)\]]{1,80}[)\]]"
-        r"|.{1,300}\b(photo|image|picture) credit:\s*.{1,80})\.?$",
+        r"|.{1,300}\b(photo|image|picture) credit:\s*.{1,80}"
+        # a caption's sentence and its credit: "The Sony mirrorless system. Photo by: 'A. B'."
+        r"|.{1,300}[.!?]\s+(photo|image|picture|photograph|foto)s?( credit)?( by)?\s*:\s*"
+        r"[^.!?]{1,60})\.?$",
         _I,
     ),
     "newsletter": re.compile(

@@ -46,6 +46,7 @@ KIND_EXAMPLES = [
     ("photo_credit", "Photo credit: Brightwave"),
     ("photo_credit", "(Photo: Getty Images)"),
     ("photo_credit", "Marlow Finch on stage in Leeds last spring (Photo: Getty Images)"),
+    ("photo_credit", "The festival field at dusk. Photo by: 'Kit Arden'."),
     (
         "newsletter",
         "Like this article? Sign up to our newsletter to get more articles like this "
@@ -125,6 +126,7 @@ STORY_LOOKALIKES = [
     "editing by hand, and a fair bit of patience, got the recording finished.",
     "El 1 de mayo de 2025 llegó la lluvia al festival.",
     "Registration for the fun run opened on Monday. Sign up today at the village hall.",
+    "She kept one picture. Photo albums, she said, were for people with more wall space.",
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
