@@ -16,9 +16,19 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from archive.settings import SITE_LINE_KEY_HEX, SITE_LINE_MAX_WORDS
+from archive.prose import is_sentence_line
+from archive.settings import (
+    CARD_LIST_MIN_ITEMS,
+    CARD_MAX_EXTRA_WORDS,
+    REPEATED_RUN_MIN_LINES,
+    REPEATED_RUN_MIN_PROSE_WORDS,
+    SITE_LINE_KEY_HEX,
+    SITE_LINE_MAX_WORDS,
+)
 from archive.text import words
+from archive.urls import site_of
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -26,7 +36,7 @@ if TYPE_CHECKING:
 _I = re.IGNORECASE
 _SOCIAL = (
     r"(twitter|facebook|instagram|x|tiktok|threads|bluesky|linkedin|youtube|pinterest"
-    r"|snapchat|whatsapp)"
+    r"|snapchat|whatsapp|telegram|reddit|mastodon|discord|twitch|google news)"
 )
 _SHARE_WORD = (
     r"share|tweet|pin|email|e-mail|copy link|print|whatsapp|facebook|twitter|x|linkedin"
@@ -85,11 +95,17 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         # a caption ending in its credit: "Varley as Cressida (Photo: Getty Images)"
         r"|.{1,300}[(\[](photo|image|picture|credit|photograph|foto)s?( credit)?\s*(:|by)\s*"
         r"[^)\]]{1,80}[)\]]"
-        r"|.{1,300}\b(photo|image|picture) credit:\s*.{1,80})\.?$",
+        r"|.{1,300}\b(photo|image|picture) credit:\s*.{1,80}"
+        # a caption's sentence and its credit: "The Sony mirrorless system. Photo by: 'A. B'."
+        r"|.{1,300}[.!?]\s+(photo|image|picture|photograph|foto)s?( credit)?( by)?\s*:\s*"
+        r"[^.!?]{1,60})\.?$",
         _I,
     ),
     "newsletter": re.compile(
         r"^((like|love|enjoy)(d)? this (article|story|post)\??.{0,40}(sign up|subscribe).*"
+        # a pitch for a newsletter closing with the call to sign up ("USA TODAY's Watch
+        # Party newsletter has ... Sign up now and ...")
+        r"|(?=.*\b(newsletters?|inbox)\b).{0,200}[.!?]\s+(sign up|subscribe)\b.{0,120}"
         r"|((please |why not |click here to |you can )?(also )?)sign up (to|for) (our|the|a|his"
         r"|her)"
         r" .{0,60}newsletter.*"
@@ -102,12 +118,24 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|delivered straight to|in) your inbox.*"
         r"|never miss a (story|thing|beat|post)\W*"
         r"|thanks? (you )?for (signing up|subscribing)\W*"
+        r"|.{0,20}\byou('|’)re (now )?subscribed\W*"
         r"|keep an eye on your inbox.*"
         r"|there was an error processing your subscription\W*"
         r"|by (signing up|subscribing|clicking)\b.{0,40}you agree.*"
         r"|enter your email( address)?.{0,40}"
         r"|.{1,40} newsletters?"
         r"|sign up|sign me up|subscribe|newsletter)\W*$",
+        _I,
+    ),
+    "paywall": re.compile(
+        r"^(already (have an account|a (subscriber|member))\?\W*(log ?in|sign ?in)\b.{0,40}"
+        r"|(this|the) (article|story|content|post) is (exclusive|only available|available only"
+        r"|reserved) (to|for) .{0,40}(subscribers|members)"
+        r"|unlock (this|the) (full )?(article|story).{0,120}"
+        r"|(subscribe|sign up|register|log ?in|sign in|create a free account) (now )?to"
+        r" (continue reading|keep reading|read (the|this) (full|rest|whole|entire)"
+        r" (article|story)).{0,80}"
+        r"|(to )?(continue|keep) reading,? (subscribe|sign in|log ?in|register).{0,80})\W*$",
         _I,
     ),
     "social": re.compile(
@@ -120,7 +148,9 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|join the (conversation|discussion).{0,60}"
         r"|.{0,200}\b(may|can) be reached at \S+@\S+.{0,120}"
         r"|(have|got) a (news )?tip\?.{0,200}"
-        r"|if you (enjoyed|liked|value) (this|our) (article|story|post|journalism).{0,300}"
+        # after a sentence of its own ("X is a production of Y. If you liked this post...")
+        r"|(.{0,300}[.!?]\s+)?if you (enjoyed|liked|value) (this|our|my) (blog )?(article|story"
+        r"|post|piece|journalism).{0,600}"
         r"|(share (this|the) (article|story|post|page)\s*:?\s*)?(" + _SHARE_WORD + r")"
         r"(\s*[|·•/,]?\s*(" + _SHARE_WORD + r"))*)\W*$",
         _I,
@@ -175,9 +205,33 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"^(\d+\s)?(comments?|tags?|share|sorry!?|loading( \.\.\.|…|\.\.\.)?|close|menu"
         r"|skip to (main )?content|back to top|view comments|show comments|leave a (comment|reply)"
         r"|post a comment|(add|write) a comment|tell us what you think.{0,20}"
-        r"|click to (expand|enlarge)|(\d+ )?min(ute)?s? read|\d+ min read|print this (page"
-        r"|article))"
+        r"|click to (expand|enlarge)|print this (page|article)"
+        # the heading of a table of contents (its entries repeat the section headings)
+        r"|table of contents|contents|in this (article|post|guide)|on this page|jump to"
+        r"|inhaltsverzeichnis|sommaire|[íi]ndice|sum[áa]rio"
+        # a byline's or bio's label left without its name, a button
+        r"|written by|about the author|(show|view|load|see) more)"
         r"\s*[:.!…]*$",
+        _I,
+    ),
+    "taxonomy": re.compile(
+        # the story's tags or categories: a label and a list of short names, no sentence
+        r"^((tags?|tagged( with)?|filed under|posted in|categor(y|ies)|topics?|themen"
+        r"|schlagw[öo]rter|etiquetas|mots-cl[ée]s|categorias?|marcadores)\s*:\s*"
+        # without a colon, a name follows ("Filed under the wrong name" is a sentence)
+        r"|(tagged( with)?|filed under|posted in)\s+(?-i:(?![a-z])))"
+        r"[^,|•·;.!?]{1,40}([,|•·;]\s*[^,|•·;.!?]{1,40})*[\s,|•·;]*$",
+        _I,
+    ),
+    "reading_time": re.compile(
+        # alone or after the date or byline it shares a line with, behind a separator
+        # ("Jun 8, 2023 • 11 Minute Read"): "The report is a 10 min read." is a sentence
+        r"^([^.!?]{0,80}?\s*(•|·|\||/+|–|—|-)\s*)?"
+        r"((\d+\s*(-\s*)?)?min(ute)?s?\.? read"
+        r"|(estimated )?(reading|read) time"
+        r"|tempo de leitura|tempo di lettura|lesezeit|temps de lecture|tiempo de lectura"
+        r"|leestijd)"
+        r"(\s*:?\s*(\d+|one|two|three|four|five)\s*[^\W\d]{1,10}\.?)?\W*$",
         _I,
     ),
 }
@@ -195,28 +249,50 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
         "shutterstock", "alamy", "pa images", "rex features", "afp", "reuters",
     ),
     "newsletter": ("sign", "subscri", "newsletter", "inbox", "email"),
+    "paywall": ("log", "sign", "subscri", "member", "unlock", "reading", "register"),
     "social": ("follow", "share", "app", "join the", "reached at", "tip?", "if you"),
     "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),
     "copyright": ("©", "ⓒ", "(c)", "copyright", "rights reserved"),
     "originally_appeared": ("originally", "first", "publish", "permission"),
+    "taxonomy": (
+        "tag", "filed", "posted", "categor", "topic", "themen", "schlagw", "etiquet", "mots",
+        "marcador",
+    ),
+    "reading_time": ("read", "leitura", "lettura", "lesezeit", "lecture", "lectura", "leestijd"),
 }  # fmt: skip
 
 # A byline or dateline line standing apart from the story ("By Jane Doe", "Published 18
 # November 2019"); the name part is case-sensitive so "by the way" sentences never match.
 _DATE = (
     r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}"
-    r"|([A-Za-z]+,?\s+)?(\d{1,2}(st|nd|rd|th)?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
+    r"|([A-Za-z]+\.?,?\s+)?(\d{1,2}(st|nd|rd|th)?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
     r"|nov|dec)[a-z]*\.?\s+(\d{1,2}(st|nd|rd|th)?,?\s+)?\d{4})"
+)
+# a month's name or its abbreviation ("June", "Jun.")
+_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# A line that is a date and nothing else: the story's dateline, or a teaser's date left
+# behind. It names the day ("June 2025" can head a section); a colon after it opens an
+# entry ("2025-12-19: fixed the parser").
+_BARE_DATE = re.compile(
+    r"^((?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+    rf"({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}|\d{4}[./]\d{1,2}[./]\d{1,2})"
+    r"([\s,|•·–-]+((?i:at)\s+)?\d{1,2}[:.]\d{2}(\s*(?i:[ap]\.?m\.?))?)?[^\w:]*$"
+    # Portuguese and Spanish: "sexta-feira, 22 de outubro de 2010 às 20:13"
+    r"|^([^\W\d_][\w-]*,?\s+)?\d{1,2}º?\s+de\s+[^\W\d_]+\.?\s+(de\s+)?\d{4}"
+    r"([\s,]+((?i:às|as|a las|a la|à)\s+)?\d{1,2}[:h]\d{2}h?)?[^\w:]*$"
 )
 _BYLINE = re.compile(
     # a name line never ends like a sentence: "By Friday, tickets had sold out." stays
-    r"^[-•·]?\s*(?i:by|story by|words by|written by|von|par|por)\s+"
+    r"^(?i:by|story by|words by|written by|von|par|por)\s+"
     r"[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3}(\s*(,|and|&)\s*[A-Z][\w'’.-]*( [A-Z][\w'’.-]*){0,3})*"
     r"(\s*[|•·–-]\s*.{0,60}|,\s*[A-Z][\w'’ ]{0,40})?(?<![.!?])$"
 )
 _CREDIT_LINE = re.compile(
-    r"^[-•·]?\s*((?i:(reporting|writing|editing|additional reporting|compiled|produced) by)"
-    r"\s.{1,300}"
+    # a name follows: "editing by hand, and ..." continues a story sentence
+    r"^((?i:(reporting|writing|editing|additional reporting|compiled|produced) by)"
+    r"\s+[A-Z].{0,300}"
     r"|[A-Z].{0,80}(?i: contributed( reporting)? to this (report|story|article))\.?"
     r"|(?i:(published|updated|posted|last updated|first published)( on| at)?:?)\s+"
     + _DATE
@@ -227,6 +303,8 @@ _CREDIT_LINE = re.compile(
 # (the headline, a line the site prints in many stories) rather than by pattern.
 HEADLINE = "headline"
 SITE_LEARNED = "site_learned"
+# ... and this one when it repeats a run of the text before it
+REPEATED = "repeated"
 
 _ORIGIN = re.compile(
     r"(?:originally|first) (?:appeared|ran|published) (?:on|in|at|by) (.+?)\.?$"
@@ -269,12 +347,19 @@ def _key(tokens: Collection[str]) -> str:
     return LONG_LINE_KEY_PREFIX + digest if len(tokens) > SITE_LINE_MAX_WORDS else digest
 
 
+# Bullets that open a list item's line ("- Advertisement")
+_LIST_BULLETS = ("-", "•", "·", "*")
+
+
 def line_kind(line: str) -> str | None:
     """Return the kind of known boilerplate ``line`` is (a key of LINE_PATTERNS, or
     "byline"), or None for a line of the story.
 
     :param line: one stripped line of extracted text
     """
+    # trafilatura writes a list item as "- item": "- 6 min read" is the same label
+    while line[:1] in _LIST_BULLETS:  # "- - Sep 26, 2022": nested items too
+        line = line[1:].lstrip()
     lowered = line.lower() if len(line) > GATED_LINE_CHARS else None
     for kind, pattern in LINE_PATTERNS.items():
         signals = _SIGNALS.get(kind)
@@ -282,9 +367,24 @@ def line_kind(line: str) -> str | None:
             continue  # a long line without the kind's words cannot be that kind
         if pattern.match(line):
             return kind
-    if len(line) < 400 and (_BYLINE.match(line) or _CREDIT_LINE.match(line)):
+    if len(line) < 400 and (
+        _BYLINE.match(line) or _CREDIT_LINE.match(line) or _BARE_DATE.match(line)
+    ):
         return "byline"
     return None
+
+
+# What separates a headline from the site's name in a page's title ("Story | Site")
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—•·-]\s+")
+
+
+def _headlines(title: str) -> tuple[str, ...]:
+    """The headline a page's title may hold: the title, and the title without the site's
+    name after or before it ("Meal prep, simply | The Kitchen Blog")."""
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return (title,)
+    return (title, title[: separators[-1].start()], title[separators[0].end() :])
 
 
 def clean_text(
@@ -303,8 +403,9 @@ def clean_text(
     :returns: the text without boilerplate, counts per kind, the stated origin and the
         keys of the lines a site can learn from
     """
-    title_words = {tuple(w) for t in titles if t and (w := words(t))}
+    title_words = {tuple(w) for t in titles if t for h in _headlines(t) if (w := words(h))}
     kept: list[str] = []
+    kept_tokens: list[tuple[str, ...]] = []
     keys: list[str] = []
     removed: dict[str, int] = {}
     origin: str | None = None
@@ -329,11 +430,47 @@ def clean_text(
                 kind = SITE_LEARNED
         if kind is None:
             kept.append(line)
+            kept_tokens.append(tokens)
             continue
         removed[kind] = removed.get(kind, 0) + 1
         if kind == "originally_appeared" and (match := _ORIGIN.search(line)):
             origin = next(g for g in match.groups() if g).strip()
+    if repeated := _repeated_runs(kept, kept_tokens):
+        kept = [line for i, line in enumerate(kept) if i not in repeated]
+        removed[REPEATED] = len(repeated)
     return Cleaned(text="\n".join(kept), removed=removed, origin=origin, line_keys=keys)
+
+
+def _repeated_runs(lines: list[str], tokens: list[tuple[str, ...]]) -> set[int]:
+    """Indexes of the lines that repeat an earlier run of the text line for line: at least
+    REPEATED_RUN_MIN_LINES lines with REPEATED_RUN_MIN_PROSE_WORDS words in sentences
+    (a page that holds its story twice, for two layouts). Single repeated lines stay: a
+    recipe's ingredients or a table's cells repeat by nature."""
+    first: dict[tuple[str, ...], int] = {}
+    for index, line_tokens in enumerate(tokens):
+        first.setdefault(line_tokens, index)
+    repeated: set[int] = set()
+    index = 0
+    while index < len(lines):
+        earlier = first[tokens[index]]
+        run = 0
+        while (
+            index + run < len(lines)
+            and earlier + run < index
+            and tokens[earlier + run] == tokens[index + run]
+        ):
+            run += 1
+        prose = sum(
+            len(tokens[i])
+            for i in range(index, index + run)
+            if is_sentence_line(lines[i], len(tokens[i]))
+        )
+        if run >= REPEATED_RUN_MIN_LINES and prose >= REPEATED_RUN_MIN_PROSE_WORDS:
+            repeated.update(range(index, index + run))
+            index += run
+        else:
+            index += 1
+    return repeated
 
 
 # A list item whose text is at least this share link text is a link, not a sentence.
@@ -353,11 +490,15 @@ _HEADING_XPATH = (
 _LINK_BLOCK_XPATH = "//p[not(parent::li)]"
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "»")
 # A line that starts with a day and month ("June 23 –", "23 June:", "6/23 -")
-_MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATED_ENTRY = re.compile(
     rf"^({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}"
     r"|\d{1,2}[./]\d{1,2}([./]\d{2,4})?)\b"
 )
+# Headings below the page's headline (its <h1>): a teaser card's title, the deck
+_SUBHEADINGS = ("h2", "h3", "h4", "h5", "h6")
+# A heading whose text is longer or shorter than the description by more than this share
+# of it cannot be the description
+DECK_LENGTH_SLACK = 0.2
 # Embedded social posts (their text is in the page without JavaScript)
 _SOCIAL_EMBED_XPATH = (
     '//blockquote[contains(@class,"twitter-tweet") or contains(@class,"twitter-video")'
@@ -429,7 +570,77 @@ def _is_link_block(el: HtmlElement) -> bool:
     return linked / len(text) >= LINK_TEXT_SHARE
 
 
-def prune_tree(tree: HtmlElement) -> dict[str, int]:
+def _is_same_site(href: str, site: str) -> bool:
+    """Whether a link goes to the page's own site (a relative link, the same host, or a
+    subdomain of it either way); ``site`` is empty when the page's URL is unknown."""
+    netloc = urlsplit(href).netloc
+    if not netloc:
+        return True
+    host = netloc.lower().removeprefix("www.")
+    return bool(site) and (host == site or host.endswith("." + site) or site.endswith("." + host))
+
+
+def _is_card(item: HtmlElement, site: str) -> bool:
+    """A list item that is a teaser card of another story of the site: its (first)
+    heading's whole text is one link to the site, and it has little text besides."""
+    heading = next(item.iter(*_SUBHEADINGS), None)
+    if heading is None:
+        return False
+    links = [a for a in heading.iter("a") if (a.get("href") or "#")[0] != "#"]
+    if len(links) != 1 or not _is_same_site(links[0].get("href", ""), site):
+        return False
+    text = _text(heading)
+    if not text or _text(links[0]) != text:
+        return False
+    return len(words(_text(item))) - len(words(text)) <= CARD_MAX_EXTRA_WORDS
+
+
+def _card_lists(tree: HtmlElement) -> list[HtmlElement]:
+    """The lists that may hold teaser cards, in document order: <ul>/<ol> whose first
+    item holds a heading (most lists are menus, passed over without reading their items)
+    and the blocks that hold <article> elements; one pass over the tree."""
+    found: list[HtmlElement] = []
+    blocks: set[HtmlElement] = set()
+    for element in tree.iter("ul", "ol", "article"):
+        if element.tag == "article":
+            block = element.getparent()
+            if block is not None and block not in blocks:
+                blocks.add(block)
+                found.append(block)
+        elif (first := element.find("li")) is not None and next(
+            first.iter(*_SUBHEADINGS), None
+        ) is not None:
+            found.append(element)
+    return found
+
+
+def _card_count(listing: HtmlElement, site: str) -> int:
+    """The number of items of a <ul>/<ol> (or of <article> children of a block) when they
+    are all teaser cards (:func:`_is_card`), or 0."""
+    tag = "li" if listing.tag in ("ul", "ol") else "article"
+    items = [child for child in listing if child.tag == tag]
+    return len(items) if items and all(_is_card(i, site) for i in items) else 0
+
+
+def _find_deck(tree: HtmlElement, description: str) -> HtmlElement | None:
+    """The page's deck: a heading that repeats the page's description, in a header (its
+    parent holds no paragraph) rather than among the story's paragraphs."""
+    wanted = words(description)
+    if not wanted:
+        return None
+    slack = DECK_LENGTH_SLACK * len(description)
+    for heading in tree.iter(*_SUBHEADINGS):
+        raw = heading.text_content()
+        # most headings are far shorter or longer than the description: skip them cheaply
+        if abs(len(raw.strip()) - len(description)) > slack:
+            continue
+        parent = heading.getparent()
+        if parent is not None and parent.find("p") is None and words(raw) == wanted:
+            return heading
+    return None
+
+
+def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None) -> dict[str, int]:
     """Remove related-links blocks and hidden metadata blocks from a parsed page before
     text extraction.
 
@@ -437,15 +648,27 @@ def prune_tree(tree: HtmlElement) -> dict[str, int]:
     heading above them is gone (trafilatura drops headings it deems navigation), so the
     block is removed in the DOM: a heading such as "You Might Also Like" and the links or
     story teasers that follow it, and paragraphs or list items that are a lone link to
-    another page rather than a sentence (:func:`_is_link_block`). Hidden microdata blocks
+    another page rather than a sentence (:func:`_is_link_block`), lists of teaser
+    cards of the site's other stories (:func:`_card_count`), and the deck. Hidden microdata blocks
     (``display:none`` elements carrying ``itemprop``) restate the headline, dates and body
     for machines; trafilatura would add them to the text a second time. Embedded social
     posts lose the class names that make trafilatura discard them: they are quotes.
 
     :param tree: the parsed page, modified in place
+    :param url: the page's URL: teaser cards link to the page's own site (a listicle's
+        linked headings often go elsewhere); without it only relative links count as
+        the site's
+    :param description: the page's description (meta or JSON-LD): a heading repeating it
+        next to the headline is the deck, which the description keeps
     :returns: counts of removed blocks by kind
     """
     removed: dict[str, int] = {}
+    # The deck (standfirst) sums the story up for the page's header; it is the article's
+    # description, not its text (the ground truth of both benchmark sets leaves it out),
+    # while a lede paragraph repeating the description sits among the story's paragraphs.
+    if description and (deck := _find_deck(tree, description)) is not None:
+        deck.drop_tree()
+        removed["deck"] = 1
     for heading in tree.xpath(_HEADING_XPATH):
         # a leaf's text is its .text: far cheaper than text_content() on the many leaves
         raw = heading.text_content() if len(heading) else (heading.text or "")
@@ -481,6 +704,23 @@ def prune_tree(tree: HtmlElement) -> dict[str, int]:
         if _is_link_block(block) and block.getparent() is not None:
             block.drop_tree()
             removed["link_block"] = removed.get("link_block", 0) + 1
+    # Cards of other stories (thumbnail, linked headline, subline) with no related
+    # heading above them: trafilatura keeps them when they sit inside the article's
+    # container, and their headlines and sublines read as story lines once extracted.
+    site: str | None = None  # the page's site, once a list of cards is a candidate
+    grids: set[HtmlElement] = set()  # parents of the card lists removed
+    for listing in _card_lists(tree):
+        if site is None:
+            site = site_of(url) if url else ""
+        parent = listing.getparent()
+        if parent is None or not (cards := _card_count(listing, site)):
+            continue
+        # a grid of cards comes in rows of lists: its last row may hold fewer
+        if cards < CARD_LIST_MIN_ITEMS and parent not in grids:
+            continue
+        grids.add(parent)
+        listing.drop_tree()
+        removed["teaser_cards"] = removed.get("teaser_cards", 0) + 1
     for embed in tree.xpath(_SOCIAL_EMBED_XPATH):
         # trafilatura discards elements whose class names a social network; an embedded
         # post is a quote the story is built on, so it keeps its text as a blockquote

@@ -321,7 +321,7 @@ def extract_article(
                 f"{elements} elements, over the {MAX_HTML_ELEMENTS} limit: {where}"
             )
     markup = read_metadata(tree, url)
-    pruned = prune_tree(tree)
+    pruned = prune_tree(tree, url or "", markup.description)
     hints = hints or {}
     titles = (markup.title, hints.get("title"))
     learned = site_boilerplate or frozenset()

@@ -46,6 +46,7 @@ KIND_EXAMPLES = [
     ("photo_credit", "Photo credit: Brightwave"),
     ("photo_credit", "(Photo: Getty Images)"),
     ("photo_credit", "Marlow Finch on stage in Leeds last spring (Photo: Getty Images)"),
+    ("photo_credit", "The festival field at dusk. Photo by: 'Kit Arden'."),
     (
         "newsletter",
         "Like this article? Sign up to our newsletter to get more articles like this "
@@ -53,7 +54,22 @@ KIND_EXAMPLES = [
     ),
     ("newsletter", "SIGN UP"),
     ("newsletter", "Never miss a story"),
+    ("newsletter", "Great, you're subscribed!"),
+    (
+        "newsletter",
+        "Love folk music? Our Green Room newsletter has the week's best gigs, delivered to "
+        "your inbox. Sign up now and never miss a show.",
+    ),
+    ("paywall", "Already have an account? Sign in"),
+    ("paywall", "This story is exclusive to Tidings Plus subscribers"),
+    ("paywall", "Subscribe to continue reading"),
     ("social", "Share this article"),
+    ("social", "Follow Tidings on Telegram and Google News for the latest updates."),
+    (
+        "social",
+        "Tidings is a production of Harbour Media. If you liked this post, please share it "
+        "with a friend who loves folk music.",
+    ),
     ("social", "Follow Tidings on Instagram, TikTok and X."),
     ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
     ("related_heading", "You Might Also Like"),
@@ -68,8 +84,20 @@ KIND_EXAMPLES = [
     ("copyright", "© 2025 Tidings Media Ltd. All rights reserved."),
     ("markup_value", "2025-05-01T09:00:00+01:00"),
     ("ui_label", "12 Comments"),
+    ("ui_label", "Table of Contents"),
+    ("ui_label", "About the Author:"),
+    ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
+    ("taxonomy", "Filed under: Music |"),
+    ("taxonomy", "Posted in Music, Live Reviews"),
+    ("reading_time", "6 min read"),
+    ("reading_time", "May 1, 2025 • 4 Minute Read"),
+    ("reading_time", "Tempo de leitura: 2 minutos"),
     ("byline", "By Rae Lindqvist"),
     ("byline", "Published 1 May 2025"),
+    ("byline", "UPDATED: Thu., May 1, 2025"),
+    ("byline", "May 1, 2025"),
+    ("byline", "01.05.2025"),
+    ("byline", "quinta-feira, 1 de maio de 2025 às 9:30"),
     ("byline", "Reporting by Rae Lindqvist; Editing by Ola Brandt"),
 ]
 
@@ -88,6 +116,20 @@ STORY_LOOKALIKES = [
     "Copyright law changed in 2019.",
     "Photographs by her brother hang in the hall.",
     "Register now for the vote, officials urged residents.",
+    "The council's report is a 40 min read, and worth every minute of it.",
+    "Reading time is precious for parents of three, she said.",
+    "Posted in the group chat, the photo went viral within hours.",
+    "Filed under the wrong name for years",
+    "She was already a member of the band when it signed its first deal.",
+    "You're subscribed to heartbreak if you back this team, he joked.",
+    "If you value quiet, the campsite on the far side of the green is the better pick.",
+    "editing by hand, and a fair bit of patience, got the recording finished.",
+    "El 1 de mayo de 2025 llegó la lluvia al festival.",
+    "Registration for the fun run opened on Monday. Sign up today at the village hall.",
+    "She kept one picture. Photo albums, she said, were for people with more wall space.",
+    # a month heads a section; a date with a colon opens an entry
+    "June 2025",
+    "2025-05-01:",
 ]
 
 
@@ -99,9 +141,17 @@ def test_each_boilerplate_kind_is_recognised(kind: str, line: str) -> None:
     assert cleaned.removed == {kind: 1}
 
 
+@pytest.mark.parametrize(("kind", "line"), KIND_EXAMPLES)
+def test_a_boilerplate_line_written_as_a_list_item_is_recognised(kind: str, line: str) -> None:
+    # trafilatura writes list items as "- item"
+    assert line_kind(f"- {line}") == kind
+    assert line_kind(f"• {line}") == kind
+
+
 @pytest.mark.parametrize("sentence", STORY_LOOKALIKES)
 def test_story_sentences_that_look_like_boilerplate_stay(sentence: str) -> None:
     assert line_kind(sentence) is None
+    assert line_kind(f"- {sentence}") is None
     assert clean_text(f"{STORY[0]}\n{sentence}").text == f"{STORY[0]}\n{sentence}"
 
 
@@ -140,6 +190,21 @@ def test_headline_repeated_at_the_top_is_metadata_not_text() -> None:
     # only the leading copy is the headline; later, the words are the story's own
     assert cleaned.text == f"{STORY[0]}\n{TITLE}"
     assert cleaned.removed == {"headline": 1}
+
+
+@pytest.mark.parametrize(
+    "title", [f"{TITLE} | Tidings", f"{TITLE} - Tidings Music", f"Tidings — {TITLE}"]
+)
+def test_the_headline_is_found_in_a_title_that_names_the_site(title: str) -> None:
+    cleaned = clean_text(f"{TITLE}\n{STORY[0]}", titles=[title])
+    assert cleaned.text == STORY[0]
+    assert cleaned.removed == {"headline": 1}
+
+
+def test_a_first_line_that_is_part_of_a_headline_stays() -> None:
+    # "Marlow Finch" is only the start of the headline "Marlow Finch: ...", not the headline
+    cleaned = clean_text(f"Marlow Finch\n{STORY[0]}", titles=[f"Marlow Finch: {TITLE}"])
+    assert cleaned.text == f"Marlow Finch\n{STORY[0]}"
 
 
 def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> None:
@@ -442,3 +507,162 @@ def test_text_is_nfc_normalised() -> None:
     page = article_page([*STORY, decomposed])
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert "Caf\u00e9 de Saltmere reopens" in ex.text
+
+
+# --- teaser cards of other stories, and lists of linked headings that are content ------
+
+CARD_HEADLINES = [
+    "Harbour Lane star quits after 22 years",
+    "Paradise Shores reunion: every bombshell",
+    "Glasswing announce a farewell tour",
+]
+
+
+def _cards(headlines: list[str], *, href: str = "/tv/{i}", under: str = "") -> str:
+    """A <ul> of cards: thumbnail, a heading that is one link, and ``under`` it."""
+    return (
+        "<ul>"
+        + "".join(
+            f"<li><img src='/thumbs/{i}.jpg' alt=''><h3><a href='{href.format(i=i)}'>{h}</a></h3>"
+            f"{under}</li>"
+            for i, h in enumerate(headlines)
+        )
+        + "</ul>"
+    )
+
+
+CARD_SUBLINE = "<p>The cast said goodbye on set this week</p>"
+
+
+def test_a_list_of_teaser_cards_inside_the_story_is_removed() -> None:
+    cards = _cards(CARD_HEADLINES, under=CARD_SUBLINE)
+    page = article_page([STORY[0], STORY[1]], extra=f"{cards}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for headline in CARD_HEADLINES:
+        assert headline not in ex.text
+    assert "goodbye on set" not in ex.text
+    assert ex.text.count(STORY[2]) == 1
+    assert ex.removed["teaser_cards"] == 1
+
+
+def test_a_block_of_article_teasers_is_removed() -> None:
+    teasers = "".join(
+        f"<article><img src='/thumbs/{i}.jpg' alt=''><h2><a href='/tv/{i}'>{h}</a></h2>"
+        f"<span>News</span></article>"
+        for i, h in enumerate(CARD_HEADLINES)
+    )
+    page = article_page([STORY[0], STORY[1]], extra=f"<div>{teasers}</div><p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for headline in CARD_HEADLINES:
+        assert headline not in ex.text
+    assert ex.removed["teaser_cards"] == 1
+
+
+def test_the_short_last_row_of_a_grid_of_cards_goes_with_the_full_rows() -> None:
+    more = ["Saltmere ferry to run all night", "Bakery named best in the county"]
+    grid = f"<div class='grid'>{_cards(CARD_HEADLINES, under=CARD_SUBLINE)}"
+    grid += f"{_cards(more, under=CARD_SUBLINE)}</div>"
+    page = article_page([STORY[0], STORY[1]], extra=f"{grid}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    for headline in [*CARD_HEADLINES, *more]:
+        assert headline not in ex.text
+    assert ex.removed["teaser_cards"] == 2
+
+
+# An entry of its own: more words than a card's subline
+LISTICLE_ENTRY = (
+    "<p>It folds flat into a coat pocket, lasts a whole festival weekend on one charge and "
+    "kept the rain out through three days of storms, which is more than any of the other "
+    "pairs we wore in the field could say for themselves.</p>"
+)
+TOC = (
+    "<ol>"
+    + "".join(
+        f"<li><h4><a href='#part-{i}'>{h}</a></h4></li>" for i, h in enumerate(CARD_HEADLINES)
+    )
+    + "</ol>"
+)
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        # a listicle: each linked heading has a paragraph of its own under it
+        _cards(CARD_HEADLINES, href="/reviews/{i}", under=LISTICLE_ENTRY),
+        # products linking to a shop, not to the site's stories
+        _cards(CARD_HEADLINES, href="https://shop.example/p/{i}"),
+        # a table of contents: links within the page
+        TOC,
+        # two cards: as often the story's own list
+        _cards(CARD_HEADLINES[:2], under=CARD_SUBLINE),
+    ],
+    ids=["listicle", "shop-links", "table-of-contents", "two-cards"],
+)
+def test_lists_of_linked_headings_that_are_content_stay(listing: str) -> None:
+    page = article_page([STORY[0], STORY[1]], extra=f"{listing}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert CARD_HEADLINES[0] in ex.text
+    assert CARD_HEADLINES[1] in ex.text
+    assert "teaser_cards" not in ex.removed
+
+
+# --- the deck ----------------------------------------------------------------------------
+
+DECK = "The singer returns to the village where she learned to play, two years after her last tour"
+
+
+def _page_with_deck(deck_markup: str) -> bytes:
+    """A story page whose description is :data:`DECK`, with ``deck_markup`` in its header
+    (before the story's paragraphs)."""
+    head = f'<meta property="og:description" content="{DECK}">'
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY)
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{TITLE}</title>'
+        f"{head}</head><body><main><article><header><h1>{TITLE}</h1>{deck_markup}</header>"
+        f"<div class='body'>{paragraphs}</div></article></main></body></html>"
+    ).encode()
+
+
+def test_the_deck_in_the_header_is_the_description_not_the_text() -> None:
+    ex = extract_article(
+        _page_with_deck(f"<h2 class='sub'>{DECK}</h2>"), "https://tidings.example/a"
+    )
+    assert DECK not in ex.text
+    assert ex.description == DECK
+    assert ex.removed["deck"] == 1
+    for sentence in STORY:
+        assert sentence in ex.text
+
+
+def test_a_lede_that_repeats_the_description_stays() -> None:
+    # the description is often the story's first paragraph, or a sub-heading within it
+    for lede in (f"<p>{DECK}.</p>", f"<h2>{DECK}</h2>"):
+        page = article_page(
+            [STORY[0]],
+            extra=f"{lede}{''.join(f'<p>{p}</p>' for p in STORY[1:])}",
+            head=f'<meta property="og:description" content="{DECK}">',
+        )
+        ex = extract_article(page, "https://tidings.example/a")
+        assert DECK in ex.text
+        assert "deck" not in ex.removed
+
+
+# --- a story the page holds twice ------------------------------------------------------
+
+# every story of the test site, one after the other: 13 sentences, over 300 words
+LONG_STORY = [sentence for story in STORIES.values() for sentence in story]
+
+
+def test_a_second_copy_of_the_story_is_removed() -> None:
+    # pages that hold the story twice (for two layouts) extract it twice
+    cleaned = clean_text("\n".join([*LONG_STORY, "Share this article", *LONG_STORY]))
+    assert cleaned.text == "\n".join(LONG_STORY)
+    assert cleaned.removed == {"social": 1, "repeated": len(LONG_STORY)}
+
+
+def test_lines_a_text_repeats_by_nature_stay() -> None:
+    # a plan that repeats its meals day after day, and a chorus sung three times
+    day = ["Breakfast", "Two eggs, one cup of spinach and a slice of rye toast.", "Lunch"]
+    chorus = "Oh the tide comes in and the tide goes out, and the harbour lights stay on."
+    text = "\n".join([*day, STORY[0], *day, STORY[1], chorus, STORY[2], chorus, chorus])
+    assert clean_text(text).text == text

@@ -117,6 +117,18 @@ def test_plain_meta_tags() -> None:
         assert ex.sources[name] == "meta", name
 
 
+def test_character_references_escaped_once_too_often_are_decoded() -> None:
+    # the markup holds "&amp;#8216;": the value's text is "&#8216;", meant as "‘"
+    head = (
+        '<meta property="og:title" content="&amp;#8216;Finch&amp;#8217; returns &amp;amp; '
+        'plays">'
+        '<meta name="description" content="Tickets &amp;#8211; on sale Friday">'
+    )
+    ex = extract_article(page(head), URL)
+    assert ex.title == "‘Finch’ returns & plays"
+    assert ex.description == "Tickets – on sale Friday"
+
+
 def test_microdata_and_html_elements() -> None:
     byline = (
         '<div itemprop="author" itemscope itemtype="https://schema.org/Person">'
