@@ -14,7 +14,10 @@ Tried and left out: freezing what each full pass finds alive during the crawl to
 20,000-page crawl queues its requests at once, and full passes over them took up to
 219 ms; with survivors frozen, 30 ms. But garbage in reference cycles among frozen
 objects (Twisted's failures and deferreds) then waits for the end of the crawl: the main
-process grew to 294 MB against 260, and a crawl of hours would keep growing.
+process grew to 294 MB against 260, and a crawl of hours would keep growing. What those
+passes scan is the queued requests themselves (~13 tracked objects each: 200,000 at a
+pass of a 20,000-page crawl), so the fix is fewer requests queued at once, not freezing;
+BENCHMARKS.md (issue 10, third round) has the measurements and what was tried.
 """
 
 from __future__ import annotations
