@@ -602,14 +602,15 @@ class CrawlResult:
         return self.pages_fetched / self.crawl_s if self.crawl_s else 0.0
 
 
-def crawl_command(web: Web, port: int, db: Path) -> list[str]:
-    """`reprint crawl` of the web's feeds into ``db`` with the issue's settings."""
+def crawl_command(web: Web, port: int, db: Path, extra: tuple[str, ...] = ()) -> list[str]:
+    """`reprint crawl` of the web's feeds into ``db`` with the issue's settings (and
+    ``extra`` ones, ``NAME=VALUE``)."""
     command = [sys.executable, "-m", "crawler.cli", "crawl", "--db", str(db), "--no-progress"]
     for feed in web.feeds(port):
         command += ["--feed", feed]
     for host in HOSTS:
         command += ["--allow-host", host]
-    for setting in CRAWL_SETTINGS:
+    for setting in (*CRAWL_SETTINGS, *extra):
         command += ["-s", setting]
     return command
 
@@ -621,7 +622,13 @@ def _profiler() -> str:
     return found
 
 
-def run_crawl(web: Web, port: int, workdir: Path, profile_to: Path | None = None) -> CrawlResult:
+def run_crawl(
+    web: Web,
+    port: int,
+    workdir: Path,
+    profile_to: Path | None = None,
+    extra: tuple[str, ...] = (),
+) -> CrawlResult:
     """Crawl the web's feeds into a fresh archive in a subprocess and read what it did.
 
     :param web: the served web
@@ -629,12 +636,13 @@ def run_crawl(web: Web, port: int, workdir: Path, profile_to: Path | None = None
     :param workdir: where the archive and logs go
     :param profile_to: run under py-spy, writing raw samples here (times then include
         the profiler's overhead)
+    :param extra: more Scrapy settings, ``NAME=VALUE``
     """
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "crawl.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    command = crawl_command(web, port, db)
+    command = crawl_command(web, port, db, extra)
     if profile_to is not None:
         command = [
             _profiler(),
@@ -873,6 +881,7 @@ def measure_variant(
     workdir: Path,
     systems: tuple[str, ...] = SYSTEMS,
     profile: bool = False,
+    crawl_settings: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Build one variant of the web, serve it and measure ``systems`` on it.
 
@@ -882,6 +891,7 @@ def measure_variant(
     :param workdir: a directory of its own for this variant
     :param systems: any of :data:`SYSTEMS`
     :param profile: also run a crawl under py-spy for the cost split
+    :param crawl_settings: more Scrapy settings for `reprint crawl`, ``NAME=VALUE``
     """
     web = build_web(pages, total, workdir / "web", variant)
     result: dict[str, Any] = {"variant": variant, "urls": total, "source_pages": len(pages)}
@@ -896,7 +906,7 @@ def measure_variant(
             if name in systems:
                 result[name] = floor_crawl(web, nginx.port, mode, workdir / "floors")
         if "reprint" in systems:
-            crawl = run_crawl(web, nginx.port, workdir / "crawl")
+            crawl = run_crawl(web, nginx.port, workdir / "crawl", extra=crawl_settings)
             result["reprint"] = {
                 **asdict(crawl),
                 "pages_per_s": crawl.pages_per_s,

@@ -186,6 +186,13 @@ REPRINT_SITEMAP_MAX_DEPTH = 3
 # Site crawls: links followed this deep from a section page, at most this many pages a site.
 REPRINT_SITE_DEPTH = 3
 REPRINT_SITE_MAX_PAGES = 500
+# Requests a feed or sitemap hands to the scheduler before the rest are held back, to be
+# scheduled as it drains (crawler/spiders/base.py SourceSpider.hand_over); 0: no limit.
+# Each queued request is ~13 objects the garbage collector scans on every full pass: a
+# 20,000-page crawl of 8 long feeds queued all 20,000 at once, and its 38 full passes held
+# the reactor 120-205 ms each. 2,000 is 20-40 s of work at the crawl's speed, so the
+# downloader never waits for it (issue 10, BENCHMARKS.md).
+REPRINT_MAX_QUEUED_REQUESTS = 2000
 # Loop-lag timer period in seconds (crawler/looplag.py); 0 turns the monitor off. 10 ms
 # resolves the lag a page's pipeline work causes, for ~100 cheap wake-ups a second.
 REPRINT_LOOP_LAG_INTERVAL = 0.01

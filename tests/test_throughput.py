@@ -60,6 +60,27 @@ def test_every_served_page_is_stored(tmp_path: Path, variant: str) -> None:
     assert crawl["processes"] >= 2  # the tree was polled: the crawl and its workers
 
 
+def test_requests_held_back_while_the_scheduler_is_full_are_all_crawled(
+    tmp_path: Path,
+) -> None:
+    # 8 feeds of 25 entries against room for 10 queued requests: most are held back and
+    # scheduled as the queue drains (crawler/spiders/base.py SourceSpider.hand_over)
+    write_pages(tmp_path / "pages", STORIES)
+    result = measure_variant(
+        load_pages(tmp_path / "pages"),
+        URLS,
+        "copies",
+        tmp_path / "held",
+        systems=("reprint",),
+        crawl_settings=("REPRINT_MAX_QUEUED_REQUESTS=10",),
+    )
+    crawl = result["reprint"]
+    assert crawl["status"] == "finished", crawl
+    assert crawl["stats"].get("reprint/requests/held_back", 0) >= len(HOSTS) - 1
+    assert crawl["pages_fetched"] == crawl["pages_stored"] == crawl["pages_in_archive"] == URLS
+    assert crawl["errors"] == {}, crawl
+
+
 def test_web_layout(tmp_path: Path) -> None:
     write_pages(tmp_path / "pages", 3)
     pages = load_pages(tmp_path / "pages")

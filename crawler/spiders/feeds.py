@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from crawler.feedparse import FeedError, discover_feeds, parse_feed
-from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider, yield_to_reactor
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterable, Iterator
 
     from scrapy.http import Response
+
+    from crawler.feedparse import FeedEntry
 
 
 logger = logging.getLogger(__name__)
@@ -85,15 +87,17 @@ class FeedsSpider(SourceSpider):
             )
         stats.inc_value(f"reprint/feeds/{feed.kind}")
         stats.inc_value("reprint/feeds/entries", len(feed.entries))
-        for count, entry in enumerate(feed.entries, 1):
-            hints = {
-                "title": entry.title,
-                "published": entry.published,
-                "author": entry.author,
-                "tags": list(entry.tags),
-            }
-            yield self.article_request(entry.url, source, hints)
-            await yield_to_reactor(count)
+        async for request in self.hand_over(self._article_requests(feed.entries, source)):
+            yield request
+
+    def _article_requests(self, entries: Iterable[FeedEntry], source: str) -> Iterator[Request]:
+        # What is held back is kept as plain tuples of strings, which the garbage collector
+        # stops tracking: 20,000 entry objects were scanned on every full pass (issue 10).
+        rows = tuple((e.url, e.title, e.published, e.author, e.tags) for e in entries)
+        del entries
+        for url, title, published, author, tags in rows:
+            hints = {"title": title, "published": published, "author": author, "tags": list(tags)}
+            yield self.article_request(url, source, hints)
 
     def _discover(self, response: Response, source_name: str) -> list[Request]:
         """Requests for the feeds an HTML source page names (none for other bodies)."""

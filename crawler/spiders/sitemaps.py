@@ -23,12 +23,14 @@ from crawler.sitemapparse import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
-from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider, yield_to_reactor
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Iterable, Iterator
 
     from scrapy.http import Response
+
+    from crawler.sitemapparse import SitemapEntry
 
 
 logger = logging.getLogger(__name__)
@@ -185,19 +187,25 @@ class SitemapsSpider(SourceSpider):
                 stats.inc_value("reprint/sitemaps/too_deep")
                 logger.warning("sitemap index %s nested too deep; not followed", response.url)
                 return
-            for count, entry in enumerate(sitemap.entries, 1):
-                yield self._sitemap_request(entry.loc, source, depth + 1)
-                await yield_to_reactor(count)
+            children = (self._sitemap_request(e.loc, source, depth + 1) for e in sitemap.entries)
+            async for request in self.hand_over(children):
+                yield request
             return
-        for count, entry in enumerate(sitemap.entries, 1):
-            await yield_to_reactor(count)
+        async for request in self.hand_over(self._page_requests(sitemap.entries, source)):
+            yield request
+
+    def _page_requests(self, entries: Iterable[SitemapEntry], source: str) -> Iterator[Request]:
+        stats = self.crawler.stats
+        # plain tuples of strings while held back (crawler/spiders/feeds.py says why)
+        rows = []
+        for entry in entries:
             dated = entry_date(entry)
             if self.since is not None and dated is not None and dated < self.since:
                 stats.inc_value("reprint/sitemaps/older_than_since")
                 continue
-            hints = {
-                "title": entry.news_title,
-                "published": entry.news_published or entry.lastmod,
-                "tags": list(entry.news_keywords),
-            }
-            yield self.article_request(entry.loc, source, hints)
+            published = entry.news_published or entry.lastmod
+            rows.append((entry.loc, entry.news_title, published, entry.news_keywords))
+        del entries
+        for url, title, published, tags in rows:
+            hints = {"title": title, "published": published, "tags": list(tags)}
+            yield self.article_request(url, source, hints)
