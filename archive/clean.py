@@ -263,13 +263,13 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
 
 # A byline or dateline line standing apart from the story ("By Jane Doe", "Published 18
 # November 2019"); the name part is case-sensitive so "by the way" sentences never match.
-_DATE = (
-    r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}"
-    r"|([A-Za-z]+\.?,?\s+)?(\d{1,2}(st|nd|rd|th)?\s+)?(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
-    r"|nov|dec)[a-z]*\.?\s+(\d{1,2}(st|nd|rd|th)?,?\s+)?\d{4})"
-)
 # a month's name or its abbreviation ("June", "Jun.")
 _MONTH = r"(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_DATE = (
+    r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    rf"|([A-Za-z]+\.?,?\s+)?(\d{{1,2}}(st|nd|rd|th)?\s+)?{_MONTH}"
+    r"\s+(\d{1,2}(st|nd|rd|th)?,?\s+)?\d{4})"
+)
 # A line that is a date and nothing else: the story's dateline, or a teaser's date left
 # behind. It names the day ("June 2025" can head a section); a colon after it opens an
 # entry ("2025-12-19: fixed the parser").
