@@ -33,6 +33,7 @@ _BUCKETS = 10_000
 _P99_EVERY_TICKS = 500
 MAX_STAT = "reprint/loop_lag_max_ms"
 P99_STAT = "reprint/loop_lag_p99_ms"
+LOOP_STAT = "reprint/event_loop"
 
 
 class LoopLagMonitor:
@@ -70,6 +71,9 @@ class LoopLagMonitor:
         except RuntimeError:
             logger.warning("loop lag not measured: the reactor does not run an asyncio loop")
             return
+        # which loop the lag is of (ASYNCIO_EVENT_LOOP: uvloop's where it is installed)
+        kind = type(self.loop)
+        self.stats.set_value(LOOP_STAT, f"{kind.__module__}.{kind.__qualname__}")
         self._schedule()
 
     def _schedule(self) -> None:

@@ -3,7 +3,9 @@ and `reprint demo`; `scrapy crawl NAME` runs one spider the usual way)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +53,19 @@ def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings.setmodule("crawler.settings", priority="project")
     settings.update(overrides or {}, priority="cmdline")
     return settings
+
+
+def _set_event_loop(settings: Settings) -> None:
+    """Make the loop ASYNCIO_EVENT_LOOP names the current one before Scrapy installs the
+    reactor.
+
+    Scrapy asks asyncio for the current loop first, which creates a default one, then
+    replaces it with a new loop of the named class and leaves the first unclosed (a
+    ResourceWarning at exit). Given a current loop of the named class, it uses that.
+    """
+    path = settings.get("ASYNCIO_EVENT_LOOP")
+    if path and "twisted.internet.reactor" not in sys.modules:
+        asyncio.set_event_loop(load_object(path)())
 
 
 class _InterruptibleProcess(AsyncCrawlerProcess):
@@ -128,7 +143,9 @@ def run_crawl(
         stops after the pages in flight), 2 at the second (it stops at once)
     :param tracebacks: log errors with their tracebacks (else one line each)
     """
-    process = _InterruptibleProcess(crawl_settings(overrides), on_interrupt)
+    settings = crawl_settings(overrides)
+    _set_event_loop(settings)
+    process = _InterruptibleProcess(settings, on_interrupt)
     crawlers = []
     for kind in (k.name for k in SOURCE_KINDS):
         chosen = [s for s in sources if s.kind == kind]

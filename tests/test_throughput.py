@@ -57,6 +57,7 @@ def test_every_served_page_is_stored(tmp_path: Path, variant: str) -> None:
     # copies cluster into their story; shuffled copies are stories of their own
     assert crawl["articles_stored"] == (STORIES if variant == "copies" else URLS)
     assert crawl["loop_lag_max_ms"] is not None  # crawler/looplag.py ran and was recorded
+    assert crawl["stats"]["reprint/event_loop"] == "uvloop.Loop"  # crawler/settings.py
     assert crawl["processes"] >= 2  # the tree was polled: the crawl and its workers
 
 
