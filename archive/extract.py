@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, overload
 
 import trafilatura
 from trafilatura.settings import Document
-from w3lib.encoding import html_to_unicode
 
 from archive.clean import Cleaned, clean_text, prune_tree
 from archive.errors import NoArticleText, NotHtml, TooManyElements
@@ -29,9 +28,9 @@ from archive.metadata import (
     read_time_minutes,
     says_article_in_microdata,
 )
-from archive.parse import parse_html
+from archive.parse import parse_page
 from archive.prose import Shape, has_more_prose, shape
-from archive.sanitize import http_url, xml_safe, xml_safe_html_utf8, xml_safe_or_none
+from archive.sanitize import http_url, xml_safe, xml_safe_or_none
 from archive.settings import (
     ARTICLE_BODY_MARGIN,
     ARTICLE_BODY_MIN_AGREEMENT,
@@ -112,26 +111,6 @@ def looks_binary(body: bytes) -> bool:
         return False
     controls = sum(1 for byte in head if byte in _CONTROL_BYTES)
     return controls / len(head) > BINARY_CONTROL_SHARE
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Decode an HTML body the way browsers do: BOM, then HTTP charset, then <meta>, then
-    detection; undecodable bytes become U+FFFD rather than an error.
-
-    :returns: (text, encoding used)
-    """
-    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_guess_encoding)
-    return text, encoding
-
-
-def _guess_encoding(body: bytes) -> str:
-    # Nothing declared: valid UTF-8 is UTF-8; otherwise windows-1252, the fallback the
-    # HTML standard gives browsers for undeclared Western pages (it decodes every byte).
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
 
 
 def _extract_text(tree: HtmlElement, url: str | None, *, fast: bool) -> Document | None:
@@ -308,11 +287,10 @@ def extract_article(
         raise NotHtml(f"body of {len(body)} bytes is over the {MAX_HTML_BYTES} limit: {where}")
     if looks_binary(body):
         raise NotHtml(f"binary content, not HTML: {where}")
-    html, encoding = decode_html(body, content_type)
-    source = xml_safe_html_utf8(html)
-    tree = parse_html(source)
-    if tree is None:
+    page = parse_page(body, content_type)
+    if page is None:
         raise NotHtml(f"unparseable HTML: {where}")
+    tree, source, encoding = page.tree, page.source, page.encoding
     # every element starts with "<": a body with fewer cannot be over the cap
     if body.count(b"<") > MAX_HTML_ELEMENTS:
         elements = sum(1 for _ in tree.iter())

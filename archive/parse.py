@@ -1,4 +1,5 @@
-"""A page's markup parsed once, into the lxml tree metadata, pruning and extraction share.
+"""A page's body decoded and parsed once, into the lxml tree metadata, pruning and
+extraction share (:func:`parse_page`).
 
 trafilatura's ``load_html`` takes a str: it removes XML-invalid control characters again
 (:func:`archive.sanitize.xml_safe_html_utf8` has, ~0.9 ms a page), then hands the str to
@@ -11,11 +12,15 @@ with the same trees (trafilatura's own parser object is used, so its options sta
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lxml.etree import ParserError
 from lxml.html import fromstring
 from trafilatura.utils import HTML_PARSER
+from w3lib.encoding import html_to_unicode
+
+from archive.sanitize import xml_safe_html_utf8
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -52,3 +57,45 @@ def parse_html(source: bytes) -> HtmlElement | None:
     if b"html" not in beginning and len(tree) < 2:
         return None
     return tree
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode an HTML body the way browsers do: BOM, then HTTP charset, then <meta>, then
+    detection; undecodable bytes become U+FFFD rather than an error.
+
+    :returns: (text, encoding used)
+    """
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=_guess_encoding)
+    return text, encoding
+
+
+def _guess_encoding(body: bytes) -> str:
+    # Nothing declared: valid UTF-8 is UTF-8; otherwise windows-1252, the fallback the
+    # HTML standard gives browsers for undeclared Western pages (it decodes every byte).
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+@dataclass(slots=True)
+class ParsedPage:
+    """A response body as the extractor works on it."""
+
+    tree: HtmlElement
+    source: bytes  # the markup the tree was parsed from: UTF-8, XML-safe
+    encoding: str  # the body's encoding, as :func:`decode_html` found it
+
+
+def parse_page(body: bytes, content_type: str | None = None) -> ParsedPage | None:
+    """Decode, make XML-safe and parse a response body.
+
+    :param body: the raw response body
+    :param content_type: the Content-Type header, for its charset
+    :returns: None when the body is not HTML (see :func:`parse_html`)
+    """
+    html, encoding = decode_html(body, content_type)
+    source = xml_safe_html_utf8(html)
+    tree = parse_html(source)
+    return None if tree is None else ParsedPage(tree, source, encoding)

@@ -44,13 +44,11 @@ POOL_WORKERS = os.cpu_count() or 2
 
 def first_stage(body: bytes, url: str) -> int:
     """Decode, parse and run trafilatura's first stage; the text's length (0: none)."""
-    from archive.extract import decode_html
     from archive.fastpass import fast_pass
-    from archive.parse import parse_html
-    from archive.sanitize import xml_safe_html_utf8
+    from archive.parse import parse_page
 
-    tree = parse_html(xml_safe_html_utf8(decode_html(body)[0]))
-    found = fast_pass(tree, url) if tree is not None else None
+    page = parse_page(body)
+    found = fast_pass(page.tree, url) if page is not None else None
     return len(found.text) if found is not None else 0
 
 

@@ -18,11 +18,10 @@ from trafilatura.core import ESCALATION_MAX_LENGTH, ESCALATION_PAGE_SHARE
 from trafilatura.settings import DEFAULT_CONFIG
 
 from archive.clean import clean_text
-from archive.extract import decode_html, extract_article, needs_full_cascade
+from archive.extract import extract_article, needs_full_cascade
 from archive.fastpass import fast_pass
-from archive.parse import parse_html
+from archive.parse import parse_html, parse_page
 from archive.prose import shape
-from archive.sanitize import xml_safe_html_utf8
 from archive.settings import FULL_CASCADE_BELOW_CHARS
 
 from .site_builder import STORIES, STORY, article_page
@@ -44,8 +43,8 @@ MIN_EXTRACTED_SIZE = DEFAULT_CONFIG.getint("DEFAULT", "MIN_EXTRACTED_SIZE")
 
 
 def _tree(path: Path) -> HtmlElement | None:
-    html, _ = decode_html(path.read_bytes())
-    return parse_html(xml_safe_html_utf8(html))
+    page = parse_page(path.read_bytes())
+    return None if page is None else page.tree
 
 
 def _rescues_engage(text: str, tree: HtmlElement) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from trafilatura.utils import load_html
 
-from archive.parse import parse_html
+from archive.parse import parse_html, parse_page
 
 ARTICLE = "<p>Marlow Finch will headline the Saltmere Folk Festival this summer.</p>"
 
@@ -52,3 +52,25 @@ def test_the_tree_is_the_one_trafilatura_would_parse() -> None:
     assert ours is not None and theirs is not None
     assert [e.tag for e in ours.iter()] == [e.tag for e in theirs.iter()]
     assert ours.text_content() == theirs.text_content()
+
+
+def test_a_body_is_decoded_made_xml_safe_and_parsed() -> None:
+    # undeclared and not UTF-8: windows-1252, as browsers read it; a raw vertical tab and
+    # a reference to one are spaces in the markup the tree was parsed from
+    body = "<html><body><p>Caf\xe9 Finch\x0b opens &#11;on Friday.</p></body></html>"
+    page = parse_page(body.encode("cp1252"))
+    assert page is not None
+    assert page.encoding == "cp1252"
+    assert page.source == "<html><body><p>Café Finch  opens  on Friday.</p></body></html>".encode()
+    assert page.tree.text_content() == "Café Finch  opens  on Friday."
+
+
+def test_the_declared_charset_decides_before_detection() -> None:
+    body = "<html><body><p>Ма́рлоу Финч</p></body></html>".encode("koi8-r", "ignore")
+    page = parse_page(body, "text/html; charset=koi8-r")
+    assert page is not None and page.encoding == "koi8-r"
+    assert "Марлоу Финч" in page.tree.text_content().replace("\u0301", "")
+
+
+def test_a_body_that_is_not_html_gives_no_page() -> None:
+    assert parse_page(b'{"title": "not a page"}', "application/json") is None
