@@ -125,9 +125,12 @@ class ArchivedPagesMiddleware:
             self.stats.inc_value(f"reprint/{kind}/not_modified")
         return response
 
-    def close(self) -> None:
-        """Close the read-only archive connection (on the thread that opened it)."""
-        self._reader.submit(self._close).result()
+    async def close(self) -> None:
+        """Close the read-only archive connection on the thread that opened it, then let
+        that thread end. Awaited, not waited for: a lookup still in flight may be waiting
+        on the disk, and the reactor goes on meanwhile."""
+        await asyncio.wrap_future(self._reader.submit(self._close))
+        self._reader.shutdown(wait=False)
 
     def _close(self) -> None:
         if self._db is not None:

@@ -191,14 +191,28 @@ def test_a_lookup_waiting_on_the_disk_does_not_hold_the_event_loop(archived: Pat
     asyncio.run(crawl_on())
 
 
-def test_the_archive_is_closed_with_the_spider(archived: Path) -> None:
+def test_the_archive_and_its_lookup_thread_are_closed_with_the_spider(archived: Path) -> None:
     crawler = component_crawler({"ARCHIVE_PATH": str(archived)})
     middleware = ArchivedPagesMiddleware.from_crawler(crawler)
-    with pytest.raises(IgnoreRequest):
-        asyncio.run(middleware.process_request(Request(ORIGINAL)))
-    crawler.signals.send_catch_log(signals.spider_closed, spider=crawler.spider, reason="finished")
-    archived.unlink()  # no connection holds the file any more: a fresh look finds nothing
-    assert asyncio.run(middleware.process_request(Request(ORIGINAL))) is None
+
+    def lookup_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("reprint-lookup")}
+
+    async def crawl_then_close() -> None:
+        others = lookup_threads()  # other tests' middlewares, never closed
+        with pytest.raises(IgnoreRequest):
+            await middleware.process_request(Request(ORIGINAL))
+        mine = lookup_threads() - others
+        assert mine  # the lookup ran on a thread of the middleware's own
+        await crawler.signals.send_catch_log_async(
+            signals.spider_closed, spider=crawler.spider, reason="finished"
+        )
+        for thread in mine:
+            thread.join(timeout=10)  # ends once the executor is shut down and idle
+        assert middleware._db is None  # the connection was closed on its thread
+        assert not any(thread.is_alive() for thread in mine)
+
+    asyncio.run(crawl_then_close())
 
 
 # --- SourceBudgetMiddleware (crawler/budget.py) ---
