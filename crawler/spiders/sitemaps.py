@@ -187,7 +187,9 @@ class SitemapsSpider(SourceSpider):
                 stats.inc_value("reprint/sitemaps/too_deep")
                 logger.warning("sitemap index %s nested too deep; not followed", response.url)
                 return
-            children = (self._sitemap_request(e.loc, source, depth + 1) for e in sitemap.entries)
+            # the children's addresses alone while held back, not the parsed entries
+            locs = [entry.loc for entry in sitemap.entries]
+            children = (self._sitemap_request(loc, source, depth + 1) for loc in locs)
             async for request in self.hand_over(children):
                 yield request
             return
