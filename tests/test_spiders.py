@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -17,13 +18,14 @@ from twisted.python.failure import Failure
 
 from archive.sources import SourceFetch
 from crawler.cli import cli
+from crawler.feedparse import parse_feed
 from crawler.middlewares import retry_after_seconds
 from crawler.netguard import PrivateAddressGuardMiddleware
 from crawler.pagekind import is_article_page
 from crawler.run import crawl_settings
 from crawler.signals import source_fetched
 from crawler.sources import Source
-from crawler.spiders.base import REQUESTS_PER_RUN, SOURCE_META
+from crawler.spiders.base import REQUESTS_PER_RUN, SOURCE_META, parse_off_reactor
 from crawler.spiders.feeds import FeedsSpider
 from crawler.spiders.site import SiteSpider
 from crawler.spiders.sitemaps import SitemapsSpider
@@ -112,6 +114,38 @@ def test_a_long_feed_lets_the_reactor_run_while_it_is_read() -> None:
     requests, ticks = asyncio.run(read_beside_a_ticker())
     assert requests == 1000
     assert ticks >= 1000 // REQUESTS_PER_RUN
+
+
+def test_feeds_are_parsed_one_at_a_time_on_the_parsing_thread() -> None:
+    # several large feeds parsed at once kept the reactor from the GIL for up to 260 ms
+    items = "".join(
+        f"<item><title>Story {n}</title><link>https://pub.example/tv/{n}</link></item>"
+        for n in range(300)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+    running, most, threads = 0, 0, set()
+    lock = threading.Lock()
+
+    def parse_and_record(url: str) -> int:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+            threads.add(threading.current_thread().name)
+        try:
+            return len(parse_feed(body, url, "application/rss+xml").entries)
+        finally:
+            with lock:
+                running -= 1
+
+    async def parse_four() -> list[int]:
+        return await asyncio.gather(
+            *(parse_off_reactor(parse_and_record, f"https://pub{n}.example/rss") for n in range(4))
+        )
+
+    assert asyncio.run(parse_four()) == [300] * 4
+    assert most == 1
+    assert len(threads) == 1 and threads.pop().startswith("reprint-parse")
 
 
 def test_invalid_feed_is_counted_not_raised() -> None:

@@ -3,14 +3,13 @@ given as a feed is read for the feeds it names (``<link rel="alternate">``)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 
 from crawler.feedparse import FeedError, discover_feeds, parse_feed
-from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider, parse_off_reactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -54,7 +53,7 @@ class FeedsSpider(SourceSpider):
         stats = self.crawler.stats
         try:
             content_type = response.headers.get("Content-Type")
-            feed = await asyncio.to_thread(
+            feed = await parse_off_reactor(
                 parse_feed,
                 response.body,
                 response.url,

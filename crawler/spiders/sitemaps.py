@@ -8,7 +8,6 @@ crawler.sitemapparse and this spider does the following itself.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -23,7 +22,7 @@ from crawler.sitemapparse import (
     parse_sitemap,
     sitemap_urls_from_robots,
 )
-from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider
+from crawler.spiders.base import NOT_MODIFIED, SOURCE_META, SourceSpider, parse_off_reactor
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -168,7 +167,7 @@ class SitemapsSpider(SourceSpider):
             return
         max_bytes = self.settings.getint("REPRINT_SITEMAP_MAXSIZE")
         try:
-            sitemap = await asyncio.to_thread(parse_sitemap, response.body, response.url, max_bytes)
+            sitemap = await parse_off_reactor(parse_sitemap, response.body, response.url, max_bytes)
         except SitemapError as exc:
             if guessed:  # a page where a sitemap might have been: nothing to report
                 self._guess_missed(response)
