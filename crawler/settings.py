@@ -105,10 +105,18 @@ EXTENSIONS = {
     # the objects alive at the engine's start out of the collector's full passes, which
     # scanning them kept the reactor waiting 67-88 ms (crawler/gcfreeze.py)
     "crawler.gcfreeze.FreezeStartupObjects": 530,
+    # the GIL handed back to the reactor within REPRINT_SWITCH_INTERVAL while the crawl's
+    # threads (source parser, writer) run Python code (crawler/switchinterval.py)
+    "crawler.switchinterval.ReactorSwitchInterval": 540,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Seconds a thread holding the GIL keeps it once another (the reactor) waits for it, during
+# a crawl (CPython's default: 0.005; 0 leaves it). Runs of the 20,000-page start (8 feeds
+# of 2,500 entries parsed beside the reactor), loop lateness over 30 ms: 0.005 -> 83, 36,
+# 114 ms at worst; 0.001 -> 58, none, none.
+REPRINT_SWITCH_INTERVAL = 0.001
 # The reactor's asyncio loop: uvloop's (libuv, in C) where it is installed (a dependency
 # on Linux and macOS; it has no Windows build). Every callback of the crawl goes through
 # the loop. Paired 1000-page crawls of the copies web (bench/throughput.py): the main
