@@ -74,6 +74,10 @@ KIND_EXAMPLES = [
     ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
     ("related_heading", "You Might Also Like"),
     ("related_heading", "Most read"),
+    ("related_heading", "You may also be interested in..."),
+    ("related_heading", "More great Tidings stories"),
+    ("related_heading", "Related reads"),
+    ("related_heading", "Trending in Music"),
     ("related_link", "Read more: Harbour Lane legend quits after 22 years"),
     ("related_link", "Related: Every bombshell from the Paradise Shores reunion"),
     ("originally_appeared", "This article originally appeared on Glossmag"),
@@ -127,6 +131,9 @@ STORY_LOOKALIKES = [
     "El 1 de mayo de 2025 llegó la lluvia al festival.",
     "Registration for the fun run opened on Monday. Sign up today at the village hall.",
     "She kept one picture. Photo albums, she said, were for people with more wall space.",
+    "More stories like hers are told every summer in Saltmere.",
+    "Other stories from the festival were less happy.",
+    "You may also be interested in the ferry times, she added.",
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
@@ -225,6 +232,25 @@ def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> No
     assert ex.removed["related_heading"] == 1
     assert ex.removed["link_block"] == 1
     assert ex.removed["hidden_markup"] == 1
+
+
+def test_a_block_of_linked_teaser_headings_under_a_related_heading_is_removed() -> None:
+    # a template's heading in a bare <div>, then a block of links that each wrap a
+    # thumbnail and a headline
+    teasers = "".join(
+        f"<a href='/music/{slug}'><img src='/{slug}.jpg' alt=''><h3>{headline}</h3></a>"
+        for slug, headline in (
+            ("tour", "Saltmere Week 2025 | The harbour stage returns"),
+            ("choir", "Saltmere Week 2025 | A choir of three hundred"),
+            ("lights", "Saltmere Week 2025 | Lanterns over the bay"),
+        )
+    )
+    extra = f"<div class='title-bar'>You may also be interested in...</div><div>{teasers}</div>"
+    page = article_page(list(STORY), extra=extra)
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Saltmere Week" not in ex.text
+    assert ex.text.splitlines() == list(STORY)
+    assert ex.removed["related_heading"] == 1
 
 
 def test_embedded_social_post_is_kept_as_a_quote() -> None:
