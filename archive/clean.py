@@ -26,6 +26,7 @@ from archive.settings import (
     REPEATED_RUN_MIN_PROSE_WORDS,
     SITE_LINE_KEY_HEX,
     SITE_LINE_MAX_WORDS,
+    TAG_LINE_MIN_ITEMS,
 )
 from archive.text import words
 from archive.urls import site_of
@@ -392,10 +393,23 @@ def _headlines(title: str) -> tuple[str, ...]:
     return (title, title[: separators[-1].start()], title[separators[0].end() :])
 
 
+# What separates the names of a list of tags written out on one line
+_TAG_SEPARATOR = re.compile(r"\s*[,|•·;]\s*")
+
+
+def _is_tag_list(line: str, tags: Collection[str]) -> bool:
+    """Whether ``line`` is the page's own tags written out without a label ("stock car
+    brasil, stock car interlagos, stock car velopark"): at least TAG_LINE_MIN_ITEMS
+    names, every one of them a tag the page's markup states (``tags`` lowercased)."""
+    names = [name for name in _TAG_SEPARATOR.split(line.lower()) if name]
+    return len(names) >= TAG_LINE_MIN_ITEMS and all(name in tags for name in names)
+
+
 def clean_text(
     text: str,
     *,
     titles: Collection[str | None] = (),
+    tags: Collection[str] = (),
     site_boilerplate: Collection[str] | None = None,
 ) -> Cleaned:
     """Remove syndication boilerplate lines from extracted ``text``.
@@ -403,12 +417,15 @@ def clean_text(
     :param text: newline-separated paragraphs as trafilatura returns them
     :param titles: the page's headlines (markup and guessed): lines repeating one are
         the headline, which is metadata and not story text
+    :param tags: the page's tags (keywords) from its markup: a line listing them and
+        nothing else is the tag list without its label
     :param site_boilerplate: keys (:func:`line_key`) of the lines learned as this site's
         boilerplate (archive/sitelearn.py); None or empty before anything is learned
     :returns: the text without boilerplate, counts per kind, the stated origin and the
         keys of the lines a site can learn from
     """
     title_words = {tuple(w) for t in titles if t for h in _headlines(t) if (w := words(h))}
+    tag_names = {name for tag in tags if (name := " ".join(tag.lower().split()))}
     kept: list[str] = []
     kept_tokens: list[tuple[str, ...]] = []
     keys: list[str] = []
@@ -428,6 +445,8 @@ def clean_text(
         kind = line_kind(line)
         if kind is None and not kept and tokens in title_words:
             kind = HEADLINE
+        if kind is None and tag_names and _is_tag_list(line, tag_names):
+            kind = "taxonomy"
         if kind is None:
             key = _key(tokens)
             keys.append(key)

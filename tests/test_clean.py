@@ -692,3 +692,30 @@ def test_lines_a_text_repeats_by_nature_stay() -> None:
     chorus = "Oh the tide comes in and the tide goes out, and the harbour lights stay on."
     text = "\n".join([*day, STORY[0], *day, STORY[1], chorus, STORY[2], chorus, chorus])
     assert clean_text(text).text == text
+
+
+TAGS = ["Saltmere", "folk festival", "Marlow Finch", "harbour stage"]
+
+
+def test_a_line_listing_the_pages_tags_without_a_label_is_removed() -> None:
+    tag_line = "saltmere, folk festival, Marlow Finch, harbour stage"
+    cleaned = clean_text("\n".join([STORY[0], tag_line, STORY[1]]), tags=TAGS)
+    assert cleaned.text.splitlines() == STORY[:2]
+    assert cleaned.removed == {"taxonomy": 1}
+    head = '<meta name="keywords" content="' + ", ".join(TAGS) + '">'
+    page = article_page([*STORY, tag_line.replace(", ", " | ")], head=head)
+    assert extract_article(page, "https://tidings.example/music/finch").text.splitlines() == STORY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Marlow Finch",  # one tag: a subheading
+        "Saltmere, folk festival",  # two names: as often a story's own heading
+        "Saltmere, folk festival, Marlow Finch, the ferry",  # a name that is no tag
+        "Marlow Finch played the harbour stage at the Saltmere folk festival.",
+    ],
+)
+def test_lines_with_the_pages_tags_in_them_stay(line: str) -> None:
+    text = "\n".join([STORY[0], line])
+    assert clean_text(text, tags=TAGS).text == text
