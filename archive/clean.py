@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from archive.prose import is_sentence_line
 from archive.settings import (
+    BIO_NAME_MIN_WORDS,
     CARD_LIST_MIN_ITEMS,
     CARD_MAX_EXTRA_WORDS,
     REPEATED_RUN_MIN_LINES,
@@ -405,11 +406,31 @@ def _is_tag_list(line: str, tags: Collection[str]) -> bool:
     return len(names) >= TAG_LINE_MIN_ITEMS and all(name in tags for name in names)
 
 
+# The verbs a note about the author opens with, after the author's name ("Rae Lindqvist
+# is a music writer...", "(Rae Lindqvist has covered folk for ten years.)")
+_BIO_VERB = (
+    r",?\s+(is|was|has|holds|serves|writes|covers|joined|leads|lives|started|founded"
+    r"|spent|brings|earned|received|graduated)\b.*[.!?]\)?$"
+)
+AUTHOR_BIO = "author_bio"
+
+
+def _author_bio(authors: Collection[str]) -> re.Pattern[str] | None:
+    """The pattern of a note about one of the page's authors: the author's full name (a
+    one-word name is as often a brand the story is about) and a verb of a biography,
+    in one sentence or more."""
+    names = [re.escape(name) for name in authors if len(name.split()) >= BIO_NAME_MIN_WORDS]
+    if not names:
+        return None
+    return re.compile(r"^\(?(" + "|".join(names) + r")" + _BIO_VERB)
+
+
 def clean_text(
     text: str,
     *,
     titles: Collection[str | None] = (),
     tags: Collection[str] = (),
+    authors: Collection[str] = (),
     site_boilerplate: Collection[str] | None = None,
 ) -> Cleaned:
     """Remove syndication boilerplate lines from extracted ``text``.
@@ -419,6 +440,8 @@ def clean_text(
         the headline, which is metadata and not story text
     :param tags: the page's tags (keywords) from its markup: a line listing them and
         nothing else is the tag list without its label
+    :param authors: the page's authors from its markup: a line about one of them ("Rae
+        Lindqvist is a music writer...") is the author's note, not the story
     :param site_boilerplate: keys (:func:`line_key`) of the lines learned as this site's
         boilerplate (archive/sitelearn.py); None or empty before anything is learned
     :returns: the text without boilerplate, counts per kind, the stated origin and the
@@ -426,6 +449,7 @@ def clean_text(
     """
     title_words = {tuple(w) for t in titles if t for h in _headlines(t) if (w := words(h))}
     tag_names = {name for tag in tags if (name := " ".join(tag.lower().split()))}
+    bio = _author_bio(authors)
     kept: list[str] = []
     kept_tokens: list[tuple[str, ...]] = []
     keys: list[str] = []
@@ -447,6 +471,8 @@ def clean_text(
             kind = HEADLINE
         if kind is None and tag_names and _is_tag_list(line, tag_names):
             kind = "taxonomy"
+        if kind is None and bio is not None and bio.match(line):
+            kind = AUTHOR_BIO
         if kind is None:
             key = _key(tokens)
             keys.append(key)

@@ -329,7 +329,13 @@ def extract_article(
         tree,
         url,
         markup,
-        lambda raw: clean_text(raw, titles=titles, tags=markup.tags, site_boilerplate=learned),
+        lambda raw: clean_text(
+            raw,
+            titles=titles,
+            tags=markup.tags,
+            authors=markup.authors,
+            site_boilerplate=learned,
+        ),
     )
     if chosen is None:
         raise NoArticleText(f"no article text found: {where}")

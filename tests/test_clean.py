@@ -719,3 +719,37 @@ def test_a_line_listing_the_pages_tags_without_a_label_is_removed() -> None:
 def test_lines_with_the_pages_tags_in_them_stay(line: str) -> None:
     text = "\n".join([STORY[0], line])
     assert clean_text(text, tags=TAGS).text == text
+
+
+AUTHOR = "Rae Lindqvist"
+BIO = (
+    "Rae Lindqvist is a music writer for Tidings. She has covered folk festivals on the "
+    "coast for ten years."
+)
+
+
+@pytest.mark.parametrize("bio", [BIO, f"({AUTHOR} has covered folk for Tidings since 2015.)"])
+def test_a_note_about_the_pages_author_is_removed(bio: str) -> None:
+    cleaned = clean_text("\n".join([STORY[0], STORY[1], bio]), authors=[AUTHOR])
+    assert cleaned.text.splitlines() == STORY[:2]
+    assert cleaned.removed == {"author_bio": 1}
+    head = f'<meta name="author" content="{AUTHOR}">'
+    page = article_page([*STORY, bio], head=head)
+    assert extract_article(page, "https://tidings.example/music/finch").text.splitlines() == STORY
+
+
+@pytest.mark.parametrize(
+    ("authors", "line"),
+    [
+        # the author named in the story, not described
+        ([AUTHOR], "Rae Lindqvist said the harbour stage had never sounded better."),
+        ([AUTHOR], "Marlow Finch is a friend of Rae Lindqvist, who introduced them."),
+        ([AUTHOR], "Rae is a regular at the festival."),  # a first name only
+        ([AUTHOR], "Rae Lindqvist is a music writer"),  # a label, not a sentence
+        # a one-word author is mostly the company the story is about
+        (["Tidings"], "Tidings is a fictional publisher of folk news."),
+    ],
+)
+def test_lines_naming_the_author_stay(authors: list[str], line: str) -> None:
+    text = "\n".join([STORY[0], line])
+    assert clean_text(text, authors=authors).text == text
