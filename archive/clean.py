@@ -557,6 +557,16 @@ _SOCIAL_EMBED_XPATH = (
 )
 # ... and the wrappers around them that hold nothing else ("social-media-embed" divs)
 EMBED_WRAPPER_LEVELS = 2
+# Containers of the article's own text whose class names trafilatura reads as page
+# furniture (its discard patterns match parts of class names: "embed", "expand",
+# "hidden"): HTML's disclosure element (an FAQ's answers, "expandable" or "accordion")
+# and Webflow's embed block, which holds the tables and custom sections of its sites'
+# articles. They hold paragraphs or a table; an embed with only a player or a script is
+# left alone.
+_DISCARDED_CONTENT_XPATH = (
+    "//details[.//p or .//table]"
+    '|//*[contains(concat(" ", normalize-space(@class), " "), " w-embed ")][.//p or .//table]'
+)
 # Styled elements that carry microdata (whether the style hides them is checked after)
 _HIDDEN_MARKUP_XPATH = "//*[@style][@itemprop or @itemscope]"
 # CSS that hides an element from readers
@@ -702,7 +712,9 @@ def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None)
     cards of the site's other stories (:func:`_card_count`), and the deck. Hidden microdata blocks
     (``display:none`` elements carrying ``itemprop``) restate the headline, dates and body
     for machines; trafilatura would add them to the text a second time. Embedded social
-    posts lose the class names that make trafilatura discard them: they are quotes.
+    posts lose the class names that make trafilatura discard them: they are quotes; so
+    do disclosure elements (an FAQ's answers) and Webflow's embed blocks that hold
+    paragraphs or tables: they are the article's own text.
 
     :param tree: the parsed page, modified in place
     :param url: the page's URL: teaser cards link to the page's own site (a listicle's
@@ -782,6 +794,11 @@ def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None)
             for attr in ("class", "id"):
                 wrapper.attrib.pop(attr, None)
             wrapper = wrapper.getparent()
+    # the article's own containers that trafilatura would discard for their class names
+    # lose those names (as the embedded posts above)
+    for container in tree.xpath(_DISCARDED_CONTENT_XPATH):
+        for attr in ("class", "id"):
+            container.attrib.pop(attr, None)
     for hidden in tree.xpath(_HIDDEN_MARKUP_XPATH):
         if _HIDDEN_STYLE.search(hidden.get("style", "")) and hidden.getparent() is not None:
             hidden.drop_tree()

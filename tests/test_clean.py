@@ -753,3 +753,42 @@ def test_a_note_about_the_pages_author_is_removed(bio: str) -> None:
 def test_lines_naming_the_author_stay(authors: list[str], line: str) -> None:
     text = "\n".join([STORY[0], line])
     assert clean_text(text, authors=authors).text == text
+
+
+FAQ_ANSWER = (
+    "The harbour stage opens at six, and the last ferry back to the mainland leaves "
+    "an hour after the final set, so nobody is stranded on the island overnight."
+)
+
+
+def test_an_faq_in_disclosure_elements_is_kept() -> None:
+    # class names such as "expandable" read as page furniture to trafilatura
+    faq = (
+        "<h2>Your questions answered</h2>"
+        "<details class='expandable bg-light' id='faq-hidden-1'>"
+        f"<summary>When does the music start?</summary><p>{FAQ_ANSWER}</p></details>"
+    )
+    menu = (
+        "<details class='nav-menu'><summary>Sections</summary><ul><li><a href='/music/'>"
+        "Music</a></li><li><a href='/news/'>News</a></li></ul></details>"
+    )
+    page = article_page(list(STORY), extra=faq + menu)
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert FAQ_ANSWER in ex.text
+    assert "Sections" not in ex.text
+    assert all(sentence in ex.text for sentence in STORY)
+
+
+def test_a_table_in_a_webflow_embed_block_is_kept() -> None:
+    table = (
+        "<div class='w-embed'><div class='responsive-table'><table>"
+        "<tr><th>Stage</th><th>Opens</th></tr><tr><td>Harbour stage</td><td>6pm</td></tr>"
+        "<tr><td>Chapel stage</td><td>8pm</td></tr></table></div>"
+        f"<p>{FAQ_ANSWER}</p></div>"
+    )
+    player = "<div class='w-embed'><iframe src='https://player.example/1'></iframe></div>"
+    page = article_page(list(STORY[:2]), extra=table + player + f"<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Chapel stage" in ex.text
+    assert FAQ_ANSWER in ex.text
+    assert all(sentence in ex.text for sentence in STORY[:3])
