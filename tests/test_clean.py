@@ -253,13 +253,23 @@ def test_a_block_of_linked_teaser_headings_under_a_related_heading_is_removed() 
     assert ex.removed["related_heading"] == 1
 
 
-def test_embedded_social_post_is_kept_as_a_quote() -> None:
-    tweet = (
-        "<div class='social-media-embed'><blockquote class='twitter-tweet'><p>Saltmere, I am "
-        "coming home this summer and I cannot wait to see every one of you there</p>"
-        "— Marlow Finch (@marlowfinch) <a href='https://x.example/status/1'>May 1, 2025</a>"
-        "</blockquote></div>"
-    )
+TWEET = (
+    "<blockquote class='twitter-tweet'><p>Saltmere, I am coming home this summer and I "
+    "cannot wait to see every one of you there</p>— Marlow Finch (@marlowfinch) "
+    "<a href='https://x.example/status/1'>May 1, 2025</a></blockquote>"
+)
+
+
+@pytest.mark.parametrize(
+    "tweet",
+    [
+        f"<div class='social-media-embed'>{TWEET}</div>",
+        # a news template's three wrappers, the outer one a "widget"
+        "<div class='article-widget article-tweet'><div class='article-tweet__inner'>"
+        f"<div class='article-tweet__content'>{TWEET}</div></div></div>",
+    ],
+)
+def test_embedded_social_post_is_kept_as_a_quote(tweet: str) -> None:
     page = article_page(
         [STORY[0], STORY[1]], extra=tweet + "".join(f"<p>{p}</p>" for p in STORY[2:])
     )
