@@ -205,7 +205,11 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         # bare values of hidden metadata markup: an image URL, an ISO timestamp (a bare link
         # to a page can be a story's list of sources, so it stays)
         r"^((https?:)?//\S+\.(jpe?g|png|gif|webp|avif|svg)(\?\S*)?"
-        r"|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)$",
+        r"|\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+        # a WordPress shortcode the feed or page left unrendered: '[button link="..."]Send
+        # us your review[/button]', '[gallery ids="4,5,6"]' (it has attributes: "[Update]"
+        # and "[1]" are the story's)
+        r"|\[(?P<shortcode>[a-z][\w-]*)(\s+[\w-]+=[^\]]*)+\]([^\[]{0,200}\[/(?P=shortcode)\])?)$",
         _I,
     ),
     "ui_label": re.compile(

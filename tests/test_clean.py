@@ -87,6 +87,11 @@ KIND_EXAMPLES = [
     ("ad_marker", "We may earn a commission from links on this page."),
     ("copyright", "© 2025 Tidings Media Ltd. All rights reserved."),
     ("markup_value", "2025-05-01T09:00:00+01:00"),
+    (
+        "markup_value",
+        '[button link="https://tidings.example/review/" type="big"]Send us your review[/button]',
+    ),
+    ("markup_value", '[gallery ids="4,5,6"]'),
     ("ui_label", "12 Comments"),
     ("ui_label", "Table of Contents"),
     ("ui_label", "About the Author:"),
@@ -133,6 +138,8 @@ STORY_LOOKALIKES = [
     "She kept one picture. Photo albums, she said, were for people with more wall space.",
     "More stories like hers are told every summer in Saltmere.",
     "Other stories from the festival were less happy.",
+    "[Update] The ferry now leaves at ten.",
+    "[1]",
     "You may also be interested in the ferry times, she added.",
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
