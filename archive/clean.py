@@ -234,6 +234,8 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"[^,|•·;.!?]{1,40}([,|•·;]\s*[^,|•·;.!?]{1,40})*[\s,|•·;]*$",
         _I,
     ),
+    # a template's dummy text, left where the page's own text was to go
+    "placeholder": re.compile(r"^(lorem ipsum\b.*|.{0,80}\blorem ipsum dolor sit amet\b.*)$", _I),
     "reading_time": re.compile(
         # alone or after the date or byline it shares a line with, behind a separator
         # ("Jun 8, 2023 • 11 Minute Read"): "The report is a 10 min read." is a sentence
@@ -269,6 +271,7 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
         "tag", "filed", "posted", "categor", "topic", "themen", "schlagw", "etiquet", "mots",
         "marcador",
     ),
+    "placeholder": ("lorem",),
     "reading_time": ("read", "leitura", "lettura", "lesezeit", "lecture", "lectura", "leestijd"),
 }  # fmt: skip
 

@@ -98,6 +98,8 @@ KIND_EXAMPLES = [
     ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
     ("taxonomy", "Filed under: Music |"),
     ("taxonomy", "Posted in Music, Live Reviews"),
+    ("placeholder", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod."),
+    ("placeholder", "Lorem ipsum 3"),
     ("reading_time", "6 min read"),
     ("reading_time", "May 1, 2025 • 4 Minute Read"),
     ("reading_time", "Tempo de leitura: 2 minutos"),
@@ -139,6 +141,7 @@ STORY_LOOKALIKES = [
     "More stories like hers are told every summer in Saltmere.",
     "Other stories from the festival were less happy.",
     "[Update] The ferry now leaves at ten.",
+    "The poster still said lorem ipsum where the headliner's name should have been.",
     "[1]",
     "You may also be interested in the ferry times, she added.",
     # a month heads a section; a date with a colon opens an entry
