@@ -170,6 +170,15 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|^also on [\w-]+\.[\w.]+\s.{1,200}$",
         _I,
     ),
+    # the site's rules for readers' comments, printed under every story
+    "comment_policy": re.compile(
+        r"^((aten[çc][ãa]o|atenci[óo]n|note|nota|please note|achtung|hinweis|attention)\s*:\s*"
+        r".{0,80}\b(comments?|coment[áa]rios?|kommentare?|commentaires?)\b.{0,300}"
+        r"|(all )?comments are (moderated|reviewed|subject to (moderation|approval)).{0,200}"
+        r"|your comments? (will|may) (not )?be (moderated|reviewed|approved|published)"
+        r"( before| after| once)?.{0,200})$",
+        _I,
+    ),
     "originally_appeared": re.compile(
         r"^((this|the) (article|story|piece|post) (was )?(first |originally )(appeared|ran"
         r"|published)"
@@ -235,7 +244,7 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         _I,
     ),
     # a template's dummy text, left where the page's own text was to go
-    "placeholder": re.compile(r"^(lorem ipsum\b.*|.{0,80}\blorem ipsum dolor sit amet\b.*)$", _I),
+    "placeholder": re.compile(r"^lorem ipsum\b.*$", _I),
     "reading_time": re.compile(
         # alone or after the date or byline it shares a line with, behind a separator
         # ("Jun 8, 2023 • 11 Minute Read"): "The report is a 10 min read." is a sentence
@@ -272,6 +281,7 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
         "marcador",
     ),
     "placeholder": ("lorem",),
+    "comment_policy": ("comment", "coment", "kommentar"),
     "reading_time": ("read", "leitura", "lettura", "lesezeit", "lecture", "lectura", "leestijd"),
 }  # fmt: skip
 

@@ -99,6 +99,12 @@ KIND_EXAMPLES = [
     ("taxonomy", "Filed under: Music |"),
     ("taxonomy", "Posted in Music, Live Reviews"),
     ("placeholder", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod."),
+    (
+        "comment_policy",
+        "Atenção: comentários ofensivos ou fora do tema não serão aprovados pelo moderador.",
+    ),
+    ("comment_policy", "Comments are moderated and may take a day to appear."),
+    ("comment_policy", "Your comment will be reviewed before it is published."),
     ("placeholder", "Lorem ipsum 3"),
     ("reading_time", "6 min read"),
     ("reading_time", "May 1, 2025 • 4 Minute Read"),
@@ -142,6 +148,8 @@ STORY_LOOKALIKES = [
     "Other stories from the festival were less happy.",
     "[Update] The ferry now leaves at ten.",
     "The poster still said lorem ipsum where the headliner's name should have been.",
+    "Comments will be reviewed by the council before the vote in May.",
+    "Comments on the festival's page were mostly kind, she said.",
     "[1]",
     "You may also be interested in the ferry times, she added.",
     # a month heads a section; a date with a colon opens an entry
