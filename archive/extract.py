@@ -304,7 +304,16 @@ def extract_article(
     titles = (markup.title, hints.get("title"))
     learned = site_boilerplate or frozenset()
     chosen = _choose_text(
-        tree, url, markup, lambda raw: clean_text(raw, titles=titles, site_boilerplate=learned)
+        tree,
+        url,
+        markup,
+        lambda raw: clean_text(
+            raw,
+            titles=titles,
+            tags=markup.tags,
+            authors=markup.authors,
+            site_boilerplate=learned,
+        ),
     )
     if chosen is None:
         raise NoArticleText(f"no article text found: {where}")

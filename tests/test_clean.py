@@ -74,6 +74,10 @@ KIND_EXAMPLES = [
     ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
     ("related_heading", "You Might Also Like"),
     ("related_heading", "Most read"),
+    ("related_heading", "You may also be interested in..."),
+    ("related_heading", "More great Tidings stories"),
+    ("related_heading", "Related reads"),
+    ("related_heading", "Trending in Music"),
     ("related_link", "Read more: Harbour Lane legend quits after 22 years"),
     ("related_link", "Related: Every bombshell from the Paradise Shores reunion"),
     ("originally_appeared", "This article originally appeared on Glossmag"),
@@ -83,12 +87,25 @@ KIND_EXAMPLES = [
     ("ad_marker", "We may earn a commission from links on this page."),
     ("copyright", "© 2025 Tidings Media Ltd. All rights reserved."),
     ("markup_value", "2025-05-01T09:00:00+01:00"),
+    (
+        "markup_value",
+        '[button link="https://tidings.example/review/" type="big"]Send us your review[/button]',
+    ),
+    ("markup_value", '[gallery ids="4,5,6"]'),
     ("ui_label", "12 Comments"),
     ("ui_label", "Table of Contents"),
     ("ui_label", "About the Author:"),
     ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
     ("taxonomy", "Filed under: Music |"),
     ("taxonomy", "Posted in Music, Live Reviews"),
+    ("placeholder", "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod."),
+    (
+        "comment_policy",
+        "Atenção: comentários ofensivos ou fora do tema não serão aprovados pelo moderador.",
+    ),
+    ("comment_policy", "Comments are moderated and may take a day to appear."),
+    ("comment_policy", "Your comment will be reviewed before it is published."),
+    ("placeholder", "Lorem ipsum 3"),
     ("reading_time", "6 min read"),
     ("reading_time", "May 1, 2025 • 4 Minute Read"),
     ("reading_time", "Tempo de leitura: 2 minutos"),
@@ -127,6 +144,14 @@ STORY_LOOKALIKES = [
     "El 1 de mayo de 2025 llegó la lluvia al festival.",
     "Registration for the fun run opened on Monday. Sign up today at the village hall.",
     "She kept one picture. Photo albums, she said, were for people with more wall space.",
+    "More stories like hers are told every summer in Saltmere.",
+    "Other stories from the festival were less happy.",
+    "[Update] The ferry now leaves at ten.",
+    "The poster still said lorem ipsum where the headliner's name should have been.",
+    "Comments will be reviewed by the council before the vote in May.",
+    "Comments on the festival's page were mostly kind, she said.",
+    "[1]",
+    "You may also be interested in the ferry times, she added.",
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
@@ -227,13 +252,42 @@ def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> No
     assert ex.removed["hidden_markup"] == 1
 
 
-def test_embedded_social_post_is_kept_as_a_quote() -> None:
-    tweet = (
-        "<div class='social-media-embed'><blockquote class='twitter-tweet'><p>Saltmere, I am "
-        "coming home this summer and I cannot wait to see every one of you there</p>"
-        "— Marlow Finch (@marlowfinch) <a href='https://x.example/status/1'>May 1, 2025</a>"
-        "</blockquote></div>"
+def test_a_block_of_linked_teaser_headings_under_a_related_heading_is_removed() -> None:
+    # a template's heading in a bare <div>, then a block of links that each wrap a
+    # thumbnail and a headline
+    teasers = "".join(
+        f"<a href='/music/{slug}'><img src='/{slug}.jpg' alt=''><h3>{headline}</h3></a>"
+        for slug, headline in (
+            ("tour", "Saltmere Week 2025 | The harbour stage returns"),
+            ("choir", "Saltmere Week 2025 | A choir of three hundred"),
+            ("lights", "Saltmere Week 2025 | Lanterns over the bay"),
+        )
     )
+    extra = f"<div class='title-bar'>You may also be interested in...</div><div>{teasers}</div>"
+    page = article_page(list(STORY), extra=extra)
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Saltmere Week" not in ex.text
+    assert ex.text.splitlines() == list(STORY)
+    assert ex.removed["related_heading"] == 1
+
+
+TWEET = (
+    "<blockquote class='twitter-tweet'><p>Saltmere, I am coming home this summer and I "
+    "cannot wait to see every one of you there</p>— Marlow Finch (@marlowfinch) "
+    "<a href='https://x.example/status/1'>May 1, 2025</a></blockquote>"
+)
+
+
+@pytest.mark.parametrize(
+    "tweet",
+    [
+        f"<div class='social-media-embed'>{TWEET}</div>",
+        # a news template's three wrappers, the outer one a "widget"
+        "<div class='article-widget article-tweet'><div class='article-tweet__inner'>"
+        f"<div class='article-tweet__content'>{TWEET}</div></div></div>",
+    ],
+)
+def test_embedded_social_post_is_kept_as_a_quote(tweet: str) -> None:
     page = article_page(
         [STORY[0], STORY[1]], extra=tweet + "".join(f"<p>{p}</p>" for p in STORY[2:])
     )
@@ -666,3 +720,105 @@ def test_lines_a_text_repeats_by_nature_stay() -> None:
     chorus = "Oh the tide comes in and the tide goes out, and the harbour lights stay on."
     text = "\n".join([*day, STORY[0], *day, STORY[1], chorus, STORY[2], chorus, chorus])
     assert clean_text(text).text == text
+
+
+TAGS = ["Saltmere", "folk festival", "Marlow Finch", "harbour stage"]
+
+
+def test_a_line_listing_the_pages_tags_without_a_label_is_removed() -> None:
+    tag_line = "saltmere, folk festival, Marlow Finch, harbour stage"
+    cleaned = clean_text("\n".join([STORY[0], tag_line, STORY[1]]), tags=TAGS)
+    assert cleaned.text.splitlines() == STORY[:2]
+    assert cleaned.removed == {"taxonomy": 1}
+    head = '<meta name="keywords" content="' + ", ".join(TAGS) + '">'
+    page = article_page([*STORY, tag_line.replace(", ", " | ")], head=head)
+    assert extract_article(page, "https://tidings.example/music/finch").text.splitlines() == STORY
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Marlow Finch",  # one tag: a subheading
+        "Saltmere, folk festival",  # two names: as often a story's own heading
+        "Saltmere, folk festival, Marlow Finch, the ferry",  # a name that is no tag
+        "Marlow Finch played the harbour stage at the Saltmere folk festival.",
+    ],
+)
+def test_lines_with_the_pages_tags_in_them_stay(line: str) -> None:
+    text = "\n".join([STORY[0], line])
+    assert clean_text(text, tags=TAGS).text == text
+
+
+AUTHOR = "Rae Lindqvist"
+BIO = (
+    "Rae Lindqvist is a music writer for Tidings. She has covered folk festivals on the "
+    "coast for ten years."
+)
+
+
+@pytest.mark.parametrize("bio", [BIO, f"({AUTHOR} has covered folk for Tidings since 2015.)"])
+def test_a_note_about_the_pages_author_is_removed(bio: str) -> None:
+    cleaned = clean_text("\n".join([STORY[0], STORY[1], bio]), authors=[AUTHOR])
+    assert cleaned.text.splitlines() == STORY[:2]
+    assert cleaned.removed == {"author_bio": 1}
+    head = f'<meta name="author" content="{AUTHOR}">'
+    page = article_page([*STORY, bio], head=head)
+    assert extract_article(page, "https://tidings.example/music/finch").text.splitlines() == STORY
+
+
+@pytest.mark.parametrize(
+    ("authors", "line"),
+    [
+        # the author named in the story, not described
+        ([AUTHOR], "Rae Lindqvist said the harbour stage had never sounded better."),
+        ([AUTHOR], "Marlow Finch is a friend of Rae Lindqvist, who introduced them."),
+        ([AUTHOR], "Rae is a regular at the festival."),  # a first name only
+        ([AUTHOR], "Rae Lindqvist is a music writer"),  # a label, not a sentence
+        # a one-word author is mostly the company the story is about
+        (["Tidings"], "Tidings is a fictional publisher of folk news."),
+    ],
+)
+def test_lines_naming_the_author_stay(authors: list[str], line: str) -> None:
+    text = "\n".join([STORY[0], line])
+    assert clean_text(text, authors=authors).text == text
+
+
+FAQ_ANSWER = (
+    "The harbour stage opens at six, and the last ferry back to the mainland leaves "
+    "an hour after the final set, so nobody is stranded on the island overnight."
+)
+
+
+def test_an_faq_in_disclosure_elements_is_kept() -> None:
+    # class names such as "expandable" read as page furniture to trafilatura
+    faq = (
+        "<h2>Your questions answered</h2>"
+        "<details class='expandable bg-light' id='faq-hidden-1'>"
+        f"<summary>When does the music start?</summary><p>{FAQ_ANSWER}</p></details>"
+    )
+    menu = (
+        "<details class='nav-menu'><summary>Sections</summary><ul><li><a href='/music/'>"
+        "Music</a></li><li><a href='/news/'>News</a></li></ul></details>"
+    )
+    page = article_page(list(STORY), extra=faq + menu)
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert FAQ_ANSWER in ex.text
+    assert "Sections" not in ex.text
+    assert all(sentence in ex.text for sentence in STORY)
+
+
+def test_a_table_in_a_webflow_embed_block_is_kept() -> None:
+    table = (
+        "<div class='w-embed'><div class='responsive-table'><table>"
+        "<tr><th>Stage</th><th>Opens</th></tr><tr><td>Harbour stage</td><td>6pm</td></tr>"
+        "<tr><td>Chapel stage</td><td>8pm</td></tr></table></div>"
+        f"<p>{FAQ_ANSWER}</p></div>"
+    )
+    player = "<div class='w-embed'><iframe src='https://player.example/1'></iframe></div>"
+    page = article_page(list(STORY[:2]), extra=table + player + f"<p>{STORY[2]}</p>")
+    # Webflow marks its pages on the root element
+    page = page.replace(b'<html lang="en">', b'<html lang="en" data-wf-site="5f1e">', 1)
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Chapel stage" in ex.text
+    assert FAQ_ANSWER in ex.text
+    assert all(sentence in ex.text for sentence in STORY[:3])
