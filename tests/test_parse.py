@@ -74,3 +74,20 @@ def test_the_declared_charset_decides_before_detection() -> None:
 
 def test_a_body_that_is_not_html_gives_no_page() -> None:
     assert parse_page(b'{"title": "not a page"}', "application/json") is None
+
+
+def test_an_early_end_of_the_document_does_not_end_the_page() -> None:
+    # libxml2 drops what follows </html>; browsers put it in the body: a header template
+    # that closes the document before the article must not cost the article
+    header = b"<html><head><title>Finch</title></head><body><header>Menu</header></body></html>"
+    rest = b"<main><article>" + ARTICLE.encode() * 30 + b"</article></main></body></html>"
+    assert "Saltmere Folk Festival" in _text(header + rest)
+    assert "Saltmere Folk Festival" in _text(header.upper().replace(b"FINCH", b"Finch") + rest)
+
+
+def test_an_end_of_the_document_where_it_belongs_still_ends_it() -> None:
+    # what a server appends after the page's own end (a beacon's markup) stays out
+    page = b"<html><body>" + ARTICLE.encode() * 30 + b"</body></html>\n<p>edge beacon 7f3a</p>"
+    text = _text(page)
+    assert "Saltmere Folk Festival" in text
+    assert "edge beacon" not in text
