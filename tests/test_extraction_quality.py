@@ -3,7 +3,9 @@ written for reprint (tests/extraction_sample; not under tests/sites, whose
 folders the fixture web serves as sites), one per way extraction has gone wrong on
 real pages: a news brief, a short story beside a long menu, a page that shows a fragment
 and states its body in JSON-LD, a resource list after "Read more", a list of linked
-items, tour dates linking to tickets, a syndicated story full of boilerplate.
+items, tour dates linking to tickets, a syndicated story full of boilerplate, a page whose
+header template closes the document before the article, an FAQ in disclosure elements
+whose class names trafilatura discards.
 
 The floors sit just under what reprint scores today; a change that loses text on any
 of these pages, or empties one, fails CI. The benchmark on real pages is
