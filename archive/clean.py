@@ -230,7 +230,9 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|table of contents|contents|in this (article|post|guide)|on this page|jump to"
         r"|inhaltsverzeichnis|sommaire|[íi]ndice|sum[áa]rio"
         # a byline's or bio's label left without its name, a button
-        r"|written by|about the author|(show|view|load|see) more)"
+        r"|written by|about the author|(show|view|load|see) more"
+        # a date's label left without its date (the date is in the page's markup)
+        r"|(last )?(updated|published|posted|modified)( on| at)?|editor verified)"
         r"\s*[:.!…]*$",
         _I,
     ),
@@ -320,7 +322,10 @@ _CREDIT_LINE = re.compile(
     r"|[A-Z].{0,80}(?i: contributed( reporting)? to this (report|story|article))\.?"
     r"|(?i:(published|updated|posted|last updated|first published)( on| at)?:?)\s+"
     + _DATE
-    + r"([\s,|•·–-]+(at\s+)?\d{1,2}[:.]\d{2}.{0,20})?)$"
+    + r"([\s,|•·–-]+(at\s+)?\d{1,2}[:.]\d{2}.{0,20})?"
+    # Korean news sites' "article entered / modified" stamp: "기사입력 :[ 2018-08-25 15:24 ]"
+    r"|(기사\s?입력|입력|수정|최종\s?수정|등록)\s*:?\s*\[?\s*\d{4}[./-]\d{1,2}[./-]\d{1,2}\.?"
+    r"(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*\]?)$"
 )
 
 # Lines that are text of the kinds above get these names when found by what they repeat

@@ -95,6 +95,8 @@ KIND_EXAMPLES = [
     ("ui_label", "12 Comments"),
     ("ui_label", "Table of Contents"),
     ("ui_label", "About the Author:"),
+    ("ui_label", "Last updated on:"),
+    ("ui_label", "PUBLISHED"),
     ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
     ("taxonomy", "Filed under: Music |"),
     ("taxonomy", "Posted in Music, Live Reviews"),
@@ -116,6 +118,7 @@ KIND_EXAMPLES = [
     ("byline", "01.05.2025"),
     ("byline", "quinta-feira, 1 de maio de 2025 às 9:30"),
     ("byline", "Reporting by Rae Lindqvist; Editing by Ola Brandt"),
+    ("byline", "기사입력 :[ 2025-05-01 09:30 ]"),
 ]
 
 # Story sentences that share words with boilerplate and must stay.
@@ -155,6 +158,10 @@ STORY_LOOKALIKES = [
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
+    # a date's label that opens a sentence
+    "Published on a Friday, the album sold out by Monday.",
+    "Editor verified the quotes with both bands.",
+    "수정 작업은 2025년에 끝났다.",
 ]
 
 
