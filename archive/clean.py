@@ -416,6 +416,13 @@ def _headlines(title: str) -> tuple[str, ...]:
     return (title, title[: separators[-1].start()], title[separators[0].end() :])
 
 
+def page_headlines(tree: HtmlElement) -> list[str]:
+    """The texts of the page's ``<h1>`` elements: the headline as the page shows it, which
+    can differ from the title its markup states (a longer or reworded headline, a title
+    cut short) and opens the extracted text as often as the title does."""
+    return [heading.text_content() for heading in tree.iter("h1")]
+
+
 # What separates the names of a list of tags written out on one line
 _TAG_SEPARATOR = re.compile(r"\s*[,|•·;]\s*")
 

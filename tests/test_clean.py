@@ -829,3 +829,23 @@ def test_a_table_in_a_webflow_embed_block_is_kept() -> None:
     assert "Chapel stage" in ex.text
     assert FAQ_ANSWER in ex.text
     assert all(sentence in ex.text for sentence in STORY[:3])
+
+
+def test_the_pages_h1_opening_the_text_is_the_headline_when_the_title_differs() -> None:
+    # the markup's title is a shorter wording; the page shows a longer headline in its <h1>
+    shown = "Marlow Finch quits Harbour Lane after 22 years as the band plays on"
+    closing = f"{STORY[-1]} {shown}"  # the same words inside a story line stay
+    body = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Finch leaves Harbour Lane | Tidings</title>"
+        '<meta property="og:title" content="Finch leaves Harbour Lane"></head><body>'
+        f"<main><article><h1>{shown}</h1>"
+        + "".join(f"<p>{p}</p>" for p in [*STORY[:-1], closing])
+        + "</article></main></body></html>"
+    ).encode()
+    article = extract_article(body, "https://tidings.example/music/finch/")
+    lines = article.text.splitlines()
+    assert shown not in lines
+    assert lines[0] == STORY[0]
+    assert lines[-1] == closing
+    assert article.removed.get("headline") == 1
