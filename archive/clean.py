@@ -123,6 +123,13 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|get (the|our) (latest|best|top) .{0,80}(straight to|delivered to|sent to"
         r"|sent straight to"
         r"|delivered straight to|in) your inbox.*"
+        # "The best of X, delivered to your inbox every morning" (a bill delivered to your
+        # inbox in a story sentence has none of the pitch's words)
+        r"|(?=.*\b(get|newsletters?|subscrib\w*|sign up|best of|every (morning|day|week)"
+        r"|daily|weekly)\b).{0,120}\bdelivered (straight |directly )?to your inbox\b.{0,120}"
+        # a magazine's subscription offer: "Get X delivered every month. 12 issues for £11.99."
+        r"|(?=.*\b(deliver\w*|subscri\w*|letterbox|doorstep|click here|offer)\b)"
+        r".{0,200}\b\d+ issues (for|from) (just |only )?[£$€]\s?\d.{0,120}"
         r"|never miss a (story|thing|beat|post)\W*"
         r"|thanks? (you )?for (signing up|subscribing)\W*"
         r"|.{0,20}\byou('|’)re (now )?subscribed\W*"
@@ -272,7 +279,7 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
         "photo", "image", "picture", "credit", "foto", "bild", "illustration", "getty",
         "shutterstock", "alamy", "pa images", "rex features", "afp", "reuters",
     ),
-    "newsletter": ("sign", "subscri", "newsletter", "inbox", "email"),
+    "newsletter": ("sign", "subscri", "newsletter", "inbox", "email", "issues"),
     "paywall": ("log", "sign", "subscri", "member", "unlock", "reading", "register"),
     "social": ("follow", "share", "app", "join the", "reached at", "tip?", "if you"),
     "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),

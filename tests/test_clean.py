@@ -60,6 +60,12 @@ KIND_EXAMPLES = [
         "Love folk music? Our Green Room newsletter has the week's best gigs, delivered to "
         "your inbox. Sign up now and never miss a show.",
     ),
+    ("newsletter", "The best of Tidings, delivered to your inbox every morning"),
+    (
+        "newsletter",
+        "Get Tidings Monthly delivered through your letterbox every month. 12 issues for "
+        "£11.99. Click here for more information.",
+    ),
     ("paywall", "Already have an account? Sign in"),
     ("paywall", "This story is exclusive to Tidings Plus subscribers"),
     ("paywall", "Subscribe to continue reading"),
@@ -158,6 +164,8 @@ STORY_LOOKALIKES = [
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
+    "Bills delivered to your inbox can now be paid online, the council said.",
+    "The magazine sold 12 issues for $3 each in 1950, the archive shows.",
     # a date's label that opens a sentence
     "Published on a Friday, the album sold out by Monday.",
     "Editor verified the quotes with both bands.",
