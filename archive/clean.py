@@ -238,6 +238,9 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|inhaltsverzeichnis|sommaire|[íi]ndice|sum[áa]rio"
         # a byline's or bio's label left without its name, a button
         r"|written by|about the author|(show|view|load|see) more"
+        # a call to action's button: "Try Userpilot Now", "Request a Demo", "Watch Now >"
+        r"|(try|start|book|request|download|get started|order|watch)\b[^.!?]{0,25}"
+        r"\b(now|today|demo)\s*[>›»→]?"
         # a date's label left without its date (the date is in the page's markup)
         r"|(last )?(updated|published|posted|modified)( on| at)?|editor verified)"
         r"\s*[:.!…]*$",

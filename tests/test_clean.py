@@ -102,6 +102,9 @@ KIND_EXAMPLES = [
     ("ui_label", "Table of Contents"),
     ("ui_label", "About the Author:"),
     ("ui_label", "Last updated on:"),
+    ("ui_label", "Request a Demo"),
+    ("ui_label", "Try Tidings Plus Today"),
+    ("ui_label", "Watch Now >"),
     ("ui_label", "PUBLISHED"),
     ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
     ("taxonomy", "Filed under: Music |"),
@@ -166,6 +169,8 @@ STORY_LOOKALIKES = [
     "2025-05-01:",
     "Bills delivered to your inbox can now be paid online, the council said.",
     "The magazine sold 12 issues for $3 each in 1950, the archive shows.",
+    "Watch the band closely now and you will see the drummer counting.",
+    "Start today, the coach told them. Tomorrow is too late.",
     # a date's label that opens a sentence
     "Published on a Friday, the album sold out by Monday.",
     "Editor verified the quotes with both bands.",
