@@ -154,6 +154,8 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "social": re.compile(
         r"^((.{0,300}[.!?]\s+)?follow .{1,60}? on " + _SOCIAL + r"\b[^.!?]{0,120}[.!?]?"
+        # a wire's pointer to its topic page: "Follow AP's full coverage of X at https://..."
+        r"|follow .{1,40}? (full|complete|latest|live) coverage of .{1,100}"
         r"|(share|tweet|email|pin|print) (this|on) ?(article|story|post|page|facebook|twitter|x"
         r"|pinterest|whatsapp)?\W*"
         r"|(like|love|enjoy)(d)? this (article|story|post)\? share it.*"

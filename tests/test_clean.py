@@ -77,6 +77,7 @@ KIND_EXAMPLES = [
         "with a friend who loves folk music.",
     ),
     ("social", "Follow Tidings on Instagram, TikTok and X."),
+    ("social", "Follow Tidings' full coverage of the festival at https://tidings.example/fest"),
     ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
     ("related_heading", "You Might Also Like"),
     ("related_heading", "Most read"),
@@ -171,6 +172,7 @@ STORY_LOOKALIKES = [
     "The magazine sold 12 issues for $3 each in 1950, the archive shows.",
     "Watch the band closely now and you will see the drummer counting.",
     "Start today, the coach told them. Tomorrow is too late.",
+    "Fans follow the live coverage of every match on the radio.",
     # a date's label that opens a sentence
     "Published on a Friday, the album sold out by Monday.",
     "Editor verified the quotes with both bands.",
