@@ -123,6 +123,13 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|get (the|our) (latest|best|top) .{0,80}(straight to|delivered to|sent to"
         r"|sent straight to"
         r"|delivered straight to|in) your inbox.*"
+        # "The best of X, delivered to your inbox every morning" (a bill delivered to your
+        # inbox in a story sentence has none of the pitch's words)
+        r"|(?=.*\b(get|newsletters?|subscrib\w*|sign up|best of|every (morning|day|week)"
+        r"|daily|weekly)\b).{0,120}\bdelivered (straight |directly )?to your inbox\b.{0,120}"
+        # a magazine's subscription offer: "Get X delivered every month. 12 issues for £11.99."
+        r"|(?=.*\b(deliver\w*|subscri\w*|letterbox|doorstep|click here|offer)\b)"
+        r".{0,200}\b\d+ issues (for|from) (just |only )?[£$€]\s?\d.{0,120}"
         r"|never miss a (story|thing|beat|post)\W*"
         r"|thanks? (you )?for (signing up|subscribing)\W*"
         r"|.{0,20}\byou('|’)re (now )?subscribed\W*"
@@ -147,6 +154,8 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "social": re.compile(
         r"^((.{0,300}[.!?]\s+)?follow .{1,60}? on " + _SOCIAL + r"\b[^.!?]{0,120}[.!?]?"
+        # a wire's pointer to its topic page: "Follow AP's full coverage of X at https://..."
+        r"|follow .{1,40}? (full|complete|latest|live) coverage of .{1,100}"
         r"|(share|tweet|email|pin|print) (this|on) ?(article|story|post|page|facebook|twitter|x"
         r"|pinterest|whatsapp)?\W*"
         r"|(like|love|enjoy)(d)? this (article|story|post)\? share it.*"
@@ -230,7 +239,12 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|table of contents|contents|in this (article|post|guide)|on this page|jump to"
         r"|inhaltsverzeichnis|sommaire|[íi]ndice|sum[áa]rio"
         # a byline's or bio's label left without its name, a button
-        r"|written by|about the author|(show|view|load|see) more)"
+        r"|written by|about the author|(show|view|load|see) more"
+        # a call to action's button: "Try Userpilot Now", "Request a Demo", "Watch Now >"
+        r"|(try|start|book|request|download|get started|order|watch)\b[^.!?]{0,25}"
+        r"\b(now|today|demo)\s*[>›»→]?"
+        # a date's label left without its date (the date is in the page's markup)
+        r"|(last )?(updated|published|posted|modified)( on| at)?|editor verified)"
         r"\s*[:.!…]*$",
         _I,
     ),
@@ -270,7 +284,7 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
         "photo", "image", "picture", "credit", "foto", "bild", "illustration", "getty",
         "shutterstock", "alamy", "pa images", "rex features", "afp", "reuters",
     ),
-    "newsletter": ("sign", "subscri", "newsletter", "inbox", "email"),
+    "newsletter": ("sign", "subscri", "newsletter", "inbox", "email", "issues"),
     "paywall": ("log", "sign", "subscri", "member", "unlock", "reading", "register"),
     "social": ("follow", "share", "app", "join the", "reached at", "tip?", "if you"),
     "ad_marker": ("commission", "share of", "affiliate", "advert", "sponsored", "paid", "continue"),
@@ -320,7 +334,10 @@ _CREDIT_LINE = re.compile(
     r"|[A-Z].{0,80}(?i: contributed( reporting)? to this (report|story|article))\.?"
     r"|(?i:(published|updated|posted|last updated|first published)( on| at)?:?)\s+"
     + _DATE
-    + r"([\s,|•·–-]+(at\s+)?\d{1,2}[:.]\d{2}.{0,20})?)$"
+    + r"([\s,|•·–-]+(at\s+)?\d{1,2}[:.]\d{2}.{0,20})?"
+    # Korean news sites' "article entered / modified" stamp: "기사입력 :[ 2018-08-25 15:24 ]"
+    r"|(기사\s?입력|입력|수정|최종\s?수정|등록)\s*:?\s*\[?\s*\d{4}[./-]\d{1,2}[./-]\d{1,2}\.?"
+    r"(\s+\d{1,2}:\d{2}(:\d{2})?)?\s*\]?)$"
 )
 
 # Lines that are text of the kinds above get these names when found by what they repeat
@@ -409,6 +426,13 @@ def _headlines(title: str) -> tuple[str, ...]:
     if not separators:
         return (title,)
     return (title, title[: separators[-1].start()], title[separators[0].end() :])
+
+
+def page_headlines(tree: HtmlElement) -> list[str]:
+    """The texts of the page's ``<h1>`` elements: the headline as the page shows it, which
+    can differ from the title its markup states (a longer or reworded headline, a title
+    cut short) and opens the extracted text as often as the title does."""
+    return [heading.text_content() for heading in tree.iter("h1")]
 
 
 # What separates the names of a list of tags written out on one line

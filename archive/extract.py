@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 import trafilatura
 from trafilatura.settings import Document
 
-from archive.clean import Cleaned, clean_text, prune_tree
+from archive.clean import Cleaned, clean_text, page_headlines, prune_tree
 from archive.errors import NoArticleText, NotHtml, TooManyElements
 from archive.fastpass import FastText, fast_pass
 from archive.metadata import (
@@ -301,7 +301,7 @@ def extract_article(
     markup = read_metadata(tree, url)
     pruned = prune_tree(tree, url or "", markup.description)
     hints = hints or {}
-    titles = (markup.title, hints.get("title"))
+    titles = (markup.title, hints.get("title"), *page_headlines(tree))
     learned = site_boilerplate or frozenset()
     chosen = _choose_text(
         tree,

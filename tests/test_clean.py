@@ -60,6 +60,12 @@ KIND_EXAMPLES = [
         "Love folk music? Our Green Room newsletter has the week's best gigs, delivered to "
         "your inbox. Sign up now and never miss a show.",
     ),
+    ("newsletter", "The best of Tidings, delivered to your inbox every morning"),
+    (
+        "newsletter",
+        "Get Tidings Monthly delivered through your letterbox every month. 12 issues for "
+        "£11.99. Click here for more information.",
+    ),
     ("paywall", "Already have an account? Sign in"),
     ("paywall", "This story is exclusive to Tidings Plus subscribers"),
     ("paywall", "Subscribe to continue reading"),
@@ -71,6 +77,7 @@ KIND_EXAMPLES = [
         "with a friend who loves folk music.",
     ),
     ("social", "Follow Tidings on Instagram, TikTok and X."),
+    ("social", "Follow Tidings' full coverage of the festival at https://tidings.example/fest"),
     ("social", "Have a tip? Rae Lindqvist may be reached at rae@tidings.example."),
     ("related_heading", "You Might Also Like"),
     ("related_heading", "Most read"),
@@ -95,6 +102,11 @@ KIND_EXAMPLES = [
     ("ui_label", "12 Comments"),
     ("ui_label", "Table of Contents"),
     ("ui_label", "About the Author:"),
+    ("ui_label", "Last updated on:"),
+    ("ui_label", "Request a Demo"),
+    ("ui_label", "Try Tidings Plus Today"),
+    ("ui_label", "Watch Now >"),
+    ("ui_label", "PUBLISHED"),
     ("taxonomy", "Tags: Folk, Festivals, Saltmere"),
     ("taxonomy", "Filed under: Music |"),
     ("taxonomy", "Posted in Music, Live Reviews"),
@@ -116,6 +128,7 @@ KIND_EXAMPLES = [
     ("byline", "01.05.2025"),
     ("byline", "quinta-feira, 1 de maio de 2025 às 9:30"),
     ("byline", "Reporting by Rae Lindqvist; Editing by Ola Brandt"),
+    ("byline", "기사입력 :[ 2025-05-01 09:30 ]"),
 ]
 
 # Story sentences that share words with boilerplate and must stay.
@@ -155,6 +168,15 @@ STORY_LOOKALIKES = [
     # a month heads a section; a date with a colon opens an entry
     "June 2025",
     "2025-05-01:",
+    "Bills delivered to your inbox can now be paid online, the council said.",
+    "The magazine sold 12 issues for $3 each in 1950, the archive shows.",
+    "Watch the band closely now and you will see the drummer counting.",
+    "Start today, the coach told them. Tomorrow is too late.",
+    "Fans follow the live coverage of every match on the radio.",
+    # a date's label that opens a sentence
+    "Published on a Friday, the album sold out by Monday.",
+    "Editor verified the quotes with both bands.",
+    "수정 작업은 2025년에 끝났다.",
 ]
 
 
@@ -822,3 +844,23 @@ def test_a_table_in_a_webflow_embed_block_is_kept() -> None:
     assert "Chapel stage" in ex.text
     assert FAQ_ANSWER in ex.text
     assert all(sentence in ex.text for sentence in STORY[:3])
+
+
+def test_the_pages_h1_opening_the_text_is_the_headline_when_the_title_differs() -> None:
+    # the markup's title is a shorter wording; the page shows a longer headline in its <h1>
+    shown = "Marlow Finch quits Harbour Lane after 22 years as the band plays on"
+    closing = f"{STORY[-1]} {shown}"  # the same words inside a story line stay
+    body = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Finch leaves Harbour Lane | Tidings</title>"
+        '<meta property="og:title" content="Finch leaves Harbour Lane"></head><body>'
+        f"<main><article><h1>{shown}</h1>"
+        + "".join(f"<p>{p}</p>" for p in [*STORY[:-1], closing])
+        + "</article></main></body></html>"
+    ).encode()
+    article = extract_article(body, "https://tidings.example/music/finch/")
+    lines = article.text.splitlines()
+    assert shown not in lines
+    assert lines[0] == STORY[0]
+    assert lines[-1] == closing
+    assert article.removed.get("headline") == 1
