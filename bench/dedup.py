@@ -51,10 +51,6 @@ from archive.store import FetchedPage, save_page
 from archive.text import text_hash, words
 from bench.syndication_corpus import Doc, generate_corpus
 
-# the shared dataset beside the repository, as CI and fresh clones have it
-EXTRACTION_PAGES = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "extraction-bench" / "html"
-)
 COMMIT_ITEMS = 50  # as crawler/settings.py REPRINT_COMMIT_ITEMS
 # synthetic pages get ids far above real ones, so they never collide
 FILLER_FIRST_ID = 1_000_000_000
@@ -314,7 +310,7 @@ def measure_cost(
     params: DedupParams,
     workdir: Path,
     *,
-    pages: Path = EXTRACTION_PAGES,
+    pages: Path,
     extraction_share: int = 4,
 ) -> dict[str, Any]:
     """Time place_page for the same ``probes`` corpus pages stored into an archive whose
@@ -546,7 +542,9 @@ def main(argv: list[str] | None = None) -> None:
     c = sub.add_parser("cost")
     c.add_argument("--sizes", default="10000,100000,1000000")
     c.add_argument("--probes", type=int, default=2000)
-    c.add_argument("--pages", type=Path, default=EXTRACTION_PAGES, help="*.html.gz to extract")
+    c.add_argument(
+        "--pages", type=Path, required=True, help="a folder of *.html.gz article pages to extract"
+    )
     for p in (q, s, lib, c):
         p.add_argument("--json", type=Path, help="write the results here")
         p.add_argument("--dir", type=Path, help="directory for the archive files (default: temp)")
