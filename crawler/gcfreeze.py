@@ -25,33 +25,24 @@ from __future__ import annotations
 import gc
 from typing import TYPE_CHECKING
 
-from scrapy import signals
+from crawler.processwide import WhileEnginesRun
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
-class FreezeStartupObjects:
+class FreezeStartupObjects(WhileEnginesRun):
     """Freeze the objects alive when an engine starts; unfreeze them when the last
     engine of the process stops (the crawlers of one ``reprint crawl`` share it)."""
-
-    # engines of this process between their start and stop: the collector is the
-    # process's, so is this count
-    running = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FreezeStartupObjects:
         ext = cls()
-        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        ext.connect(crawler)
         return ext
 
-    def engine_started(self) -> None:
-        FreezeStartupObjects.running += 1
+    def started(self, *, first: bool) -> None:
         gc.freeze()
 
-    def engine_stopped(self) -> None:
-        FreezeStartupObjects.running -= 1
-        if FreezeStartupObjects.running <= 0:
-            FreezeStartupObjects.running = 0
-            gc.unfreeze()
+    def last_stopped(self) -> None:
+        gc.unfreeze()

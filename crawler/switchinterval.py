@@ -11,8 +11,7 @@ waits are a fifth as long: that crawl's largest loop lag went 124 -> 55 ms (p99 
 and 1000-page crawls ran at the same speed and CPU (three paired runs).
 
 The interval is the process's: it is set when the first engine starts and put back when
-the last one stops (the crawlers of one ``reprint crawl`` share the process), so a
-process that goes on after its crawl (tests, a notebook) runs as before.
+the last one stops (crawler/processwide.py).
 """
 
 from __future__ import annotations
@@ -20,19 +19,19 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
+
+from crawler.processwide import WhileEnginesRun
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
-class ReactorSwitchInterval:
+class ReactorSwitchInterval(WhileEnginesRun):
     """Set ``sys.setswitchinterval`` to REPRINT_SWITCH_INTERVAL for the crawl (0: leave
     CPython's)."""
 
-    # engines of this process between their start and stop, and the interval before them
-    running = 0
+    # the interval before the first engine started
     saved: float | None = None
 
     def __init__(self, interval: float) -> None:
@@ -44,20 +43,15 @@ class ReactorSwitchInterval:
         if interval <= 0:
             raise NotConfigured("REPRINT_SWITCH_INTERVAL is 0")
         ext = cls(interval)
-        crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(ext.engine_stopped, signal=signals.engine_stopped)
+        ext.connect(crawler)
         return ext
 
-    def engine_started(self) -> None:
-        cls = ReactorSwitchInterval
-        if cls.running == 0:
-            cls.saved = sys.getswitchinterval()
-        cls.running += 1
+    def started(self, *, first: bool) -> None:
+        if first:
+            ReactorSwitchInterval.saved = sys.getswitchinterval()
         sys.setswitchinterval(self.interval)
 
-    def engine_stopped(self) -> None:
-        cls = ReactorSwitchInterval
-        cls.running = max(0, cls.running - 1)
-        if cls.running == 0 and cls.saved is not None:
-            sys.setswitchinterval(cls.saved)
-            cls.saved = None
+    def last_stopped(self) -> None:
+        if ReactorSwitchInterval.saved is not None:
+            sys.setswitchinterval(ReactorSwitchInterval.saved)
+            ReactorSwitchInterval.saved = None
