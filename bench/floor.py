@@ -37,6 +37,8 @@ import scrapy
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.http import Response
 
+from bench.procstat import cpu_seconds
+
 MODES = ("fetch", "first-stage")
 # the pool of `reprint crawl` on this machine: one worker per CPU
 POOL_WORKERS = os.cpu_count() or 2
@@ -87,15 +89,6 @@ class FloorSpider(scrapy.Spider):
         yield  # an async generator: Scrapy awaits it like reprint's async callbacks
 
 
-def _cpu_seconds() -> tuple[float, float]:
-    """User + system CPU seconds of this process, and of its reaped children (the pool)."""
-    fields = Path(f"/proc/{os.getpid()}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the ")"
-    own, children = fields[11:13], fields[13:15]
-    return sum(map(int, own)) / ticks, sum(map(int, children)) / ticks
-
-
 def run(feeds: list[str], mode: str, settings: dict[str, Any]) -> dict[str, Any]:
     """Crawl ``feeds`` in ``mode``; pages, seconds of the crawl, CPU of the process tree."""
     pool = None
@@ -112,7 +105,8 @@ def run(feeds: list[str], mode: str, settings: dict[str, Any]) -> dict[str, Any]
         pool.shutdown()
     spider = crawler.spider
     assert isinstance(spider, FloorSpider)
-    cpu_main, cpu_workers = _cpu_seconds()
+    # the pool's workers are reaped at its shutdown: their CPU is the children's
+    cpu_main, cpu_workers = cpu_seconds(os.getpid())
     return {
         "mode": mode,
         "pages": spider.pages,

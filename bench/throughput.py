@@ -54,6 +54,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from bench.procstat import cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -493,7 +495,6 @@ class TreeRss(threading.Thread):
         self.role_by_pid: dict[int, str] = {}
         self.stopping = threading.Event()
         self.page = os.sysconf("SC_PAGE_SIZE")
-        self.ticks = os.sysconf("SC_CLK_TCK")
 
     def _tree(self) -> list[int]:
         children: dict[int, list[int]] = {}
@@ -544,11 +545,9 @@ class TreeRss(threading.Thread):
                     if b"resource_tracker" in cmdline
                     else ("worker" if b"spawn_main" in cmdline else "main")
                 )
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            self.cpu_by_pid[pid] = cpu_seconds(pid)[0]
         except OSError:
             return
-        # utime and stime are fields 14 and 15 of stat, 12 and 13 after "(comm)"
-        self.cpu_by_pid[pid] = (int(fields[11]) + int(fields[12])) / self.ticks
 
     def cpu_by_role(self) -> dict[str, float]:
         """CPU seconds used by the crawl's main process and by its workers (summed)."""
