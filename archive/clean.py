@@ -720,6 +720,12 @@ def _card_count(listing: HtmlElement, site: str) -> int:
     return len(items) if items and all(_is_card(i, site) for i in items) else 0
 
 
+def _keep_from_discard(el: HtmlElement) -> None:
+    """Drop the class and id of an element trafilatura would discard for their words."""
+    for attr in ("class", "id"):
+        el.attrib.pop(attr, None)
+
+
 def _holds_text(el: HtmlElement) -> bool:
     return el.find(".//p") is not None or el.find(".//table") is not None
 
@@ -849,14 +855,12 @@ def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None)
         for _ in range(EMBED_WRAPPER_LEVELS + 1):
             if wrapper is None or _text(wrapper) != quoted:
                 break
-            for attr in ("class", "id"):
-                wrapper.attrib.pop(attr, None)
+            _keep_from_discard(wrapper)
             wrapper = wrapper.getparent()
     # the article's own containers that trafilatura would discard for their class names
     # lose those names (as the embedded posts above)
     for container in _discarded_content(tree):
-        for attr in ("class", "id"):
-            container.attrib.pop(attr, None)
+        _keep_from_discard(container)
     for hidden in tree.xpath(_HIDDEN_MARKUP_XPATH):
         if _HIDDEN_STYLE.search(hidden.get("style", "")) and hidden.getparent() is not None:
             hidden.drop_tree()
