@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from archive.db import open_archive
+from archive.db import close_writer, open_archive
 from archive.errors import ArticleNotFound
 from archive.export import (
     ExportResult,
@@ -41,6 +41,7 @@ class Archive:
 
     def __init__(self, path: str | Path, *, readonly: bool = True) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self.db: Database = open_archive(self.path, readonly=readonly)
 
     def __repr__(self) -> str:
@@ -58,8 +59,12 @@ class Archive:
         self.close()
 
     def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
+        """Close the connection; opened for writing, the archive file is left holding
+        every write (:func:`archive.db.close_writer`)."""
+        if self.readonly:
+            self.db.close()
+        else:
+            close_writer(self.db)
 
     def search(
         self,

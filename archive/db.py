@@ -6,6 +6,7 @@ older reprint is brought up to date when it is opened for writing.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from archive.errors import (
 from archive.settings import BUSY_TIMEOUT_MS, READ_CACHE_KIB, WRITER_CACHE_MB
 
 MIGRATIONS = Migrations("reprint")
+logger = logging.getLogger(__name__)
 
 # Columns indexed by FTS5; porter stemming so "renewed" finds "renewal" and "renews".
 FTS_COLUMNS = ["title", "author", "text"]
@@ -632,3 +634,35 @@ def write_transaction(db: Database) -> Iterator[Database]:
         if db.conn.in_transaction:
             db.rollback()
         raise ArchiveWriteFailed(f"the archive did not take the commit: {exc}") from exc
+
+
+def close_writer(db: Database) -> bool:
+    """Close a writing connection, leaving every write in the archive file itself.
+
+    In WAL mode, commits go to the ``-wal`` file beside the archive; SQLite copies them
+    into the archive file only at a checkpoint, which the last connection to close runs.
+    A reader open during a crawl (datasette, a search, the crawl's own lookups) makes
+    the crawl's writer not the last: its pages would stay in the ``-wal``, and a copy
+    of the archive file alone (a backup, a download) would miss them; a read-only
+    reader closing last cannot copy them either. So a writer copies them itself before
+    it closes (TRUNCATE: and empties the ``-wal``), waiting up to the busy timeout for
+    a reader in a query.
+
+    :returns: whether the archive file holds every write; False when a reader kept a
+        snapshot past the busy timeout, or the checkpoint failed (the writes are safe in
+        the ``-wal``, and the next checkpoint copies them)
+    """
+    try:
+        busy, _wal_pages, _copied = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        reason = "a reader kept reading past the busy timeout" if busy else ""
+    except sqlite3.Error as exc:
+        reason = str(exc)
+    finally:
+        db.close()
+    if reason:
+        logger.warning(
+            "the last writes stay in the archive's -wal file (%s): copy it with the "
+            "archive, or let the next writer fold it in",
+            reason,
+        )
+    return not reason

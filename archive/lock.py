@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.db import open_archive
+from archive.db import close_writer, open_archive
 from archive.errors import ArchiveLocked, ArchiveReadOnly
 
 if TYPE_CHECKING:
@@ -136,4 +136,4 @@ def open_writer(
         try:
             yield db
         finally:
-            db.close()
+            close_writer(db)

@@ -19,7 +19,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.crawls import finish_crawl, mark_interrupted, start_crawl
-from archive.db import is_archive_fault, open_archive, write_transaction
+from archive.db import close_writer, is_archive_fault, open_archive, write_transaction
 from archive.dedup import index_params
 from archive.errors import NoArticleText, NotHtml, PageRefused, TooManyElements
 from archive.failures import PageFailure, record_page_failures
@@ -421,7 +421,7 @@ class ArchivePipeline:
 
     def _close_db(self) -> None:
         if self.db is not None:
-            self.db.close()
+            close_writer(self.db)  # the archive file alone holds the crawl, readers or not
             self.db = None
 
     def _close_writer(self) -> None:

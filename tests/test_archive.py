@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import shutil
 import sqlite3
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from archive.clean import clean_text
-from archive.db import open_archive, write_transaction
+from archive.db import close_writer, connect_readonly, open_archive, write_transaction
 from archive.dedup import choose_representative
 from archive.errors import (
     ArchiveError,
@@ -29,6 +30,7 @@ from archive.errors import (
     TooManyElements,
 )
 from archive.extract import extract_article
+from archive.lock import open_writer
 from archive.read import get_article
 from archive.search import search
 from archive.settings import MAX_HTML_ELEMENTS
@@ -325,3 +327,29 @@ def test_a_new_path_still_becomes_a_fresh_archive(tmp_path: Path) -> None:
     db.close()
     db = open_archive(path)  # and opens again for writing: it is reprint's own
     db.close()
+
+
+def test_a_writer_leaves_its_writes_in_the_archive_file_unless_a_reader_holds_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    reader = connect_readonly(path)
+    reader.execute("SELECT count(*) FROM pages").fetchone()  # an idle reader, as datasette
+    with open_writer(path) as db, write_transaction(db):
+        save_page(db, fetched_page("https://x.example/a", page_html("Renewed", STORY)))
+    shutil.copyfile(path, tmp_path / "copy.db")  # the file alone, not its -wal
+    assert open_archive(tmp_path / "copy.db", readonly=True)["pages"].count == 1
+
+    # a reader in the middle of a query keeps its snapshot: the writes wait in the -wal,
+    # safe, and the writer says so instead of waiting forever
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM pages").fetchone()
+    db = open_archive(path, busy_timeout_ms=50)
+    with write_transaction(db):
+        save_page(db, fetched_page("https://x.example/b", page_html("Renewed again", STORY)))
+    assert close_writer(db) is False
+    assert "stay in the archive's -wal" in caplog.text
+    reader.rollback()
+    assert reader.execute("SELECT count(*) FROM pages").fetchone() == (2,)
+    reader.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING
 
 import pytest
 
+from archive.db import connect_readonly, open_archive
 from archive.search import search
 from archive.urls import normalize_url
 from crawler.demo import demo_manifest
@@ -134,3 +136,28 @@ def test_site_spider_finds_articles_from_section_pages(
         if path.startswith("/tv/"):
             assert normalize_url(demo_web.url("glossmag", path)) in urls
     assert not any("/tv/page/" in u or u.endswith("/tv/") for u in urls)  # hubs are not stored
+
+
+def test_the_archive_file_alone_holds_a_crawl_a_reader_watched(
+    demo_web: FixtureWeb, tmp_path: Path
+) -> None:
+    """A reader open through the crawl (datasette, a search) made the crawl's writer not
+    the last connection to close, so its pages stayed in the -wal file and a copy of the
+    archive file alone (a backup) held none of them. The writer folds the -wal in."""
+    path = tmp_path / "a.db"
+    open_archive(path).close()
+    reader = connect_readonly(path)
+    reader.execute("SELECT count(*) FROM pages").fetchone()  # holds the -shm open
+    try:
+        _, db = run_crawl(path, *demo_args(demo_web))
+        counts = {t: db[t].count for t in ("articles", "pages", "raw", "crawls")}
+        db.close()
+    finally:
+        reader.close()
+    assert counts["pages"] > 0
+    copy = tmp_path / "backup.db"
+    shutil.copyfile(path, copy)  # the archive file, not its -wal
+    alone = open_archive(copy, readonly=True)
+    assert {t: alone[t].count for t in counts} == counts
+    assert {s for (s,) in alone.execute("SELECT status FROM crawls")} == {"finished"}
+    alone.close()
