@@ -3,7 +3,10 @@ libxml2 and its test that the text is HTML at all (pages written for these tests
 
 from __future__ import annotations
 
+from copy import copy
+
 import pytest
+from lxml.html import HtmlElement, tostring
 from trafilatura.utils import load_html
 
 from archive.parse import parse_html, parse_page
@@ -45,13 +48,18 @@ def test_what_is_not_html_gives_no_tree(source: bytes) -> None:
 def test_the_tree_is_the_one_trafilatura_would_parse() -> None:
     page = (
         "<!doctype html><html><head><title>Café Finch</title></head><body>"
-        "<!-- a comment --><article>" + ARTICLE + "<p>Tickets: £40 — on sale Friday.</p>"
-        "</article></body></html>"
+        "<!-- a comment --><?php echo 1 ?><article>" + ARTICLE + "<p>Tickets: £40 — on "
+        "sale Friday.</p><form><label>Email</label><input name=e><select><option>UK"
+        "</option></select><textarea>Say hello</textarea></form></article></body></html>"
     )
     ours, theirs = parse_html(page.encode()), load_html(page)
     assert ours is not None and theirs is not None
-    assert [e.tag for e in ours.iter()] == [e.tag for e in theirs.iter()]
+    assert tostring(ours) == tostring(theirs)  # comments and processing instructions gone
     assert ours.text_content() == theirs.text_content()
+    # every element an HtmlElement, form fields too (lxml.html gives those classes of their
+    # own through a lookup in Python; here the lookup is lxml's in C)
+    assert {type(e) for e in ours.iter()} == {HtmlElement}
+    assert all(isinstance(e, HtmlElement) for e in copy(ours).iter())
 
 
 def test_a_body_is_decoded_made_xml_safe_and_parsed() -> None:
