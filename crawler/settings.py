@@ -108,6 +108,8 @@ EXTENSIONS = {
     # the GIL handed back to the reactor within REPRINT_SWITCH_INTERVAL while the crawl's
     # threads (source parser, writer) run Python code (crawler/switchinterval.py)
     "crawler.switchinterval.ReactorSwitchInterval": 540,
+    # debug records no handler writes are not built (crawler/loglevels.py)
+    "crawler.loglevels.SkipUnwrittenRecords": 550,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 
