@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from lxml.etree import XPath
+
 from archive.dates import as_utc, normalise_date
 from archive.jsonld import BLOCKS_XPATH, article_object, as_list, json_ld_objects, resolve
 from archive.sanitize import http_url
@@ -382,10 +384,19 @@ def _language(value: Any) -> str | None:
 # HTML has none of them gives that search nothing to find, so its cost (a deep copy of the
 # tree and regex XPaths over every element, the dearest step of the fallback) is saved.
 AUTHOR_HINT_WORDS = (
-    b"author", b"byl", b"writer", b"screenname", b"username", b"zuozhe", b"bianji",
+    b"author", b"byl", b"bbl", b"writer", b"screenname", b"username", b"zuozhe", b"bianji",
     b"xiaobian", b"submitted-by", b"posted-by", b"journalist-name", b"channel-name",
-    b"data-testid", b"rel=\"me", b"rel='me",
+    b"rel=\"me", b"rel='me",
 )  # fmt: skip
+# ... and those attributes. Most pages hold the words somewhere (a script, a JSON-LD
+# block of another type, a link's text), so a page that passes the byte search has the
+# search's attributes read too (1.0 ms): on the 115 pages of the extraction benchmark,
+# 22 pages without an author in their markup went to the search (8.5 ms each, half of
+# them finding none); 7 of them have no such attribute: 0.3 ms a page less on average,
+# the same authors found.
+_AUTHOR_ATTRIBUTES = XPath(
+    "//@class|//@id|//@rel|//@itemprop|//@data-testid|//@data-component|//author"
+)
 
 
 def fallback_metadata(
@@ -418,7 +429,7 @@ def fallback_metadata(
     pick = _Picker(md)
     if not md.title and "title" not in stated:
         pick.set("title", ("trafilatura", _clean(extract_title(tree))))
-    if not md.authors and "authors" not in stated and _may_name_author(source):
+    if not md.authors and "authors" not in stated and _may_name_author(tree, source):
         author = extract_author(tree)
         pick.set("authors", ("trafilatura", _person_names([author] if author else [])))
     if not md.published and "published" not in stated:
@@ -430,12 +441,16 @@ def fallback_metadata(
         pick.set("site_name", ("trafilatura", _clean(extract_sitename(tree))))
 
 
-def _may_name_author(source: bytes | None) -> bool:
-    if source is None:
-        return True
+def _may_name_author(tree: HtmlElement, source: bytes | None) -> bool:
     # bytes.lower() folds ASCII only, which the hint words are: 0.1 ms for a 190 KB page
     # against 1.5 ms for str.lower()
-    lowered = source.lower()
+    if source is not None and not _has_hint_word(source.lower()):
+        return False
+    named = " ".join(v if isinstance(v, str) else "author" for v in _AUTHOR_ATTRIBUTES(tree))
+    return _has_hint_word(named.lower().encode())
+
+
+def _has_hint_word(lowered: bytes) -> bool:
     return any(word in lowered for word in AUTHOR_HINT_WORDS)
 
 

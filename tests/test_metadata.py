@@ -172,6 +172,36 @@ def test_trafilatura_fallback_when_markup_is_silent() -> None:
     assert "Rae Lindqvist" not in ex.text  # the byline is metadata, not story
 
 
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<p class='byline'>By <span>Rae Lindqvist</span></p>",
+        "<p>By <span class='AuthorName'>Rae Lindqvist</span></p>",
+        "<p>By <a data-testid='AuthorURL' href='/rae'>Rae Lindqvist</a></p>",
+        "<div id='author-box'>Rae Lindqvist</div>",
+        "<div data-component='Byline'>Rae Lindqvist</div>",
+        "<p>By <author>Rae Lindqvist</author></p>",
+        "<p class='BBL'>Rae Lindqvist</p>",
+    ],
+    ids=["byline class", "class", "data-testid", "id", "data-component", "element", "BBL"],
+)
+def test_the_author_search_runs_wherever_its_attributes_name_one(byline: str) -> None:
+    # the search is skipped on pages whose attributes it reads name no author; each kind
+    # of attribute it reads still leads to it
+    ex = extract_article(page(before=byline), "https://tidings.example/finch/")
+    assert ex.authors == ["Rae Lindqvist"]
+    assert ex.sources["authors"] == "trafilatura"
+
+
+def test_an_author_word_outside_the_searched_attributes_finds_no_author() -> None:
+    # "author" in a script and in a link's text (the byte search passes them), nothing in
+    # the attributes trafilatura's search reads: no author, as that search would say
+    script = "<script>var page = {author: 'Rae Lindqvist', writer: true};</script>"
+    link = "<p><a href='/authors'>Our authors</a> write for Tidings.</p>"
+    ex = extract_article(page(head=script, after=link), "https://tidings.example/finch/")
+    assert ex.authors == [] and "authors" not in ex.sources
+
+
 def test_the_listings_statement_comes_before_trafilaturas_guess() -> None:
     # the page states nothing in markup; the feed that listed it states a headline and a
     # date: those are taken, and trafilatura guesses only the byline the feed lacks
