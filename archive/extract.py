@@ -53,8 +53,10 @@ from archive.urls import site_of
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-# bytes that never occur in text documents (all C0 controls but tab, LF, FF, CR, ESC)
-_CONTROL_BYTES = frozenset(range(32)) - {9, 10, 12, 13, 27}
+# bytes that never occur in text documents (all C0 controls but tab, LF, FF, CR, ESC), as
+# a deletion table: ``bytes.translate`` counts them in C (a loop over the sniffed bytes in
+# Python cost 0.25 ms a page)
+_CONTROL_BYTES = bytes(sorted(set(range(32)) - {9, 10, 12, 13, 27}))
 # fields of Extracted that hold URLs: kept only when they are web addresses
 URL_FIELDS = frozenset({"canonical_url", "image"})
 
@@ -109,7 +111,7 @@ def looks_binary(body: bytes) -> bool:
         return False
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 BOMs: text with NULs
         return False
-    controls = sum(1 for byte in head if byte in _CONTROL_BYTES)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > BINARY_CONTROL_SHARE
 
 
