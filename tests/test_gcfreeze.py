@@ -35,3 +35,16 @@ def test_startup_objects_are_frozen_while_any_engine_runs() -> None:
     assert FreezeStartupObjects.running == 0
     gc.collect()
     assert gc.get_freeze_count() == 0  # a process that goes on collects as before
+
+
+def test_the_spiders_opening_freezes_them_already() -> None:
+    # the loop's lateness is measured from the spider's opening, before the engine starts
+    crawler = component_crawler()
+    extension = FreezeStartupObjects.from_crawler(crawler)
+    assert gc.get_freeze_count() == 0
+    _send(crawler, signals.spider_opened)
+    assert gc.get_freeze_count() > 10_000
+    _send(crawler, signals.engine_started)
+    _send(crawler, signals.engine_stopped)
+    assert extension is not None
+    assert gc.get_freeze_count() == 0
