@@ -13,6 +13,9 @@ import pytest
 from bench.syndication_corpus import _Writer
 from bench.throughput import HOSTS, build_web, load_pages, measure_variant, shuffle_text
 
+from .conftest import recording_server, run_crawl
+from .site_builder import STORY, article_page
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -111,3 +114,38 @@ def test_loop_lag_monitor_is_off_at_interval_zero() -> None:
 
     with pytest.raises(NotConfigured):
         LoopLagMonitor.from_crawler(get_crawler(settings_dict={"REPRINT_LOOP_LAG_INTERVAL": 0}))
+
+
+def test_requests_held_back_are_released_one_source_at_a_time(tmp_path: Path) -> None:
+    # two feeds of 30 entries against room for 4 queued requests, one download at a
+    # time: the held-back requests of both feeds are scheduled in turn, so neither site
+    # waits for the other's whole list (crawler/spiders/base.py release_held_back)
+    entries = 30
+
+    def respond(path: str) -> bytes:
+        if path.startswith("/feed-"):
+            source = path.removeprefix("/feed-").removesuffix(".xml")
+            items = "".join(
+                f"<item><title>Story {source}{n}</title><link>/{source}/{n}.html</link></item>"
+                for n in range(entries)
+            )
+            channel = f"<channel><title>{source}</title>{items}</channel>"
+            return f"<rss version='2.0'>{channel}</rss>".encode()
+        return article_page(STORY)
+
+    with recording_server(respond) as (base, hits):
+        run_crawl(
+            tmp_path / "a.db",
+            "--feed",
+            f"{base}/feed-a.xml",
+            "--feed",
+            f"{base}/feed-b.xml",
+            "-s",
+            "REPRINT_MAX_QUEUED_REQUESTS=4",
+            "-s",
+            "CONCURRENT_REQUESTS=1",
+        )
+    pages = [path.split("/")[1] for path in hits if path.endswith(".html")]
+    assert sorted(pages) == ["a"] * entries + ["b"] * entries  # every page fetched once
+    first_half = pages[:entries]
+    assert first_half.count("a") >= entries // 3 and first_half.count("b") >= entries // 3

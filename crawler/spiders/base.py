@@ -152,6 +152,11 @@ class SourceSpider(Spider):
         """Give held-back requests to the engine while the scheduler has room; whether
         any was given.
 
+        One request from each held-back source in turn: the scheduler gives each site's
+        requests their own downloader slot, and the first source to fill the queue
+        would otherwise be the only site crawled until its last request was scheduled,
+        its politeness delay the whole crawl's pace, the other sites waiting.
+
         They reach the scheduler without the spider middlewares a callback's output
         passes through: no Referer header and no depth, neither of which a listed article
         needs.
@@ -163,6 +168,7 @@ class SourceSpider(Spider):
             if request is None:
                 self._held_back.popleft()
                 continue
+            self._held_back.rotate(-1)  # the next source's turn
             engine.crawl(request)
             released = True
         return released
