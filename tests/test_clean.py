@@ -274,6 +274,44 @@ def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> No
     assert ex.removed["hidden_markup"] == 1
 
 
+REPUBLISH_TERMS = [
+    "We are happy for our stories to be shared, and ask that you follow these guidelines "
+    "when you republish one of them for your own readers.",
+    "Please credit the writer, keep the story whole and link back to the original page.",
+]
+
+
+def test_a_block_an_inline_style_hides_is_removed() -> None:
+    # a "Republish this article" dialog a script opens, left in the article's markup
+    terms = "".join(f"<p>{line}</p>" for line in REPUBLISH_TERMS)
+    dialog = (
+        f"<div class='modal' style='display:none;'><h2>Republish this article</h2>{terms}</div>"
+    )
+    # a look-alike that stays: a styled paragraph readers see, "none" in its style
+    shown = "<p style='font-family: none; color: #333'>The line-up is announced in June.</p>"
+    page = article_page([STORY[0], STORY[1]], extra=f"{dialog}{shown}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Republish" not in ex.text
+    assert not any(line in ex.text for line in REPUBLISH_TERMS)
+    assert ex.text.splitlines() == [
+        STORY[0],
+        STORY[1],
+        "The line-up is announced in June.",
+        STORY[2],
+    ]
+    assert ex.removed["hidden_block"] == 1
+
+
+@pytest.mark.parametrize("frame", ["body", "main", "article"])
+def test_an_article_a_page_hides_until_a_script_shows_it_stays(frame: str) -> None:
+    page = article_page(list(STORY)).replace(
+        f"<{frame}>".encode(), f"<{frame} style='display: none'>".encode()
+    )
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert ex.text.splitlines() == list(STORY)
+    assert "hidden_block" not in ex.removed
+
+
 def test_a_block_of_linked_teaser_headings_under_a_related_heading_is_removed() -> None:
     # a template's heading in a bare <div>, then a block of links that each wrap a
     # thumbnail and a headline
