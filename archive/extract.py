@@ -20,6 +20,7 @@ from trafilatura.settings import Document
 from archive.clean import Cleaned, clean_text, page_headlines, prune_tree
 from archive.errors import NoArticleText, NotHtml, TooManyElements
 from archive.fastpass import FastText, fast_pass
+from archive.headings import with_headings
 from archive.metadata import (
     PageMetadata,
     fallback_metadata,
@@ -198,7 +199,7 @@ def _recovered_with_lists(tree: HtmlElement, url: str | None, fast: FastText) ->
     text = "\n".join(lines[inside[0] : inside[-1] + 1])
     if shape(text).prose_words < shape(fast.text).prose_words:
         return fast
-    return FastText(text=text, body=recalled.body, framed=False)
+    return FastText(text=text, body=recalled.body, framed=False, recovered=fast.recovered)
 
 
 def _choose_text(
@@ -211,6 +212,8 @@ def _choose_text(
     fast = fast_pass(tree, url)
     if fast is not None and not fast.framed:
         fast = _recovered_with_lists(tree, url, fast)
+    if fast is not None and fast.recovered:
+        fast.text = with_headings(tree, fast.text)
     chosen: _Candidate | None = None
     if fast is not None and fast.text.strip():
         cleaned = clean(fast.text)

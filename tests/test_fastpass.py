@@ -166,3 +166,48 @@ def test_an_article_in_a_container_is_extracted_once() -> None:
     assert tree is not None
     found = fast_pass(tree, URL)
     assert found is not None and found.framed
+
+
+# --- headings of a text recovered element by element ----------------------------------
+
+
+def _recovered_page(frame: str = "") -> bytes:
+    # no article container (or, with ``frame``, one that holds only that), two section
+    # headings; a linked teaser title and a sidebar's heading above its links as look-alikes
+    return (
+        "<html><head><title>Saltmere ferry</title></head><body><div class='wrap'>"
+        f"{frame}<div class='col'><h1>Saltmere ferry</h1><p>{STORY[0]}</p>"
+        f"<h2>Why the ferry runs at night</h2><p>{STORY[1]}</p>"
+        "<h3>From the harbour desk</h3><ul><li><a href='/a'>Fares</a></li>"
+        f"<li><a href='/b'>Timetable</a></li></ul><p>{STORY[2]}</p>"
+        f"<h3><a href='/lifeboat'>Lifeboat crew welcomes volunteers</a></h3><p>{STORY[3]}</p>"
+        f"<h2>What residents said</h2><p>{REASONS[0]}</p><p>{REASONS[1]}</p>"
+        "</div></div></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("frame", ["", "<div class='content'><h2>Saltmere news</h2></div>"])
+def test_the_headings_of_a_recovered_article_are_put_back(frame: str) -> None:
+    tree = parse_html(_recovered_page(frame))
+    assert tree is not None
+    found = fast_pass(tree, URL)
+    assert found is not None and found.recovered
+    assert "Why the ferry runs at night" not in found.text  # trafilatura's recovery drops it
+    text = extract_article(_recovered_page(frame), URL).text
+    assert text.splitlines() == [
+        STORY[0],
+        "Why the ferry runs at night",
+        STORY[1],
+        STORY[2],
+        STORY[3],
+        "What residents said",
+        REASONS[0],
+        REASONS[1],
+    ]
+
+
+def test_an_article_in_a_container_is_not_recovered() -> None:
+    tree = parse_html(article_page(STORY))
+    assert tree is not None
+    found = fast_pass(tree, URL)
+    assert found is not None and not found.recovered
