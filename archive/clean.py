@@ -131,11 +131,15 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"|(?=.*\b(deliver\w*|subscri\w*|letterbox|doorstep|click here|offer)\b)"
         r".{0,200}\b\d+ issues (for|from) (just |only )?[£$€]\s?\d.{0,120}"
         r"|never miss a (story|thing|beat|post)\W*"
-        r"|thanks? (you )?for (signing up|subscribing)\W*"
+        # the sign-up form's thanks, with what comes next: "Thanks for subscribing! Look
+        # out for your first newsletter in your inbox soon!"
+        r"|thanks? (you )?for (signing up|subscribing)([.!]+\s.{0,120}"
+        r"\b(inbox|newsletters?|e-?mails?)\b.{0,60})?"
         r"|.{0,20}\byou('|’)re (now )?subscribed\W*"
         r"|keep an eye on your inbox.*"
         r"|there was an error processing your subscription\W*"
-        r"|by (signing up|subscribing|clicking)\b.{0,40}you agree.*"
+        r"|by (signing up|subscribing|clicking|entering your e-?mail( address)?)\b.{0,40}"
+        r"you agree.*"
         r"|enter your email( address)?.{0,40}"
         r"|.{1,40} newsletters?"
         r"|sign up|sign me up|subscribe|newsletter)\W*$",

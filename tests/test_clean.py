@@ -63,6 +63,15 @@ KIND_EXAMPLES = [
     ("newsletter", "The best of Tidings, delivered to your inbox every morning"),
     (
         "newsletter",
+        "Thanks for subscribing! Look out for your first newsletter in your inbox soon!",
+    ),
+    (
+        "newsletter",
+        "By entering your email address you agree to our Terms of Use and Privacy Policy "
+        "and consent to receive emails from Tidings about news and events.",
+    ),
+    (
+        "newsletter",
         "Get Tidings Monthly delivered through your letterbox every month. 12 issues for "
         "£11.99. Click here for more information.",
     ),
@@ -142,6 +151,8 @@ STORY_LOOKALIKES = [
     "Advertising executives were among the crowd at the launch in London.",
     "Read the lyrics closely and the song is about the village she grew up in.",
     "By Friday, tickets had sold out.",
+    "Thanks for subscribing to the festival fund, she told donors. The email went out at noon.",
+    "By entering your name in the ballot, you agree to nothing more than a chance at tickets.",
     "Workers may receive compensation under the new law.",
     "Copyright law changed in 2019.",
     "Photographs by her brother hang in the hall.",
