@@ -192,6 +192,22 @@ LINE_PATTERNS: dict[str, re.Pattern[str]] = {
         r"( before| after| once)?.{0,200})$",
         _I,
     ),
+    # a cookie banner or its settings dialog, left in the page's markup
+    "cookie_notice": re.compile(
+        r"^((this|our) (web ?site|site|page)s? uses? cookies\b.{0,300}"
+        # the site's words, so a bakery's "Any cookies that are left over go to the food
+        # bank" stays
+        r"|(?=.*\b(websites?|site|browser|browsing|data|track\w*|analytics|consent"
+        r"|preferences|visitors?)\b)"
+        r"(we use cookies (on|to|and)\b.{0,300}"
+        r"|(strictly )?(necessary|essential|functional|performance|analytics?|analytical"
+        r"|advertisement|advertising|marketing|targeting|non-necessary|any) cookies (are|that"
+        r"|may|help)\b.{0,400})"
+        r"|cookies?( (settings|preferences|policy|consent))?"
+        r"|(accept|reject|decline|allow|deny)( all)? cookies"
+        r"|by (clicking|continuing|using)\b.{0,80}\b(agree|consent)\b.{0,60}\bcookies\b.{0,200})$",
+        _I,
+    ),
     "originally_appeared": re.compile(
         r"^((this|the) (article|story|piece|post) (was )?(first |originally )(appeared|ran"
         r"|published)"
@@ -300,6 +316,7 @@ _SIGNALS: dict[str, tuple[str, ...]] = {
     ),
     "placeholder": ("lorem",),
     "comment_policy": ("comment", "coment", "kommentar"),
+    "cookie_notice": ("cookie",),
     "reading_time": ("read", "leitura", "lettura", "lesezeit", "lecture", "lectura", "leestijd"),
 }  # fmt: skip
 

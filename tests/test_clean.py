@@ -75,6 +75,16 @@ KIND_EXAMPLES = [
         "Get Tidings Monthly delivered through your letterbox every month. 12 issues for "
         "£11.99. Click here for more information.",
     ),
+    (
+        "cookie_notice",
+        "This website uses cookies to improve your experience. By clicking Accept you are "
+        "agreeing to our Privacy Policy.",
+    ),
+    (
+        "cookie_notice",
+        "Necessary cookies are absolutely essential for the website to function properly.",
+    ),
+    ("cookie_notice", "Cookie Settings"),
     ("paywall", "Already have an account? Sign in"),
     ("paywall", "This story is exclusive to Tidings Plus subscribers"),
     ("paywall", "Subscribe to continue reading"),
@@ -151,6 +161,8 @@ STORY_LOOKALIKES = [
     "Advertising executives were among the crowd at the launch in London.",
     "Read the lyrics closely and the song is about the village she grew up in.",
     "By Friday, tickets had sold out.",
+    "Any cookies that are left over go to the food bank, the bakery said.",
+    "We use cookies and cream from the dairy down the lane in every batch.",
     "Thanks for subscribing to the festival fund, she told donors. The email went out at noon.",
     "By entering your name in the ballot, you agree to nothing more than a chance at tickets.",
     "Workers may receive compensation under the new law.",
