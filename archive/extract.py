@@ -20,7 +20,6 @@ from trafilatura.settings import Document
 from archive.clean import Cleaned, clean_text, page_headlines, prune_tree
 from archive.errors import NoArticleText, NotHtml, TooManyElements
 from archive.fastpass import FastText, fast_pass
-from archive.headings import with_headings
 from archive.metadata import (
     PageMetadata,
     fallback_metadata,
@@ -32,6 +31,7 @@ from archive.metadata import (
 from archive.parse import parse_page
 from archive.prose import Shape, has_more_prose, shape
 from archive.sanitize import http_url, xml_safe, xml_safe_or_none
+from archive.sections import with_sections
 from archive.settings import (
     ARTICLE_BODY_MARGIN,
     ARTICLE_BODY_MIN_AGREEMENT,
@@ -212,12 +212,11 @@ def _choose_text(
     fast = fast_pass(tree, url)
     if fast is not None and not fast.framed:
         fast = _recovered_with_lists(tree, url, fast)
-    if fast is not None and fast.recovered:
-        fast.text = with_headings(tree, fast.text)
     chosen: _Candidate | None = None
+    first: _Candidate | None = None  # the fast pass's candidate
     if fast is not None and fast.text.strip():
         cleaned = clean(fast.text)
-        chosen = _Candidate(cleaned, shape(cleaned.text))
+        chosen = first = _Candidate(cleaned, shape(cleaned.text))
     if needs_full_cascade(fast, chosen.shape if chosen else Shape(0, 0), tree):
         full = _extract_text(tree, url, fast=False)
         if full is not None and (full.text or "").strip():
@@ -238,6 +237,15 @@ def _choose_text(
             and _agreement(chosen.cleaned.text, cleaned.text) >= ARTICLE_BODY_MIN_AGREEMENT
         ):
             chosen = body
+    # a text recovered element by element gets back the headings and lists between its
+    # lines once it is chosen: they are the article's, but no measure of which candidate
+    # is the article (the lists' sentences would outweigh a stated articleBody on a page
+    # whose recovery also took the sidebar)
+    if chosen is first and first is not None and fast is not None and fast.recovered:
+        restored = with_sections(tree, fast.text)
+        if restored != fast.text:
+            cleaned = clean(restored)
+            chosen = _Candidate(cleaned, shape(cleaned.text))
     return chosen
 
 

@@ -58,7 +58,7 @@ class FastText:
     framed: bool = True
     # whether the text was recovered element by element because the main pass took too
     # little from its container (a container holding a lone heading counts as framed
-    # above but not here): such a text has none of the article's headings
+    # above but not here): such a text has none of the article's headings and lists
     recovered: bool = False
 
 

@@ -171,13 +171,21 @@ def test_an_article_in_a_container_is_extracted_once() -> None:
 # --- headings of a text recovered element by element ----------------------------------
 
 
+CHANGES = [
+    "The last sailing leaves the harbour at midnight.",
+    "Bicycles travel free on every sailing after ten.",
+]
+
+
 def _recovered_page(frame: str = "") -> bytes:
     # no article container (or, with ``frame``, one that holds only that), two section
-    # headings; a linked teaser title and a sidebar's heading above its links as look-alikes
+    # headings and a list; a linked teaser title and a sidebar's heading above its links
+    # as look-alikes
     return (
         "<html><head><title>Saltmere ferry</title></head><body><div class='wrap'>"
         f"{frame}<div class='col'><h1>Saltmere ferry</h1><p>{STORY[0]}</p>"
         f"<h2>Why the ferry runs at night</h2><p>{STORY[1]}</p>"
+        f"<ul><li>{CHANGES[0]}</li><li>{CHANGES[1]}</li></ul>"
         "<h3>From the harbour desk</h3><ul><li><a href='/a'>Fares</a></li>"
         f"<li><a href='/b'>Timetable</a></li></ul><p>{STORY[2]}</p>"
         f"<h3><a href='/lifeboat'>Lifeboat crew welcomes volunteers</a></h3><p>{STORY[3]}</p>"
@@ -187,7 +195,7 @@ def _recovered_page(frame: str = "") -> bytes:
 
 
 @pytest.mark.parametrize("frame", ["", "<div class='content'><h2>Saltmere news</h2></div>"])
-def test_the_headings_of_a_recovered_article_are_put_back(frame: str) -> None:
+def test_the_headings_and_lists_of_a_recovered_article_are_put_back(frame: str) -> None:
     tree = parse_html(_recovered_page(frame))
     assert tree is not None
     found = fast_pass(tree, URL)
@@ -198,6 +206,8 @@ def test_the_headings_of_a_recovered_article_are_put_back(frame: str) -> None:
         STORY[0],
         "Why the ferry runs at night",
         STORY[1],
+        f"- {CHANGES[0]}",
+        f"- {CHANGES[1]}",
         STORY[2],
         STORY[3],
         "What residents said",

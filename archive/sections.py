@@ -1,20 +1,22 @@
-"""Put back the headings of an article that trafilatura recovered element by element.
+"""Put back the headings and lists of an article that trafilatura recovered element by
+element.
 
 When trafilatura finds no article container (or one that holds too little text), it
 recovers the page's paragraphs, quotes, code and tables one by one, and never its
-headings, in any mode: a guide comes out as a run of paragraphs without its section
-titles. The headings are found again in the page: a heading whose next text block is a
-line of the recovered text, after another such line, is put back before that line. A
-heading followed by blocks the recovery left out (a sidebar's title above its links) is
-not, and neither is one before the first or after the last recovered line, nor one that
-is a link (a teaser's title, above its blurb).
+headings, in any mode, nor (in its balanced mode) its lists: a guide comes out as a run of
+paragraphs without its section titles and bullet points. They are found again in the
+page: a heading, or a list's items, whose next text block is a line of the recovered
+text, after another such line, are put back before that line. A heading or list followed
+by blocks the recovery left out (a sidebar's title above its links) is not, and neither
+is one before the first or after the last recovered line, nor a heading that is a link (a
+teaser's title, above its blurb) or a list item that is mostly links (a menu).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archive.settings import HEADING_MAX_WORDS
+from archive.settings import HEADING_MAX_WORDS, LIST_ITEM_MAX_LINK_SHARE
 from archive.text import words
 
 if TYPE_CHECKING:
@@ -32,13 +34,20 @@ def _key(text: str) -> str:
     return " ".join(words(text))
 
 
-def with_headings(tree: HtmlElement, text: str) -> str:
+def _drop_headings(pending: list[tuple[str, bool]]) -> None:
+    """Drop the headings at the end of ``pending``: the block after them is not the text's."""
+    while pending and pending[-1][1]:
+        pending.pop()
+
+
+def with_sections(tree: HtmlElement, text: str) -> str:
     """``text``, recovered from ``tree`` element by element, with the section headings
-    that sit between its lines put back before the line that follows each.
+    and list items that sit between its lines put back before the line that follows each.
 
     :param tree: the page the text was recovered from
     :param text: the recovered text, one block a line
-    :returns: the text with its headings, or ``text`` when it has none to put back
+    :returns: the text with its headings and lists, or ``text`` when it has none to put
+        back
     """
     lines = text.splitlines()
     at: dict[str, int] = {}
@@ -46,7 +55,8 @@ def with_headings(tree: HtmlElement, text: str) -> str:
         at.setdefault(_key(line.removeprefix(_ITEM_PREFIX)), index)
     at.pop("", None)
     inserts: dict[int, list[str]] = {}
-    pending: list[str] = []
+    # what sits since the last recovered line: (text, whether it is a heading)
+    pending: list[tuple[str, bool]] = []
     last = -1  # index of the last recovered line met in the page, -1 before the first
     for block in tree.iter(*_BLOCKS):
         content = " ".join(block.text_content().split())
@@ -57,21 +67,28 @@ def with_headings(tree: HtmlElement, text: str) -> str:
                 and len(content.split()) <= HEADING_MAX_WORDS
                 and next(block.iter("a"), None) is None
             ):
-                pending.append(content)
+                pending.append((content, True))
             else:
-                pending = []
+                _drop_headings(pending)
             continue
         key = _key(content)
         if not key:
             continue
         found = at.get(key)
+        if found is None and block.tag == "li":
+            if block.find(".//p") is not None or block.find(".//li") is not None:
+                continue  # a container: its paragraphs and items are met one by one
+            linked = sum(len(" ".join(a.text_content().split())) for a in block.iter("a"))
+            if linked < LIST_ITEM_MAX_LINK_SHARE * len(content):
+                pending.append((_ITEM_PREFIX + content, False))
+                continue
         if found is None:
-            # a block the recovery left out: the headings above it are not the text's
-            pending = []
+            # a block the recovery left out: the headings right above it are not the text's
+            _drop_headings(pending)
             continue
         index = found
         if pending and last >= 0 and index > last:
-            inserts.setdefault(index, []).extend(pending)
+            inserts.setdefault(index, []).extend(line for line, _ in pending)
         pending = []
         last = max(last, index)
     if not inserts:
