@@ -194,7 +194,22 @@ def _recovered_page(frame: str = "") -> bytes:
     ).encode()
 
 
-@pytest.mark.parametrize("frame", ["", "<div class='content'><h2>Saltmere news</h2></div>"])
+LINKS = "".join(
+    f"<a href='/{n}'>Saltmere harbour news and the ferry timetable, part {n}</a> " for n in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        # a container holding a lone heading
+        "<div class='content'><h2>Saltmere news</h2></div>",
+        # a container trafilatura empties as links: it takes text out of the tree and
+        # still recovers the article element by element
+        f"<div class='content'><div>{LINKS}</div></div>",
+    ],
+)
 def test_the_headings_and_lists_of_a_recovered_article_are_put_back(frame: str) -> None:
     tree = parse_html(_recovered_page(frame))
     assert tree is not None
