@@ -115,8 +115,8 @@ def _recovered(work: _Element, body: _Element, before: float, threshold: int) ->
     or copied and renamed "done"), or the last paragraph of the result is still in
     ``work`` (the recovery works on a copy of the tree). Text the main pass pruned from
     a container counts as taken, so the first test alone misses a recovery after a
-    pruned container (3 of the 47 on the benchmark sets); the second misses a recovered
-    paragraph the main pass reformatted (7).
+    pruned container (3 of the 47 on the benchmark sets); the second alone misses 7,
+    whose last paragraph's text differs from its source's.
 
     :param work: the tree after the main pass
     :param body: the main pass's result
