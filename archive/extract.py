@@ -31,6 +31,7 @@ from archive.metadata import (
 from archive.parse import parse_page
 from archive.prose import Shape, has_more_prose, shape
 from archive.sanitize import http_url, xml_safe, xml_safe_or_none
+from archive.sections import with_sections
 from archive.settings import (
     ARTICLE_BODY_MARGIN,
     ARTICLE_BODY_MIN_AGREEMENT,
@@ -200,7 +201,7 @@ def _recovered_with_lists(tree: HtmlElement, url: str | None, fast: FastText) ->
     text = "\n".join(lines[inside[0] : inside[-1] + 1])
     if shape(text).prose_words < shape(fast.text).prose_words:
         return fast
-    return FastText(text=text, body=recalled.body, framed=False)
+    return FastText(text=text, body=recalled.body, framed=False, recovered=fast.recovered)
 
 
 def _choose_text(
@@ -214,9 +215,10 @@ def _choose_text(
     if fast is not None and not fast.framed:
         fast = _recovered_with_lists(tree, url, fast)
     chosen: _Candidate | None = None
+    first: _Candidate | None = None  # the fast pass's candidate
     if fast is not None and fast.text.strip():
         cleaned = clean(fast.text)
-        chosen = _Candidate(cleaned, shape(cleaned.text))
+        chosen = first = _Candidate(cleaned, shape(cleaned.text))
     if needs_full_cascade(fast, chosen.shape if chosen else Shape(0, 0), tree):
         full = _extract_text(tree, url, fast=False)
         if full is not None and (full.text or "").strip():
@@ -237,6 +239,15 @@ def _choose_text(
             and _agreement(chosen.cleaned.text, cleaned.text) >= ARTICLE_BODY_MIN_AGREEMENT
         ):
             chosen = body
+    # a text recovered element by element gets back the headings and lists between its
+    # lines once it is chosen: they are the article's, but no measure of which candidate
+    # is the article (the lists' sentences would outweigh a stated articleBody on a page
+    # whose recovery also took the sidebar)
+    if chosen is first and first is not None and fast is not None and fast.recovered:
+        restored = with_sections(tree, fast.text)
+        if restored != fast.text:
+            cleaned = clean(restored)
+            chosen = _Candidate(cleaned, shape(cleaned.text))
     return chosen
 
 

@@ -184,6 +184,15 @@ SHORT_TEXT_MIN_COVER = 0.5
 # a few pages with long comment threads, where the cascade agrees with it.
 FAST_PASS_MIN_PROSE_SHARE = 0.3
 FAST_PASS_MIN_COVER = 0.25
+# A section heading put back into a text trafilatura recovered element by element
+# (archive/sections.py) has at most this many words: a longer "heading" is a styled
+# sentence. On the WCEB article pages 10 words leave out real headings (-0.021 F1 summed
+# against 20: "How to choose..." questions), 40 changes no page.
+HEADING_MAX_WORDS = 20
+# ... and a list item put back there has under this share of its text in links (more is a
+# menu or a list of other stories): on the WCEB article pages 0.9 gives the same text,
+# 0.2 leaves out 0334's comparison items, whose names link to the companies (-0.011).
+LIST_ITEM_MAX_LINK_SHARE = 0.5
 # The full cascade's text replaces the fast pass's when it has this much more words in
 # sentences (the cascade returns a site's navigation on some short stories: more words,
 # fewer sentences).

@@ -63,9 +63,28 @@ KIND_EXAMPLES = [
     ("newsletter", "The best of Tidings, delivered to your inbox every morning"),
     (
         "newsletter",
+        "Thanks for subscribing! Look out for your first newsletter in your inbox soon!",
+    ),
+    (
+        "newsletter",
+        "By entering your email address you agree to our Terms of Use and Privacy Policy "
+        "and consent to receive emails from Tidings about news and events.",
+    ),
+    (
+        "newsletter",
         "Get Tidings Monthly delivered through your letterbox every month. 12 issues for "
         "£11.99. Click here for more information.",
     ),
+    (
+        "cookie_notice",
+        "This website uses cookies to improve your experience. By clicking Accept you are "
+        "agreeing to our Privacy Policy.",
+    ),
+    (
+        "cookie_notice",
+        "Necessary cookies are absolutely essential for the website to function properly.",
+    ),
+    ("cookie_notice", "Cookie Settings"),
     ("paywall", "Already have an account? Sign in"),
     ("paywall", "This story is exclusive to Tidings Plus subscribers"),
     ("paywall", "Subscribe to continue reading"),
@@ -142,6 +161,10 @@ STORY_LOOKALIKES = [
     "Advertising executives were among the crowd at the launch in London.",
     "Read the lyrics closely and the song is about the village she grew up in.",
     "By Friday, tickets had sold out.",
+    "Any cookies that are left over go to the food bank, the bakery said.",
+    "We use cookies and cream from the dairy down the lane in every batch.",
+    "Thanks for subscribing to the festival fund, she told donors. The email went out at noon.",
+    "By entering your name in the ballot, you agree to nothing more than a chance at tickets.",
     "Workers may receive compensation under the new law.",
     "Copyright law changed in 2019.",
     "Photographs by her brother hang in the hall.",
@@ -272,6 +295,44 @@ def test_dom_pruning_removes_related_lists_link_blocks_and_hidden_markup() -> No
     assert ex.removed["related_heading"] == 1
     assert ex.removed["link_block"] == 1
     assert ex.removed["hidden_markup"] == 1
+
+
+REPUBLISH_TERMS = [
+    "We are happy for our stories to be shared, and ask that you follow these guidelines "
+    "when you republish one of them for your own readers.",
+    "Please credit the writer, keep the story whole and link back to the original page.",
+]
+
+
+def test_a_block_an_inline_style_hides_is_removed() -> None:
+    # a "Republish this article" dialog a script opens, left in the article's markup
+    terms = "".join(f"<p>{line}</p>" for line in REPUBLISH_TERMS)
+    dialog = (
+        f"<div class='modal' style='display:none;'><h2>Republish this article</h2>{terms}</div>"
+    )
+    # a look-alike that stays: a styled paragraph readers see, "none" in its style
+    shown = "<p style='font-family: none; color: #333'>The line-up is announced in June.</p>"
+    page = article_page([STORY[0], STORY[1]], extra=f"{dialog}{shown}<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert "Republish" not in ex.text
+    assert not any(line in ex.text for line in REPUBLISH_TERMS)
+    assert ex.text.splitlines() == [
+        STORY[0],
+        STORY[1],
+        "The line-up is announced in June.",
+        STORY[2],
+    ]
+    assert ex.removed["hidden_block"] == 1
+
+
+@pytest.mark.parametrize("frame", ["body", "main", "article"])
+def test_an_article_a_page_hides_until_a_script_shows_it_stays(frame: str) -> None:
+    page = article_page(list(STORY)).replace(
+        f"<{frame}>".encode(), f"<{frame} style='display: none'>".encode()
+    )
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert ex.text.splitlines() == list(STORY)
+    assert "hidden_block" not in ex.removed
 
 
 def test_a_block_of_linked_teaser_headings_under_a_related_heading_is_removed() -> None:

@@ -166,3 +166,73 @@ def test_an_article_in_a_container_is_extracted_once() -> None:
     assert tree is not None
     found = fast_pass(tree, URL)
     assert found is not None and found.framed
+
+
+# --- headings of a text recovered element by element ----------------------------------
+
+
+CHANGES = [
+    "The last sailing leaves the harbour at midnight.",
+    "Bicycles travel free on every sailing after ten.",
+]
+
+
+def _recovered_page(frame: str = "") -> bytes:
+    # no article container (or, with ``frame``, one that holds only that), two section
+    # headings and a list; a linked teaser title and a sidebar's heading above its links
+    # as look-alikes
+    return (
+        "<html><head><title>Saltmere ferry</title></head><body><div class='wrap'>"
+        f"{frame}<div class='col'><h1>Saltmere ferry</h1><p>{STORY[0]}</p>"
+        f"<h2>Why the ferry runs at night</h2><p>{STORY[1]}</p>"
+        f"<ul><li>{CHANGES[0]}</li><li>{CHANGES[1]}</li></ul>"
+        "<h3>From the harbour desk</h3><ul><li><a href='/a'>Fares</a></li>"
+        f"<li><a href='/b'>Timetable</a></li></ul><p>{STORY[2]}</p>"
+        f"<h3><a href='/lifeboat'>Lifeboat crew welcomes volunteers</a></h3><p>{STORY[3]}</p>"
+        f"<h2>What residents said</h2><p>{REASONS[0]}</p><p>{REASONS[1]}</p>"
+        "</div></div></body></html>"
+    ).encode()
+
+
+LINKS = "".join(
+    f"<a href='/{n}'>Saltmere harbour news and the ferry timetable, part {n}</a> " for n in range(8)
+)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "",
+        # a container holding a lone heading
+        "<div class='content'><h2>Saltmere news</h2></div>",
+        # a container trafilatura empties as links: it takes text out of the tree and
+        # still recovers the article element by element
+        f"<div class='content'><div>{LINKS}</div></div>",
+    ],
+)
+def test_the_headings_and_lists_of_a_recovered_article_are_put_back(frame: str) -> None:
+    tree = parse_html(_recovered_page(frame))
+    assert tree is not None
+    found = fast_pass(tree, URL)
+    assert found is not None and found.recovered
+    assert "Why the ferry runs at night" not in found.text  # trafilatura's recovery drops it
+    text = extract_article(_recovered_page(frame), URL).text
+    assert text.splitlines() == [
+        STORY[0],
+        "Why the ferry runs at night",
+        STORY[1],
+        f"- {CHANGES[0]}",
+        f"- {CHANGES[1]}",
+        STORY[2],
+        STORY[3],
+        "What residents said",
+        REASONS[0],
+        REASONS[1],
+    ]
+
+
+def test_an_article_in_a_container_is_not_recovered() -> None:
+    tree = parse_html(article_page(STORY))
+    assert tree is not None
+    found = fast_pass(tree, URL)
+    assert found is not None and not found.recovered
