@@ -762,6 +762,10 @@ _IDLE_FILES = (
     "threading.py",
     "queue.py",
 )
+# ... or is the reactor's loop itself: uvloop's (crawler/settings.py ASYNCIO_EVENT_LOOP)
+# waits for I/O in C, so a sample of the waiting reactor ends in the Python frame that
+# started the loop, where the selector loop's ended in selectors.py
+_IDLE_FUNCTIONS = ("AsyncioSelectorReactor.run",)
 # the thread name prefix of crawler/pipelines.py ArchivePipeline's writer (issue 10)
 WRITER_THREAD = "reprint-writer"
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*):(?P<line>\d+)\)$")
@@ -804,7 +808,7 @@ def classify(frames: list[str], compress_lines: set[tuple[str, int]], role: str)
     parsed = [m for m in map(_FRAME.match, frames) if m]
     if not parsed:
         return "other"
-    if parsed[-1]["file"].endswith(_IDLE_FILES):
+    if parsed[-1]["file"].endswith(_IDLE_FILES) or parsed[-1]["func"] in _IDLE_FUNCTIONS:
         return "idle"
     if any("importlib" in m["file"] for m in parsed):
         return "startup"

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench.syndication_corpus import _Writer
-from bench.throughput import HOSTS, build_web, load_pages, measure_variant, shuffle_text
+from bench.throughput import (
+    HOSTS,
+    build_web,
+    classify,
+    load_pages,
+    measure_variant,
+    shuffle_text,
+)
 
 from .conftest import recording_server, run_crawl
 from .site_builder import STORY, article_page
@@ -149,3 +156,16 @@ def test_requests_held_back_are_released_one_source_at_a_time(tmp_path: Path) ->
     assert sorted(pages) == ["a"] * entries + ["b"] * entries  # every page fetched once
     first_half = pages[:entries]
     assert first_half.count("a") >= entries // 3 and first_half.count("b") >= entries // 3
+
+
+def test_the_cost_split_counts_the_reactor_waiting_in_uvloop_as_idle() -> None:
+    # uvloop waits for I/O in C: the sample ends in the frame that started the loop
+    run = [
+        "<module> (crawler/cli/__main__.py:4)",
+        "AsyncioSelectorReactor.run (twisted/internet/asyncioreactor.py:257)",
+    ]
+    assert classify(run, set(), "crawl (main)") == "idle"
+    callback = [*run, "Connection.doRead (twisted/internet/tcp.py:278)"]
+    assert classify(callback, set(), "crawl (main)") == "download/reactor"
+    selector = [*run, "EpollSelector.select (selectors.py:468)"]  # asyncio's own loop
+    assert classify(selector, set(), "crawl (main)") == "idle"
