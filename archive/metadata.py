@@ -386,7 +386,6 @@ def _language(value: Any) -> str | None:
 AUTHOR_HINT_WORDS = (
     b"author", b"byl", b"bbl", b"writer", b"screenname", b"username", b"zuozhe", b"bianji",
     b"xiaobian", b"submitted-by", b"posted-by", b"journalist-name", b"channel-name",
-    b"rel=\"me", b"rel='me",
 )  # fmt: skip
 # ... and those attributes. Most pages hold the words somewhere (a script, a JSON-LD
 # block of another type, a link's text), so a page that passes the byte search has the
