@@ -27,7 +27,7 @@ BENCHMARKS.md (issue 10, third round) has the measurements and what was tried.
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from scrapy import signals
 
@@ -42,9 +42,8 @@ class FreezeStartupObjects(WhileEnginesRun):
     engine of the process stops (the crawlers of one ``reprint crawl`` share it)."""
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FreezeStartupObjects:
-        ext = cls()
-        ext.connect(crawler)
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        ext = super().from_crawler(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         return ext
 

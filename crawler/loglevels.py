@@ -16,12 +16,9 @@ put back when the last engine of the process stops (crawler/processwide.py).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from crawler.processwide import WhileEnginesRun
-
-if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
 
 # the loggers whose level lets records below every handler's level through: the root
 # (NOTSET, as Scrapy sets it) and Scrapy's (DEBUG)
@@ -33,12 +30,6 @@ class SkipUnwrittenRecords(WhileEnginesRun):
 
     # each logger's level before the first engine started
     saved: ClassVar[dict[str, int]] = {}
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipUnwrittenRecords:
-        ext = cls()
-        ext.connect(crawler)
-        return ext
 
     def started(self, *, first: bool) -> None:
         if first:

@@ -10,7 +10,7 @@ before.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from scrapy import signals
 
@@ -30,6 +30,14 @@ class WhileEnginesRun:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.running = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """The extension, following the engine of ``crawler`` (a subclass that takes
+        settings builds itself and calls :meth:`connect`)."""
+        ext = cls()
+        ext.connect(crawler)
+        return ext
 
     def connect(self, crawler: Crawler) -> None:
         """Follow the engine of ``crawler``."""
