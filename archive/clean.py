@@ -631,9 +631,10 @@ _WEBFLOW_PAGE_ATTRIBUTE = "data-wf-site"
 _STYLED_XPATH = "//*[@style]"
 # CSS that hides an element from readers
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", _I)
-# The page's frames: a page that hides one of these until a script shows it hides its
-# article, which stays
-_PAGE_FRAMES = ("html", "body", "main", "article")
+# The page's frames: a page that hides one of these, or a block holding the article's
+# frame, until a script shows it hides its article, which stays
+_ARTICLE_FRAMES = ("main", "article")
+_PAGE_FRAMES = ("html", "body", *_ARTICLE_FRAMES)
 
 
 def _text(el: HtmlElement) -> str:
@@ -891,7 +892,7 @@ def prune_tree(tree: HtmlElement, url: str = "", description: str | None = None)
     for hidden in tree.xpath(_STYLED_XPATH):
         if not _HIDDEN_STYLE.search(hidden.get("style", "")) or hidden.getparent() is None:
             continue
-        if hidden.tag in _PAGE_FRAMES or next(hidden.iter(*_PAGE_FRAMES[2:]), None) is not None:
+        if hidden.tag in _PAGE_FRAMES or next(hidden.iter(*_ARTICLE_FRAMES), None) is not None:
             continue
         # microdata restating the page for machines, or a block readers never see
         # unless a script shows it: a dialog ("Republish this article" and its terms),
