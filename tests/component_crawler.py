@@ -4,6 +4,7 @@ the engine would send."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from scrapy.spiders import Spider
@@ -38,3 +39,8 @@ def component_crawler(settings: dict[str, Any] | None = None) -> Crawler:
     crawler = get_crawler(Spider, settings_dict=overrides)
     crawler.spider = Spider.from_crawler(crawler, name="components")
     return crawler
+
+
+def send_signal(crawler: Crawler, signal: object) -> None:
+    """Send ``signal`` to ``crawler``'s handlers, as the engine would, and wait for them."""
+    asyncio.run(crawler.signals.send_catch_log_async(signal))

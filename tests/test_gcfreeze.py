@@ -4,18 +4,13 @@ passes were a crawl's largest loop lags). In-process, with the signals the engin
 
 from __future__ import annotations
 
-import asyncio
 import gc
 
 from scrapy import signals
 
 from crawler.gcfreeze import FreezeStartupObjects
 
-from .component_crawler import component_crawler
-
-
-def _send(crawler, signal) -> None:  # type: ignore[no-untyped-def]
-    asyncio.run(crawler.signals.send_catch_log_async(signal))
+from .component_crawler import component_crawler, send_signal
 
 
 def test_startup_objects_are_frozen_while_any_engine_runs() -> None:
@@ -24,13 +19,13 @@ def test_startup_objects_are_frozen_while_any_engine_runs() -> None:
     extensions = [FreezeStartupObjects.from_crawler(crawler) for crawler in (first, second)]
     assert len(extensions) == 2
     assert gc.get_freeze_count() == 0
-    _send(first, signals.engine_started)
+    send_signal(first, signals.engine_started)
     frozen = gc.get_freeze_count()
     assert frozen > 10_000  # the modules and classes of Scrapy, Twisted and the archive
-    _send(second, signals.engine_started)
-    _send(first, signals.engine_stopped)
+    send_signal(second, signals.engine_started)
+    send_signal(first, signals.engine_stopped)
     assert gc.get_freeze_count() >= frozen  # the other crawl of the process still runs
-    _send(second, signals.engine_stopped)
+    send_signal(second, signals.engine_stopped)
     assert gc.get_freeze_count() == 0
     assert FreezeStartupObjects.running == 0
     gc.collect()
@@ -42,9 +37,9 @@ def test_the_spiders_opening_freezes_them_already() -> None:
     crawler = component_crawler()
     extension = FreezeStartupObjects.from_crawler(crawler)
     assert gc.get_freeze_count() == 0
-    _send(crawler, signals.spider_opened)
+    send_signal(crawler, signals.spider_opened)
     assert gc.get_freeze_count() > 10_000
-    _send(crawler, signals.engine_started)
-    _send(crawler, signals.engine_stopped)
+    send_signal(crawler, signals.engine_started)
+    send_signal(crawler, signals.engine_stopped)
     assert extension is not None
     assert gc.get_freeze_count() == 0

@@ -5,7 +5,6 @@ signals the engine sends."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,14 +14,10 @@ from scrapy import signals
 
 from crawler.loglevels import SkipUnwrittenRecords
 
-from .component_crawler import component_crawler
+from .component_crawler import component_crawler, send_signal
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-
-def _send(crawler, signal) -> None:  # type: ignore[no-untyped-def]
-    asyncio.run(crawler.signals.send_catch_log_async(signal))
 
 
 class _Kept(logging.Handler):
@@ -64,7 +59,7 @@ def _check_two_engines(first: Crawler, second: Crawler, handlers: list[logging.H
     warnings = _Kept(logging.WARNING)
     handlers.append(warnings)
     before = {name: logging.getLogger(name).level for name in ("", "scrapy")}
-    _send(first, signals.engine_started)
+    send_signal(first, signals.engine_started)
     engine = logging.getLogger("scrapy.core.engine")
     ours = logging.getLogger("crawler.pipelines")
     assert not engine.isEnabledFor(logging.DEBUG) and not ours.isEnabledFor(logging.INFO)
@@ -75,13 +70,13 @@ def _check_two_engines(first: Crawler, second: Crawler, handlers: list[logging.H
     # a second crawler's handler that writes INFO gets what it writes
     infos = _Kept(logging.INFO)
     handlers.append(infos)
-    _send(second, signals.engine_started)
+    send_signal(second, signals.engine_started)
     ours.info("for the second")
     assert [r.getMessage() for r in infos.records] == ["for the second"]
     assert not engine.isEnabledFor(logging.DEBUG)
 
-    _send(first, signals.engine_stopped)
-    _send(second, signals.engine_stopped)
+    send_signal(first, signals.engine_stopped)
+    send_signal(second, signals.engine_stopped)
     assert {name: logging.getLogger(name).level for name in before} == before
     assert SkipUnwrittenRecords.running == 0
 
@@ -92,9 +87,9 @@ def test_a_handler_that_writes_everything_keeps_everything() -> None:
     everything = _Kept(logging.NOTSET)
     with own_root_handlers() as handlers:
         handlers.append(everything)
-        _send(crawler, signals.engine_started)
+        send_signal(crawler, signals.engine_started)
         logging.getLogger("scrapy.core.scraper").debug("Scraped from a page")
-        _send(crawler, signals.engine_stopped)
+        send_signal(crawler, signals.engine_stopped)
     assert extension is not None
     scrapy_records = [r for r in everything.records if r.name.startswith("scrapy.")]
     assert [r.getMessage() for r in scrapy_records] == ["Scraped from a page"]

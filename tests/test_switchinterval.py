@@ -4,7 +4,6 @@ for the GIL behind the source parser). In-process, with the signals the engine s
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import pytest
@@ -13,11 +12,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.switchinterval import ReactorSwitchInterval
 
-from .component_crawler import component_crawler
-
-
-def _send(crawler, signal) -> None:  # type: ignore[no-untyped-def]
-    asyncio.run(crawler.signals.send_catch_log_async(signal))
+from .component_crawler import component_crawler, send_signal
 
 
 def test_the_interval_is_short_while_any_engine_runs() -> None:
@@ -27,12 +22,12 @@ def test_the_interval_is_short_while_any_engine_runs() -> None:
     # held, as the extension manager holds them: signals keep weak references
     extensions = [ReactorSwitchInterval.from_crawler(crawler) for crawler in (first, second)]
     assert len(extensions) == 2
-    _send(first, signals.engine_started)
+    send_signal(first, signals.engine_started)
     assert sys.getswitchinterval() == pytest.approx(0.001)
-    _send(second, signals.engine_started)
-    _send(first, signals.engine_stopped)
+    send_signal(second, signals.engine_started)
+    send_signal(first, signals.engine_stopped)
     assert sys.getswitchinterval() == pytest.approx(0.001)  # the other crawl still runs
-    _send(second, signals.engine_stopped)
+    send_signal(second, signals.engine_stopped)
     assert sys.getswitchinterval() == before
     assert ReactorSwitchInterval.running == 0
 
