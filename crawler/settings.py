@@ -110,7 +110,13 @@ EXTENSIONS = {
     "crawler.switchinterval.ReactorSwitchInterval": 540,
     # debug records no handler writes are not built (crawler/loglevels.py)
     "crawler.loglevels.SkipUnwrittenRecords": 550,
+    # Consoles into the running crawl are off: an archiver run by cron or scrapyd needs no
+    # one typing into it. Telnet listens for Python; Scrapy 2.19's RemoteControl runs any
+    # Python posted to its HTTP server (its token written to a job file in the user's
+    # state directory, a file per crawl left there). Importing its aiohttp also took
+    # ~110 ms of each crawl's start-up (python -X importtime).
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -4,6 +4,7 @@ subprocess; the failed sources named, Ctrl-C (a real SIGINT), --limit."""
 from __future__ import annotations
 
 import http.server
+import os
 import queue
 import random
 import signal
@@ -92,7 +93,9 @@ def news_web(stories: int) -> Iterator[NewsWeb]:
             web.gate.set()  # let no handler thread wait past the test
 
 
-def _crawl(db_path: Path, *args: str, expect_exit: int) -> subprocess.CompletedProcess[str]:
+def _crawl(
+    db_path: Path, *args: str, expect_exit: int, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-W", "error", "-m", "crawler.cli", "crawl", "--db", str(db_path)]
     proc = subprocess.run(
         [*cmd, "--no-progress", *FAST, *args],
@@ -101,6 +104,7 @@ def _crawl(db_path: Path, *args: str, expect_exit: int) -> subprocess.CompletedP
         timeout=CRAWL_TIMEOUT_S,
         cwd=ROOT,
         check=False,
+        env=env,
     )
     assert proc.returncode == expect_exit, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert "Traceback" not in proc.stderr
@@ -132,6 +136,27 @@ def test_failed_sources_are_named_problems_summed_and_exit_5(tmp_path: Path) -> 
     assert "sources failed" in proc.stdout and "new articles" in proc.stdout
     db = open_archive(tmp_path / "a.db", readonly=True)
     assert db["articles"].count == 3
+
+
+def test_a_crawl_opens_no_console_and_leaves_no_file_in_the_home(tmp_path: Path) -> None:
+    """Scrapy's RemoteControl (on by default since 2.19) would serve an HTTP endpoint that
+    runs posted Python and write its token to a job file in the user's state directory."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_STATE_HOME": str(home / "state")}
+    with news_web(2) as web:
+        proc = _crawl(
+            tmp_path / "a.db",
+            "--feed",
+            f"{web.base}/feed.xml",
+            "-s",
+            "LOG_LEVEL=INFO",
+            expect_exit=0,
+            env=env,
+        )
+    assert open_archive(tmp_path / "a.db", readonly=True)["articles"].count == 2
+    assert "Remote control" not in proc.stderr and "Telnet" not in proc.stderr
+    assert list(home.rglob("*")) == []
 
 
 def test_a_name_refused_by_the_resolver_says_allow_host(tmp_path: Path) -> None:
