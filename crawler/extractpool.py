@@ -99,6 +99,11 @@ class ExtractionPool:
             initargs=(self.niceness,),
         )
         self.ready[pool] = pool.submit(_ready)
+        # a spawning pool starts a worker per job submitted while none is idle: one
+        # no-op job each starts them all now, rather than the second only when the
+        # first page arrives and then waits for its imports
+        for _ in range(workers - 1):
+            pool.submit(_ready)
         return pool
 
     async def release(self) -> None:

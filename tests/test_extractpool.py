@@ -152,3 +152,19 @@ def test_shutting_the_pool_down_leaves_the_loop_free() -> None:
     asyncio.run(main())
     assert ran_during_shutdown == [True]
     assert pool.executor is None
+
+
+def test_every_worker_starts_with_the_pool_not_with_its_first_page() -> None:
+    """A spawning pool starts a worker per job given while none is idle: the second
+    worker used to start (and import trafilatura) only once the crawl's first page came."""
+    pool = ExtractionPool()
+
+    async def main() -> int:
+        pool.acquire(2)
+        try:
+            processes = getattr(pool.executor, "_processes", {})
+            return len(processes)  # before any page is given to the pool
+        finally:
+            await pool.release()
+
+    assert asyncio.run(main()) == 2
