@@ -3,6 +3,7 @@ libxml2 and its test that the text is HTML at all (pages written for these tests
 
 from __future__ import annotations
 
+import codecs
 from copy import copy
 
 import pytest
@@ -71,6 +72,34 @@ def test_a_body_is_decoded_made_xml_safe_and_parsed() -> None:
     assert page.encoding == "cp1252"
     assert page.source == "<html><body><p>Café Finch  opens  on Friday.</p></body></html>".encode()
     assert page.tree.text_content() == "Café Finch  opens  on Friday."
+
+
+@pytest.mark.parametrize(
+    ("body", "source"),
+    [
+        # a UTF-8 body is the source as it is ...
+        ("<html><p>Café Finch opens\ufffe &#8217;&#11;on Friday.</p></html>".encode(), None),
+        # ... after the same repairs; with a BOM, or bytes that are not UTF-8 (decoded
+        # to U+FFFD), it is not: the source is the decoded text encoded again
+        (
+            codecs.BOM_UTF8 + "<html><p>Café Finch</p></html>".encode(),
+            "<html><p>Café Finch</p></html>".encode(),
+        ),
+        (
+            b"<html><p>Caf\xc3 Finch &#0;</p></html>",
+            "<html><p>Caf\ufffd Finch </p></html>".encode(),
+        ),
+    ],
+)
+def test_a_utf8_body_is_parsed_as_served_when_it_decodes_whole(
+    body: bytes, source: bytes | None
+) -> None:
+    page = parse_page(body, "text/html; charset=utf-8")
+    assert page is not None and page.encoding == "utf-8"
+    if source is None:
+        assert page.source == "<html><p>Café Finch opens &#8217; on Friday.</p></html>".encode()
+    else:
+        assert page.source == source
 
 
 def test_the_declared_charset_decides_before_detection() -> None:
