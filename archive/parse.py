@@ -68,8 +68,10 @@ _SELF_CLOSED_HTML = re.compile(rb"(<html.*?)\s*/>", re.IGNORECASE)
 # read on (HTML's "after after body" mode puts it back in the body): a page whose header
 # template closes body and html before the article lost the article (WCEB 0310: F1 0.04
 # -> 0.97; no other page of either benchmark set changes). An end tag before the page's
-# last _END_TAG_TAIL bytes is dropped. Found with two byte searches (lower and upper
-# case), not a case-blind regex over the page; a mixed-case one stays as libxml2 reads it.
+# last _END_TAG_TAIL bytes is dropped. Found in lower or upper case, not case-blind (a
+# mixed-case one stays as libxml2 reads it), in one regex scan: 0.20 ms a page against
+# 0.36 for a byte search of each case.
+_EARLY_HTML_END = re.compile(rb"</(?:html|HTML)")
 _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 _END_TAG_TAIL = 1024
 # how far into the page those repairs and the "is it HTML" test look (trafilatura's)
@@ -93,9 +95,7 @@ def parse_html(source: bytes) -> HtmlElement | None:
             source = _SELF_CLOSED_HTML.sub(rb"\1>", source, count=1)
             break
     early = len(source) - _END_TAG_TAIL
-    if early > 0 and (
-        source.find(b"</html", 0, early) >= 0 or source.find(b"</HTML", 0, early) >= 0
-    ):
+    if early > 0 and _EARLY_HTML_END.search(source, 0, early) is not None:
         source = _HTML_END.sub(b"", source)
     try:
         tree: HtmlElement = fromstring(source, parser=HTML_PARSER)
