@@ -23,10 +23,8 @@ from archive.dedup import (
     rebuild_clusters,
     signature,
 )
-from archive.dedup.minhash import _words
 from archive.read import get_article
 from archive.store import FetchedPage, save_page
-from archive.text import words
 from archive.urls import normalize_url
 from bench.dedup import extracted_of, measure_cost, measure_quality
 from bench.syndication_corpus import EDIT_KINDS, CorpusBuilder, generate_corpus
@@ -340,17 +338,6 @@ def test_bench_cost_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert all(
         row["index_bytes"] > 0 and row["dedup_cpu_ms"] > 0 and row["ratio_cpu"] > 0 for row in sizes
     )
-
-
-def test_fast_tokens_equal_archive_words() -> None:
-    texts = [extracted_of(d).text for d in generate_corpus(20, seed=2)]
-    texts += [
-        "It’s “back” – at last… café naïve\u00a0Ünïcode ﬁnale ２０２５ x_y don't",
-        "Plain ASCII, with punctuation: (brackets) [and] {braces}; done!",
-        "Tabs\tand\x0bvertical\x1cseparators",
-    ]
-    for text in texts:
-        assert _words(text) == words(text), text
 
 
 def test_index_of_another_minhash_algorithm_asks_for_a_rebuild(tmp_path: Path) -> None:

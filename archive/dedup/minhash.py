@@ -117,26 +117,6 @@ class Signature:
         return cls(np.frombuffer(blob, dtype="<u2"), shingles)
 
 
-# ASCII characters that are not word characters (\w) once lowercased, mapped to spaces;
-# with the typographic characters of news text replaced first, most articles take the
-# ASCII path of _words: ~40% faster than the regex of archive.text.words, same tokens
-# (tests/test_dedup.py checks the two agree).
-_ASCII_NON_WORD = str.maketrans(
-    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
-)
-_TYPOGRAPHY = ("\u2019", "\u2018", "\u201c", "\u201d", "\u2013", "\u2014", "\u2026", "\u00a0")
-
-
-def _words(text: str) -> list[str]:
-    """The tokens of :func:`archive.text.words`, computed faster for (mostly) ASCII text."""
-    for char in _TYPOGRAPHY:
-        if char in text:
-            text = text.replace(char, " ")
-    if text.isascii():
-        return text.lower().translate(_ASCII_NON_WORD).split()
-    return words(text)
-
-
 def shingle_hashes(text: str, shingle_words: int = DEDUP_SHINGLE_WORDS) -> np.ndarray:
     """Return the distinct 64-bit hashes of the word shingles of ``text``, sorted.
 
@@ -146,7 +126,7 @@ def shingle_hashes(text: str, shingle_words: int = DEDUP_SHINGLE_WORDS) -> np.nd
     :param text: clean article text
     :param shingle_words: words per shingle
     """
-    tokens = _words(text)
+    tokens = words(text)
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
     # rensa hashes the words in Rust (stable across processes and runs, unlike hash())
