@@ -205,6 +205,10 @@ CANDIDATE_MIN_EXTRA_WORDS = 20
 # text's words (the same story: not a teaser, not another article's body).
 ARTICLE_BODY_MARGIN = 1.3
 ARTICLE_BODY_MIN_AGREEMENT = 0.5
+# A page's text with React's streamed segments in place replaces its text as served when
+# it has more words in sentences by this factor (and CANDIDATE_MIN_EXTRA_WORDS): placing
+# them reorders the page, it adds no text, so any clear gain is the article's.
+STREAMED_MARGIN = 1.0
 
 # A list of teaser cards of other stories (archive/clean.py prune_tree): a <ul>/<ol> of
 # at least CARD_LIST_MIN_ITEMS items, each holding a heading that is one link to the
