@@ -48,8 +48,11 @@ from archive.settings import (
     MIN_ARTICLE_WORDS,
     PAGE_MIN_PROSE_SHARE,
     SHORT_TEXT_MIN_COVER,
+    SPLIT_PARTS_MARGIN,
+    SPLIT_PARTS_MIN_AGREEMENT,
     STREAMED_MARGIN,
 )
+from archive.splitparts import joined, split_parts
 from archive.streamed import may_stream, place_streamed_segments
 from archive.text import words, words_hash
 from archive.urls import site_of
@@ -207,6 +210,35 @@ def _recovered_with_lists(tree: HtmlElement, url: str | None, fast: FastText) ->
     return FastText(text=text, body=recalled.body, framed=False, recovered=fast.recovered)
 
 
+def _with_split_parts(tree: HtmlElement, url: str | None, fast: FastText) -> FastText:
+    """The fast pass's text taken again with every part of an article split over
+    containers of one kind (archive/splitparts.py), when it took the first part and left
+    another, and the joined text holds clearly more sentences and nearly all of the first
+    text's words (a second fast pass, on the pages with such parts only)."""
+    groups = split_parts(tree)
+    if not groups:
+        return fast
+    taken = f" {' '.join(words(fast.text))} "
+    for parts in groups:
+        covered = [f" {' '.join(_first_paragraph_words(part))} " in taken for part in parts]
+        if not covered[0] or all(covered):
+            continue
+        copy = joined(tree, parts)
+        again = fast_pass(copy, url) if copy is not None else None
+        if (
+            again is not None
+            and has_more_prose(shape(again.text), shape(fast.text), SPLIT_PARTS_MARGIN)
+            and _agreement(fast.text, again.text) >= SPLIT_PARTS_MIN_AGREEMENT
+        ):
+            return again
+    return fast
+
+
+def _first_paragraph_words(part: HtmlElement) -> list[str]:
+    paragraph = part.find("p")
+    return words(paragraph.text_content()) if paragraph is not None else []
+
+
 def _choose_text(
     tree: HtmlElement, url: str | None, markup: PageMetadata, clean: Callable[[str], Cleaned]
 ) -> _Candidate | None:
@@ -215,6 +247,8 @@ def _choose_text(
     rather than by its length. The fast pass alone decides most pages; the others are
     tried only when it looks wrong or the page states a longer body."""
     fast = fast_pass(tree, url)
+    if fast is not None and fast.framed:
+        fast = _with_split_parts(tree, url, fast)
     if fast is not None and not fast.framed:
         fast = _recovered_with_lists(tree, url, fast)
     chosen: _Candidate | None = None
