@@ -907,6 +907,23 @@ def test_a_table_in_a_webflow_embed_block_is_kept() -> None:
     assert all(sentence in ex.text for sentence in STORY[:3])
 
 
+def test_the_pages_main_block_of_paragraphs_is_kept_whatever_its_class() -> None:
+    # "bard" holds "bar", which trafilatura's discard patterns read as a sidebar or a
+    # toolbar; a real sidebar with a shorter paragraph, and a block that holds less of
+    # the page's paragraph text, keep their names and stay discarded
+    story = "".join(f"<p>{p}</p>" for p in STORY)
+    sidebar = f"<div class='sidebar'><p>{FAQ_ANSWER}</p></div>"
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Marlow Finch to headline Saltmere Folk Festival</title></head><body>"
+        "<main><article><h1>Marlow Finch to headline Saltmere Folk Festival</h1>"
+        f"<div class='space-y bard'>{story}</div>{sidebar}</article></main></body></html>"
+    ).encode()
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert all(sentence in ex.text for sentence in STORY)
+    assert FAQ_ANSWER not in ex.text
+
+
 def test_the_pages_h1_opening_the_text_is_the_headline_when_the_title_differs() -> None:
     # the markup's title is a shorter wording; the page shows a longer headline in its <h1>
     shown = "Marlow Finch quits Harbour Lane after 22 years as the band plays on"
