@@ -335,6 +335,25 @@ def test_an_article_a_page_hides_until_a_script_shows_it_stays(frame: str) -> No
     assert "hidden_block" not in ex.removed
 
 
+def test_teasers_that_link_part_of_their_words_under_a_related_heading_are_removed() -> None:
+    teasers = (
+        "<li>The ferry runs all night, <a href='/news/ferry'>and the harbour is ready</a></li>"
+        "<li>A bakery wins the county prize. <a href='/news/bakery'>Its owners explain</a></li>"
+    )
+    # look-alikes that stay: the story's own list under the same heading, one of its items
+    # without a link
+    own = (
+        "<li>Doors open at six on the harbour stage.</li>"
+        "<li>Residents may book early, <a href='/tickets'>at the box office</a></li>"
+    )
+    for items, removed in ((teasers, True), (own, False)):
+        extra = f"<div class='heading-h3'>More Great Tidings Stories</div><ul>{items}</ul>"
+        ex = extract_article(article_page(list(STORY), extra=extra), "https://tidings.example/a")
+        assert ("Doors open at six" in ex.text) is not removed
+        assert "ferry runs all night" not in ex.text
+        assert all(sentence in ex.text for sentence in STORY)
+
+
 def test_a_block_of_linked_teaser_headings_under_a_related_heading_is_removed() -> None:
     # a template's heading in a bare <div>, then a block of links that each wrap a
     # thumbnail and a headline
