@@ -943,6 +943,17 @@ def test_the_pages_main_block_of_paragraphs_is_kept_whatever_its_class() -> None
     assert FAQ_ANSWER not in ex.text
 
 
+def test_paragraphs_in_a_block_named_embed_are_kept() -> None:
+    # a listing built as an "embed" (trafilatura discards the name on any page); a video
+    # embed with only its player is left alone
+    listing = f"<div class='profile embed'><h3>Harbour stage</h3><p>{FAQ_ANSWER}</p></div>"
+    player = "<div class='embed'><iframe src='https://player.example/1'></iframe></div>"
+    page = article_page(list(STORY[:2]), extra=listing + player + f"<p>{STORY[2]}</p>")
+    ex = extract_article(page, "https://tidings.example/music/finch")
+    assert FAQ_ANSWER in ex.text
+    assert all(sentence in ex.text for sentence in STORY[:3])
+
+
 def test_the_pages_h1_opening_the_text_is_the_headline_when_the_title_differs() -> None:
     # the markup's title is a shorter wording; the page shows a longer headline in its <h1>
     shown = "Marlow Finch quits Harbour Lane after 22 years as the band plays on"
