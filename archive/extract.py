@@ -224,13 +224,17 @@ def _with_split_parts(tree: HtmlElement, url: str | None, fast: FastText) -> Fas
         if not covered[0] or all(covered):
             continue
         copy = joined(tree, parts)
-        again = fast_pass(copy, url) if copy is not None else None
+        if copy is None:
+            continue
+        # one second pass at most: a page built of many such groups costs one more pass
+        again = fast_pass(copy, url)
         if (
             again is not None
             and has_more_prose(shape(again.text), shape(fast.text), SPLIT_PARTS_MARGIN)
             and _agreement(fast.text, again.text) >= SPLIT_PARTS_MIN_AGREEMENT
         ):
             return again
+        return fast
     return fast
 
 
