@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from lxml.html import fromstring
 
-from archive.clean import LINE_PATTERNS, clean_text, line_key, line_kind
+from archive.clean import _DISCARDS_SELF, LINE_PATTERNS, clean_text, line_key, line_kind
 from archive.db import open_archive, write_transaction
 from archive.errors import NoArticleText
 from archive.extract import extract_article
@@ -941,6 +942,15 @@ def test_the_pages_main_block_of_paragraphs_is_kept_whatever_its_class() -> None
     ex = extract_article(page, "https://tidings.example/music/finch")
     assert all(sentence in ex.text for sentence in STORY)
     assert FAQ_ANSWER not in ex.text
+
+
+def test_trafilaturas_discard_tests_are_read_on_one_element() -> None:
+    # rewritten from trafilatura's XPaths, which search below the element they run on: a
+    # trafilatura upgrade that writes them otherwise fails here
+    page = fromstring("<div class='wrap'><div class='sidebar'><p>Links</p></div></div>")
+    sidebar = page[0]
+    assert any(discards(sidebar) for discards in _DISCARDS_SELF)
+    assert not any(discards(page) for discards in _DISCARDS_SELF)
 
 
 def test_paragraphs_in_a_block_named_embed_are_kept() -> None:
