@@ -205,6 +205,18 @@ CANDIDATE_MIN_EXTRA_WORDS = 20
 # text's words (the same story: not a teaser, not another article's body).
 ARTICLE_BODY_MARGIN = 1.3
 ARTICLE_BODY_MIN_AGREEMENT = 0.5
+# An article split over sibling containers (archive/splitparts.py): each part holds at
+# least this many characters of paragraphs.
+SPLIT_PART_MIN_CHARS = 200
+# ... the joined parts' text replaces the text of the first part when it has more words in
+# sentences by this factor (and CANDIDATE_MIN_EXTRA_WORDS), and holds this share of the
+# first text's words: joining adds the other parts, it loses none of the first.
+SPLIT_PARTS_MARGIN = 1.0
+SPLIT_PARTS_MIN_AGREEMENT = 0.9
+# A page's text with React's streamed segments in place replaces its text as served when
+# it has more words in sentences by this factor (and CANDIDATE_MIN_EXTRA_WORDS): placing
+# them reorders the page, it adds no text, so any clear gain is the article's.
+STREAMED_MARGIN = 1.0
 
 # A list of teaser cards of other stories (archive/clean.py prune_tree): a <ul>/<ol> of
 # at least CARD_LIST_MIN_ITEMS items, each holding a heading that is one link to the
