@@ -12,6 +12,7 @@ streamed). Each segment takes the place of its template, as the script would do.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,15 +21,16 @@ if TYPE_CHECKING:
 # how React names a streamed segment's container, and the templates it fills
 SEGMENT_PREFIX = "S:"
 _HOLE_PREFIXES = ("B:", "P:")
-# the bytes a page with streamed segments holds, in either quotes (tested before the tree
-# is searched)
-STREAM_MARKS = (b'id="S:', b"id='S:")
+# the bytes a page with streamed segments holds (id="S:..." in either quotes), tested
+# before the tree is searched: one regex scan for the rare "S:" then a look back (0.17 ms
+# a page on both benchmark sets, where a byte search for each quote took 0.53)
+_STREAM_MARK = re.compile(rb"""S:(?<=id=["']S:)""")
 _SEGMENTS_XPATH = f'//div[@hidden][starts-with(@id, "{SEGMENT_PREFIX}")]'
 
 
 def may_stream(body: bytes) -> bool:
-    """Whether a page's raw body may hold streamed segments (two byte searches)."""
-    return any(mark in body for mark in STREAM_MARKS)
+    """Whether a page's raw body may hold streamed segments."""
+    return _STREAM_MARK.search(body) is not None
 
 
 def place_streamed_segments(tree: HtmlElement) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from archive.extract import extract_article
 from archive.parse import parse_html
-from archive.streamed import place_streamed_segments
+from archive.streamed import may_stream, place_streamed_segments
 
 from .site_builder import STORIES, STORY
 
@@ -83,3 +83,11 @@ def test_a_segment_placed_where_the_extractor_prunes_it_keeps_the_served_text() 
     ).encode()
     text = extract_article(page, URL).text
     assert all(line in text for line in STREAMED)
+
+
+def test_a_streamed_segment_is_told_by_its_id_in_either_quote() -> None:
+    assert may_stream(b'<div hidden id="S:1"><p>x</p></div>')
+    assert may_stream(b"<div hidden id='S:12'><p>x</p></div>")
+    # "S:" elsewhere: a speaker's label, a class, an unquoted id
+    for other in (b"<p>S: I was there.</p>", b'<p class="S:1">x</p>', b"<div id=S:1>x</div>"):
+        assert not may_stream(other), other
