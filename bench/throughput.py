@@ -885,6 +885,7 @@ def measure_variant(
     systems: tuple[str, ...] = SYSTEMS,
     profile: bool = False,
     crawl_settings: tuple[str, ...] = (),
+    rounds: int = 1,
 ) -> dict[str, Any]:
     """Build one variant of the web, serve it and measure ``systems`` on it.
 
@@ -895,10 +896,13 @@ def measure_variant(
     :param systems: any of :data:`SYSTEMS`
     :param profile: also run a crawl under py-spy for the cost split
     :param crawl_settings: more Scrapy settings for `reprint crawl`, ``NAME=VALUE``
+    :param rounds: with bare1 and reprint among ``systems``, measure the two back to back
+        this many times and report the round of the median ratio (see :func:`_paired`)
     """
     web = build_web(pages, total, workdir / "web", variant)
     result: dict[str, Any] = {"variant": variant, "urls": total, "source_pages": len(pages)}
-    if "bare1" in systems:
+    paired = rounds > 1 and "bare1" in systems and "reprint" in systems
+    if "bare1" in systems and not paired:
         result["bare1"] = asdict(bare_single(web.bodies))
     if "bare2" in systems:
         result["bare2"] = asdict(bare_pool(web.bodies, 2))
@@ -908,13 +912,17 @@ def measure_variant(
         for name, mode in FLOORS.items():
             if name in systems:
                 result[name] = floor_crawl(web, nginx.port, mode, workdir / "floors")
-        if "reprint" in systems:
-            crawl = run_crawl(web, nginx.port, workdir / "crawl", extra=crawl_settings)
-            result["reprint"] = {
-                **asdict(crawl),
-                "pages_per_s": crawl.pages_per_s,
-                "crawl_pages_per_s": crawl.crawl_pages_per_s,
-            }
+        if paired:
+            result["rounds"] = [
+                _paired(web, nginx.port, workdir / "crawl", crawl_settings) for _ in range(rounds)
+            ]
+            by_ratio = sorted(result["rounds"], key=lambda r: r["ratio"])
+            median = by_ratio[len(by_ratio) // 2]
+            result["bare1"], result["reprint"] = median["bare1"], median["reprint"]
+        elif "reprint" in systems:
+            result["reprint"] = _crawl_figures(
+                run_crawl(web, nginx.port, workdir / "crawl", extra=crawl_settings)
+            )
         if profile:
             result["profile"] = profile_crawl(web, nginx.port, workdir / "profile")
     for name in ("bare1", "bare2", "cli"):
@@ -922,6 +930,31 @@ def measure_variant(
             timed = result[name]
             timed["pages_per_s"] = timed["pages"] / timed["seconds"] if timed["seconds"] else 0.0
     return result
+
+
+def _crawl_figures(crawl: CrawlResult) -> dict[str, Any]:
+    return {
+        **asdict(crawl),
+        "pages_per_s": crawl.pages_per_s,
+        "crawl_pages_per_s": crawl.crawl_pages_per_s,
+    }
+
+
+def _paired(web: Web, port: int, workdir: Path, crawl_settings: tuple[str, ...]) -> dict[str, Any]:
+    """bare1, then `reprint crawl`, back to back. On a shared machine the speed drifts by
+    10-30% within one run (bare1 measured before and after a crawl: 39.9 and 44.3
+    pages/s); the ratio of two measurements a minute apart drifts less than that of
+    two taken ten minutes apart."""
+    bare = asdict(bare_single(web.bodies))
+    bare["pages_per_s"] = bare["pages"] / bare["seconds"] if bare["seconds"] else 0.0
+    crawl = _crawl_figures(run_crawl(web, port, workdir, extra=crawl_settings))
+    base = bare["pages_per_s"] or 1.0
+    return {
+        "bare1": bare,
+        "reprint": crawl,
+        "ratio": crawl["pages_per_s"] / base,
+        "ratio_crawl_time": crawl["crawl_pages_per_s"] / base,
+    }
 
 
 def ratios(result: dict[str, Any]) -> dict[str, float]:
@@ -963,6 +996,19 @@ def markdown(results: list[dict[str, Any]]) -> str:
                 else " | - |"
             )
         )
+    for res in results:
+        if res.get("rounds"):
+            each = ", ".join(
+                f"{r['ratio']:.2f} ({r['bare1']['pages_per_s']:.1f} / "
+                f"{r['reprint']['pages_per_s']:.1f})"
+                for r in res["rounds"]
+            )
+            lines += [
+                "",
+                f"{res['variant']}: bare1 and the crawl measured back to back "
+                f"{len(res['rounds'])} times; reprint/bare1 of each round (bare1 / crawl "
+                f"pages/s): {each}; the table shows the round of the median ratio.",
+            ]
     floors = [res for res in results if any(name in res for name in FLOORS)]
     if floors:
         lines += [
@@ -1061,6 +1107,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="one more crawl under py-spy for the cost split"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure bare1 and the crawl back to back this many times (median ratio)",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS / "throughput.json")
     parser.add_argument("--keep", type=Path, help="build the webs and archives here, and keep them")
     parser.add_argument(
@@ -1083,7 +1135,15 @@ def main(argv: list[str] | None = None) -> int:
         base = args.keep or Path(scratch)
         for variant in args.variants.split(","):
             print(f"{variant}: {args.urls} URLs from {len(pages)} pages…", file=sys.stderr)
-            res = measure_variant(pages, args.urls, variant, base / variant, systems, args.profile)
+            res = measure_variant(
+                pages,
+                args.urls,
+                variant,
+                base / variant,
+                systems,
+                args.profile,
+                rounds=max(1, args.rounds),
+            )
             res["ratios"] = ratios(res)
             report["results"].append(res)
     report["machine"]["loadavg_after"] = os.getloadavg()

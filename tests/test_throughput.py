@@ -16,7 +16,9 @@ from bench.throughput import (
     build_web,
     classify,
     load_pages,
+    markdown,
     measure_variant,
+    ratios,
     shuffle_text,
 )
 
@@ -69,6 +71,27 @@ def test_every_served_page_is_stored(tmp_path: Path, variant: str) -> None:
     assert crawl["loop_lag_max_ms"] is not None  # crawler/looplag.py ran and was recorded
     assert crawl["stats"]["reprint/event_loop"] == "uvloop.Loop"  # crawler/settings.py
     assert crawl["processes"] >= 2  # the tree was polled: the crawl and its workers
+
+
+def test_paired_rounds_report_the_round_of_the_median_ratio(tmp_path: Path) -> None:
+    write_pages(tmp_path / "pages", STORIES)
+    result = measure_variant(
+        load_pages(tmp_path / "pages"),
+        URLS,
+        "copies",
+        tmp_path / "paired",
+        systems=("bare1", "reprint"),
+        rounds=3,
+    )
+    rounds = result["rounds"]
+    assert len(rounds) == 3
+    for each in rounds:
+        assert each["bare1"]["pages"] == URLS
+        assert each["reprint"]["pages_in_archive"] == URLS  # each crawl a fresh archive
+        assert each["ratio"] == each["reprint"]["pages_per_s"] / each["bare1"]["pages_per_s"]
+    median = sorted(r["ratio"] for r in rounds)[1]
+    assert ratios(result)["reprint"] == pytest.approx(median)
+    assert "back to back 3 times" in markdown([result])
 
 
 def test_requests_held_back_while_the_scheduler_is_full_are_all_crawled(
