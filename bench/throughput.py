@@ -474,6 +474,11 @@ def floor_crawl(web: Web, port: int, mode: str, workdir: Path) -> dict[str, Any]
 # --- the crawl
 
 
+# a worker's command line: a spawned one's, or the fork server's (its workers are forks
+# of it, its own CPU is their imports)
+_WORKER_MARKS = (b"spawn_main", b"multiprocessing.forkserver")
+
+
 class TreeRss(threading.Thread):
     """Polls /proc for the resident memory of a process and its descendants.
 
@@ -543,7 +548,7 @@ class TreeRss(threading.Thread):
                 self.role_by_pid[pid] = (
                     "tracker"
                     if b"resource_tracker" in cmdline
-                    else ("worker" if b"spawn_main" in cmdline else "main")
+                    else ("worker" if any(w in cmdline for w in _WORKER_MARKS) else "main")
                 )
             self.cpu_by_pid[pid] = cpu_seconds(pid)[0]
         except OSError:

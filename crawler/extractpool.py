@@ -1,7 +1,10 @@
 """The extraction worker processes of a crawl, and what happens when one fails.
 
-Pages are extracted in spawned worker processes (a forked child would inherit the
-reactor's state and threads), one pool per process, shared by the spiders running in it.
+Pages are extracted in worker processes forked from multiprocessing's fork server, one
+pool per process, shared by the spiders running in it. Forking the crawl's own process
+would copy the reactor's state and threads into each worker; the fork server is a fresh
+interpreter with nothing but the extraction code imported (:func:`warm_up`), so each
+worker starts from it at once instead of importing everything again.
 A worker can die on a page (a parser crash, the OOM killer) or grind on one for minutes
 (trafilatura's text search is quadratic in paragraphs on some pathological pages). Either
 way ProcessPoolExecutor fails every page in flight, not only the culprit (issue 10). So:
@@ -13,11 +16,10 @@ way ProcessPoolExecutor fails every page in flight, not only the culprit (issue 
   way to stop a C call inside lxml) and is given up; the other pages then in flight go
   to a fresh pool as above.
 
-A deadline is for extracting, not for starting a worker: a fresh worker imports lxml,
-trafilatura and numpy first (0.5-0.6 s on an idle two-core machine, seconds on a busy
+A deadline is for extracting, not for starting a worker: the fork server imports lxml,
+trafilatura and numpy once (0.5-0.6 s on an idle two-core machine, seconds on a busy
 one), and a page retried in a new worker once lost to that (counted as timed out). So
-each pool's workers import everything in their initializer, and pages handed to a pool
-start their deadline once its first worker is ready.
+pages handed to a pool start their deadline once its first worker is ready.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import weakref
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -44,6 +47,29 @@ class ExtractionCrashed(Exception):
 
 class ExtractionTimedOut(Exception):
     """The page was still being extracted at its deadline; its worker was killed."""
+
+
+# what the fork server imports before forking any worker: the extraction code and its
+# libraries, which every spawned worker used to import on its own
+_WORKER_IMPORTS = ["archive.prepare"]
+
+
+def _context() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_WORKER_IMPORTS)
+    return context
+
+
+def warm_up() -> None:
+    """Start the fork server now, so it imports the extraction code while the caller goes
+    on starting up (Scrapy, the archive, the sources): `reprint crawl` calls it first.
+
+    A 1000-page crawl's workers were ready 2.4 s after its start, 0.9 s after the spider
+    opened, when each spawned worker imported everything itself on a core the crawl's own
+    start-up was using (BENCHMARKS.md, issue 10's seventh round).
+    """
+    _context()
+    multiprocessing.forkserver.ensure_running()
 
 
 def default_workers() -> int:
@@ -94,14 +120,14 @@ class ExtractionPool:
     def _process_pool(self, workers: int) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=_context(),
             initializer=_start_worker,
             initargs=(self.niceness,),
         )
         self.ready[pool] = pool.submit(_ready)
-        # a spawning pool starts a worker per job submitted while none is idle: one
-        # no-op job each starts them all now, rather than the second only when the
-        # first page arrives and then waits for its imports
+        # a pool that does not fork the caller starts a worker per job submitted while
+        # none is idle: one no-op job each starts them all now, rather than the second
+        # only when the first page arrives
         for _ in range(workers - 1):
             pool.submit(_ready)
         return pool
@@ -187,7 +213,8 @@ class ExtractionPool:
 
 def _start_worker(niceness: int) -> None:
     """Worker initializer: yield the CPU to the crawl's own process when it needs it, and
-    import the extraction code before taking any page (its deadline starts then)."""
+    have the extraction code imported before taking any page (its deadline starts then;
+    the fork server's import, a no-op here unless it failed there)."""
     os.nice(niceness)
     import archive.prepare  # noqa: F401
 

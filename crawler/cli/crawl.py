@@ -139,8 +139,10 @@ def crawl(
     README): 0 done, 3 archive error (any fetched page not stored included), 4 nothing
     could be fetched, 5 a source failed, 6 a spider did not finish, 130 interrupted.
     """
+    from crawler.extractpool import warm_up
     from crawler.sources import adhoc_sources, load_sources
 
+    warm_up()  # the workers' imports run beside the crawl's own start-up
     chosen = adhoc_sources(urls_by_kind)
     if sources_path is not None or not chosen:
         chosen = load_sources("sources.toml" if sources_path is None else sources_path) + chosen

@@ -36,10 +36,12 @@ def demo(db_path: str, keep: bool, serve_web: bool, verbose: bool) -> None:
     """Offline demo: serve the embedded demo web (three fictional publishers,
     glossmag.example and two syndicators, on 127.0.0.1), crawl it, show the result."""
     from crawler.demo import DEMO_WEB_SETTING, demo_sources, serve_demo_web
+    from crawler.extractpool import warm_up
 
     if serve_web:
         _serve_demo_web(db_path)
         return
+    warm_up()  # the workers' imports run beside the crawl's own start-up
     path = Path(db_path)
     if not keep:
         for suffix in ("", "-wal", "-shm"):
