@@ -5,6 +5,7 @@ Scrapy is imported only by `crawl` and `demo`, so `search`, `show` and `stats` s
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import click
@@ -47,4 +48,13 @@ for _command in (
 def main() -> None:
     """Entry point for `python -m crawler.cli`."""
     logging.captureWarnings(True)
-    cli()
+    try:
+        cli()
+    finally:
+        # The interpreter's shutdown runs full collections over everything the process
+        # still holds: after a crawl, over a million objects (Scrapy, Twisted, lxml, the
+        # crawl's state), 0.27-0.32 s of a 300-page crawl's 7 s between the command's end
+        # and the process's exit. Nothing they could free matters once the process ends;
+        # frozen, the shutdown took 0.05 s. (Only here, where the process ends: commands
+        # run in-process by tests or other programs are left to collect as before.)
+        gc.freeze()
