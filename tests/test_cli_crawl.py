@@ -159,6 +159,25 @@ def test_a_crawl_opens_no_console_and_leaves_no_file_in_the_home(tmp_path: Path)
     assert list(home.rglob("*")) == []
 
 
+def test_the_consoles_are_not_even_imported() -> None:
+    """Scrapy imports every class EXTENSIONS names, a switched-off one too: RemoteControl's
+    aiohttp cost ~100 ms of each crawl's start-up. The consoles are out of the base list."""
+    probe = (
+        "import sys\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from crawler.run import crawl_settings\n"
+        "extensions = crawl_settings().get_component_priority_dict_with_base('EXTENSIONS')\n"
+        "names = build_component_list(extensions)\n"
+        "print(sorted(n for n in names if 'telnet' in n or 'remote_control' in n))\n"
+        "print('aiohttp' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "False"]
+
+
 def test_a_name_refused_by_the_resolver_says_allow_host(tmp_path: Path) -> None:
     name = socket.gethostname()  # /etc/hosts names this machine with a local address
     from crawler.netpolicy import is_public_ip
