@@ -19,6 +19,7 @@ import trafilatura
 from trafilatura.settings import Document
 
 from archive.clean import Cleaned, clean_text, page_headlines, prune_tree
+from archive.discards import in_main_extractor
 from archive.errors import NoArticleText, NotHtml, TooManyElements
 from archive.fastpass import FastText, fast_pass
 from archive.metadata import (
@@ -126,14 +127,15 @@ def _extract_text(tree: HtmlElement, url: str | None, *, fast: bool) -> Document
     # Metadata is ours (archive/metadata.py), so trafilatura extracts text only: its own
     # metadata pass (htmldate's extensive search above all) would cost half again the
     # extraction time. bare_extraction works on a copy: ``tree`` stays as it was.
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        fast=fast,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-    )
+    with in_main_extractor():  # its discard XPaths evaluated in Python (archive/discards.py)
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            fast=fast,
+            with_metadata=False,
+            include_comments=False,
+            include_tables=True,
+        )
     return doc if isinstance(doc, Document) else None
 
 

@@ -30,7 +30,8 @@ from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_
 from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
-from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+from archive.discards import COMMENT_SECTIONS, RAW_TREE_PRUNE, in_main_extractor
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -83,9 +84,11 @@ def fast_pass(tree: HtmlElement, url: str | None, *, recall: bool = False) -> Fa
     work = copy(tree)
     # comments are off, so trafilatura prunes comment sections and their lists from the
     # raw tree, except on a forum thread, where the posts live in those containers
-    prune = RAW_TREE_PRUNE_XPATH
+    # (trafilatura's RAW_TREE_PRUNE_XPATH and REMOVE_COMMENTS_AND_LISTS_XPATH, evaluated
+    # in Python: archive/discards.py)
+    prune = RAW_TREE_PRUNE
     if not _forum_thread_page(work):
-        prune = RAW_TREE_PRUNE_XPATH + REMOVE_COMMENTS_AND_LISTS_XPATH
+        prune = RAW_TREE_PRUNE + COMMENT_SECTIONS
     # trafilatura prunes first and cleans second; cleaning first gives the same tree (the
     # prune's XPaths match containers by their id and class, and cleaning only removes
     # elements the prune would leave to it: scripts, navigation, forms) and runs those
@@ -97,7 +100,8 @@ def fast_pass(tree: HtmlElement, url: str | None, *, recall: bool = False) -> Fa
     # element (two counts in C, where testing its container XPaths again cost ~1 ms)
     elements = _COUNT_ELEMENTS(work)
     before = _TEXT_CHARS(work)
-    body, raw_text = extract_content(work, options)
+    with in_main_extractor():
+        body, raw_text = extract_content(work, options)
     framed = _COUNT_ELEMENTS(work) != elements or bool(_COUNT_DONE(work))
     if len(raw_text) < options.min_output_size:
         return None

@@ -52,7 +52,33 @@ def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.update(overrides or {}, priority="cmdline")
+    _without_switched_off(settings, "EXTENSIONS")
     return settings
+
+
+def _without_switched_off(settings: Settings, name: str) -> None:
+    """Take the components ``name`` switches off (None) out of it and of its base list.
+
+    Scrapy imports every class a component setting names, one set to None too (to resolve
+    its import path): Scrapy 2.19's RemoteControl, off in crawler/settings.py, cost each
+    crawl's start-up ~100 ms importing aiohttp (python -X importtime), on the way to its
+    first page. Left out of both lists, it is neither imported nor enabled.
+    """
+    given = settings.getdict(name)
+    off = {path for path, order in given.items() if order is None}
+    if not off:
+        return
+    base = f"{name}_BASE"
+    settings.set(
+        base,
+        {path: order for path, order in settings.getdict(base).items() if path not in off},
+        priority=settings.getpriority(base) or "default",
+    )
+    settings.set(
+        name,
+        {path: order for path, order in given.items() if path not in off},
+        priority=settings.getpriority(name) or "project",
+    )
 
 
 def _set_event_loop(settings: Settings) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 
-from scrapy.settings.default_settings import EXTENSIONS_BASE as SCRAPY_EXTENSIONS
-
 # lower-case names: Scrapy reads only upper-case ones as settings
 import archive
 import archive.settings as archive_settings
@@ -112,20 +110,14 @@ EXTENSIONS = {
     "crawler.switchinterval.ReactorSwitchInterval": 540,
     # debug records no handler writes are not built (crawler/loglevels.py)
     "crawler.loglevels.SkipUnwrittenRecords": 550,
-}
-# Consoles into the running crawl are off: an archiver run by cron or scrapyd needs no one
-# typing into it. Telnet listens for Python; Scrapy 2.19's RemoteControl runs any Python
-# posted to its HTTP server (its token written to a job file in the user's state
-# directory, a file per crawl left there). They are left out of Scrapy's base list rather
-# than set to None in EXTENSIONS: Scrapy imports every class EXTENSIONS names, even one
-# switched off, and RemoteControl's aiohttp took ~100 ms of each crawl's start-up
-# (python -X importtime), on the path to its first page.
-_CONSOLES = {
-    "scrapy.extensions.telnet.TelnetConsole",
-    "scrapy.extensions.remote_control.RemoteControl",
-}
-EXTENSIONS_BASE = {
-    path: order for path, order in SCRAPY_EXTENSIONS.items() if path not in _CONSOLES
+    # Consoles into the running crawl are off: an archiver run by cron or scrapyd needs no
+    # one typing into it. Telnet listens for Python; Scrapy 2.19's RemoteControl runs any
+    # Python posted to its HTTP server (its token written to a job file in the user's
+    # state directory, a file per crawl left there). reprint's crawls do not even import
+    # them (crawler/run.py crawl_settings): RemoteControl's aiohttp took ~100 ms of each
+    # crawl's start-up.
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
