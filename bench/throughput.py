@@ -800,7 +800,7 @@ def _role(sample: str) -> str | None:
     # line for a process it could not read it of, and a worker was once counted as main
     if "resource_tracker" in sample:
         return None  # multiprocessing's bookkeeping process: nothing of the crawl's
-    return "extract worker" if "spawn_main" in sample else "crawl (main)"
+    return "extract worker" if any(w.decode() in sample for w in _WORKER_MARKS) else "crawl (main)"
 
 
 def classify(frames: list[str], compress_lines: set[tuple[str, int]], role: str) -> str:
