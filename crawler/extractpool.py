@@ -54,7 +54,13 @@ class ExtractionTimedOut(Exception):
 _WORKER_IMPORTS = ["archive.prepare"]
 
 
-def _context() -> multiprocessing.context.ForkServerContext:
+# Windows has no fork server: its workers are spawned, each importing for itself
+_FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if not _FORK_SERVER:
+        return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_WORKER_IMPORTS)
     return context
@@ -68,8 +74,9 @@ def warm_up() -> None:
     opened, when each spawned worker imported everything itself on a core the crawl's own
     start-up was using (BENCHMARKS.md, issue 10's seventh round).
     """
-    _context()
-    multiprocessing.forkserver.ensure_running()
+    if _FORK_SERVER:
+        _context()
+        multiprocessing.forkserver.ensure_running()
 
 
 def default_workers() -> int:
