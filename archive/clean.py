@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from lxml.etree import XPath
-from trafilatura.xpaths import OVERALL_DISCARD_XPATH, REGEXP_NS
-
+from archive.discards import discarded_by_name
 from archive.prose import is_sentence_line
 from archive.settings import (
     BIO_NAME_MIN_WORDS,
@@ -647,15 +645,6 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", _I)
 # The page's frames: a page that hides one of these, or a block holding the article's
 # frame, until a script shows it hides its article, which stays
 _ARTICLE_FRAMES = ("main", "article")
-# trafilatura's discard tests by class and id, on one element: its XPaths search below the
-# element they run on (".//*[...]"); run from a block's parent they cost 3.4 ms a page
-_DISCARDS_SELF = tuple(
-    XPath(
-        discard.path.strip().replace(".//*", "boolean(self::*", 1) + ")",
-        namespaces={"re": REGEXP_NS},
-    )
-    for discard in OVERALL_DISCARD_XPATH
-)
 _PAGE_FRAMES = ("html", "body", *_ARTICLE_FRAMES)
 
 
@@ -819,9 +808,7 @@ def _main_paragraph_block(tree: HtmlElement) -> HtmlElement | None:
     main = max(sizes, key=sizes.__getitem__)
     if not (main.get("class") or main.get("id")):
         return None
-    if any(discards(main) for discards in _DISCARDS_SELF):
-        return main
-    return None
+    return main if discarded_by_name(main) else None
 
 
 def _find_deck(tree: HtmlElement, description: str) -> HtmlElement | None:

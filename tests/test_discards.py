@@ -17,6 +17,7 @@ from trafilatura.xpaths import (
     BODY_XPATH,
     OVERALL_DISCARD_XPATH,
     RAW_TREE_PRUNE_XPATH,
+    REGEXP_NS,
     REMOVE_COMMENTS_AND_LISTS_XPATH,
 )
 
@@ -25,7 +26,10 @@ from archive.discards import (
     COMMENT_SECTIONS,
     OVERALL_DISCARD,
     RAW_TREE_PRUNE,
+    _element_test,
+    discarded_by_name,
     in_main_extractor,
+    matchers,
 )
 from archive.parse import parse_page
 
@@ -156,3 +160,31 @@ def test_the_main_extractor_gets_the_matchers_for_the_call_only() -> None:
     with pytest.raises(RuntimeError), in_main_extractor():
         raise RuntimeError("an extraction that fails")
     assert trafilatura.main_extractor.OVERALL_DISCARD_XPATH is released
+
+
+def test_one_element_is_discarded_by_name_as_the_expressions_would_pick_it() -> None:
+    """The main paragraph block's test (archive/clean.py): the written tests on one
+    element agree with trafilatura's expressions rewritten to test the element itself."""
+    itself = [
+        etree.XPath(
+            x.path.strip().replace(".//*", "boolean(self::*", 1) + ")",
+            namespaces={"re": REGEXP_NS},
+        )
+        for x in OVERALL_DISCARD_XPATH
+    ]
+    elements = list(_look_alikes().iter(etree.Element))
+    verdicts = [discarded_by_name(element) for element in elements]
+    assert verdicts == [any(test(element) for test in itself) for element in elements]
+    assert any(verdicts) and not all(verdicts)
+
+
+def test_an_expression_no_matcher_was_written_from_is_used_as_it_is() -> None:
+    """A trafilatura release that changes an expression: its own XPath finds the elements,
+    and one element is tested by the expression rewritten to test the element itself."""
+    changed = etree.XPath(OVERALL_DISCARD_XPATH[0].path + " ", namespaces={"re": REGEXP_NS})
+    assert matchers([changed]) == [changed]
+    tree = _look_alikes()
+    elements = list(tree.iter(etree.Element))
+    by_itself = _element_test(changed)
+    picked = set(changed(tree))
+    assert [by_itself(element) for element in elements] == [e in picked for e in elements]
