@@ -49,9 +49,10 @@ class ExtractionTimedOut(Exception):
     """The page was still being extracted at its deadline; its worker was killed."""
 
 
-# what the fork server imports before forking any worker: the extraction code and its
-# libraries, which every spawned worker used to import on its own
-_WORKER_IMPORTS = ["archive.prepare"]
+# what the fork server imports before forking any worker: the extraction code, its
+# libraries and the tables it would build on a worker's first pages (archive/warm.py),
+# which every worker used to import or build on its own
+_WORKER_IMPORTS = ["archive.warm"]
 
 
 # Windows has no fork server: its workers are spawned, each importing for itself
@@ -223,7 +224,7 @@ def _start_worker(niceness: int) -> None:
     have the extraction code imported before taking any page (its deadline starts then;
     the fork server's import, a no-op here unless it failed there)."""
     os.nice(niceness)
-    import archive.prepare  # noqa: F401
+    import archive.warm  # noqa: F401
 
 
 def _ready() -> None:

@@ -182,6 +182,36 @@ def test_workers_are_forked_from_a_server_that_imported_the_extraction_code() ->
     assert "lxml/etree" in maps  # imported before the fork, by the server
 
 
+def _fallback_stop_words_in_worker() -> tuple[bool, int]:
+    """In a worker, before any page: whether trafilatura's stop-word list of all
+    languages is built, and how many calls justext's cached set took to build."""
+    from justext.core import define_stoplist
+    from trafilatura import external
+
+    built = external.JT_STOPLIST is not None
+    misses = define_stoplist.cache_info().misses
+    define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
+    return built, define_stoplist.cache_info().misses - misses
+
+
+def test_workers_start_with_the_justext_fallbacks_stop_words_built() -> None:
+    """trafilatura's justext fallback builds its stop words of every language on its
+    first page without a known language (0.25 s): each worker used to build them."""
+    warm_up()
+    pool = ExtractionPool()
+
+    async def main() -> tuple[bool, int]:
+        pool.acquire(1)
+        try:
+            return await pool.run(_fallback_stop_words_in_worker, timeout=None)
+        finally:
+            await pool.release()
+
+    built, new_sets = asyncio.run(main())
+    assert built
+    assert new_sets == 0  # justext's set came from its cache, built by the fork server
+
+
 def test_every_worker_starts_with_the_pool_not_with_its_first_page() -> None:
     """A pool that does not fork its caller starts a worker per job given while none is
     idle: the second worker used to start only once the crawl's first page came."""
