@@ -425,11 +425,14 @@ def fallback_metadata(
     from htmldate import find_date
     from trafilatura.metadata import extract_author, extract_sitename, extract_title
 
+    from archive.discards import in_author_search
+
     pick = _Picker(md)
     if not md.title and "title" not in stated:
         pick.set("title", ("trafilatura", _clean(extract_title(tree))))
     if not md.authors and "authors" not in stated and _may_name_author(tree, source):
-        author = extract_author(tree)
+        with in_author_search():  # its XPaths evaluated in Python (archive/discards.py)
+            author = extract_author(tree)
         pick.set("authors", ("trafilatura", _person_names([author] if author else [])))
     if not md.published and "published" not in stated:
         # the fast search only: the extensive one parses every date-like string of the
