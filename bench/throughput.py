@@ -901,8 +901,9 @@ def measure_variant(
     :param systems: any of :data:`SYSTEMS`
     :param profile: also run a crawl under py-spy for the cost split
     :param crawl_settings: more Scrapy settings for `reprint crawl`, ``NAME=VALUE``
-    :param rounds: with bare1 and reprint among ``systems``, measure the two back to back
-        this many times and report the round of the median ratio (see :func:`_paired`)
+    :param rounds: with bare1 and reprint among ``systems``, this many crawls, each
+        between two bare1 runs, and report the round of the median ratio (see
+        :func:`_paired`)
     """
     web = build_web(pages, total, workdir / "web", variant)
     result: dict[str, Any] = {"variant": variant, "urls": total, "source_pages": len(pages)}
@@ -918,9 +919,7 @@ def measure_variant(
             if name in systems:
                 result[name] = floor_crawl(web, nginx.port, mode, workdir / "floors")
         if paired:
-            result["rounds"] = [
-                _paired(web, nginx.port, workdir / "crawl", crawl_settings) for _ in range(rounds)
-            ]
+            result["rounds"] = _paired(web, nginx.port, workdir / "crawl", crawl_settings, rounds)
             by_ratio = sorted(result["rounds"], key=lambda r: r["ratio"])
             median = by_ratio[len(by_ratio) // 2]
             result["bare1"], result["reprint"] = median["bare1"], median["reprint"]
@@ -945,18 +944,33 @@ def _crawl_figures(crawl: CrawlResult) -> dict[str, Any]:
     }
 
 
-def _paired(web: Web, port: int, workdir: Path, crawl_settings: tuple[str, ...]) -> dict[str, Any]:
-    """bare1, then `reprint crawl`, back to back. On a shared machine the speed drifts by
-    10-30% within one run (bare1 measured before and after a crawl: 39.9 and 44.3
-    pages/s); the ratio of two measurements a minute apart drifts less than that of
-    two taken ten minutes apart."""
-    bare = _timed_figures(bare_single(web.bodies))
-    crawl = _crawl_figures(run_crawl(web, port, workdir, extra=crawl_settings))
-    return {
-        "bare1": bare,
-        "reprint": crawl,
-        "ratio": crawl["pages_per_s"] / (bare["pages_per_s"] or 1.0),
-    }
+def _paired(
+    web: Web, port: int, workdir: Path, crawl_settings: tuple[str, ...], rounds: int
+) -> list[dict[str, Any]]:
+    """``rounds`` crawls, each between two bare1 runs (bare1, crawl, bare1, crawl, ...,
+    bare1), each crawl's ratio to the mean of the bare1 runs just before and after it.
+
+    On a shared machine the speed drifts by 10-30% within one run: bare1 alone, measured
+    only before each crawl, gave 30.9 and 39.8 pages/s in two rounds a minute apart, and
+    ratios of 1.28 to 1.73 for the same crawler (issue 10's eighth round). The mean of
+    the runs on either side cancels a drift that is steady over the round.
+    """
+    before = _timed_figures(bare_single(web.bodies))
+    measured = []
+    for _ in range(rounds):
+        crawl = _crawl_figures(run_crawl(web, port, workdir, extra=crawl_settings))
+        after = _timed_figures(bare_single(web.bodies))
+        bare = {
+            "pages": before["pages"],
+            "pages_per_s": (before["pages_per_s"] + after["pages_per_s"]) / 2,
+            "before_pages_per_s": before["pages_per_s"],
+            "after_pages_per_s": after["pages_per_s"],
+        }
+        measured.append(
+            {"bare1": bare, "reprint": crawl, "ratio": crawl["pages_per_s"] / bare["pages_per_s"]}
+        )
+        before = after
+    return measured
 
 
 def ratios(result: dict[str, Any]) -> dict[str, float]:
@@ -1001,15 +1015,16 @@ def markdown(results: list[dict[str, Any]]) -> str:
     for res in results:
         if res.get("rounds"):
             each = ", ".join(
-                f"{r['ratio']:.2f} ({r['bare1']['pages_per_s']:.1f} / "
-                f"{r['reprint']['pages_per_s']:.1f})"
+                f"{r['ratio']:.2f} ({r['bare1']['before_pages_per_s']:.1f} and "
+                f"{r['bare1']['after_pages_per_s']:.1f} / {r['reprint']['pages_per_s']:.1f})"
                 for r in res["rounds"]
             )
             lines += [
                 "",
-                f"{res['variant']}: bare1 and the crawl measured back to back "
-                f"{len(res['rounds'])} times; reprint/bare1 of each round (bare1 / crawl "
-                f"pages/s): {each}; the table shows the round of the median ratio.",
+                f"{res['variant']}: {len(res['rounds'])} crawls, each between two bare1 runs; "
+                "reprint/bare1 of each round (bare1 before and after / crawl pages/s, the "
+                f"ratio to the mean of the two): {each}; the table shows the round of the "
+                "median ratio.",
             ]
     floors = [res for res in results if any(name in res for name in FLOORS)]
     if floors:
@@ -1113,7 +1128,7 @@ def main(argv: list[str] | None = None) -> int:
         "--rounds",
         type=int,
         default=1,
-        help="measure bare1 and the crawl back to back this many times (median ratio)",
+        help="this many crawls, each between two bare1 runs (the median ratio)",
     )
     parser.add_argument("--json", type=Path, default=RESULTS / "throughput.json")
     parser.add_argument("--keep", type=Path, help="build the webs and archives here, and keep them")

@@ -4,6 +4,7 @@ web of generated pages served by nginx on 8 loopback hosts, crawled for real by
 
 from __future__ import annotations
 
+import itertools
 import random
 from html import escape
 from typing import TYPE_CHECKING
@@ -86,12 +87,19 @@ def test_paired_rounds_report_the_round_of_the_median_ratio(tmp_path: Path) -> N
     rounds = result["rounds"]
     assert len(rounds) == 3
     for each in rounds:
-        assert each["bare1"]["pages"] == URLS
+        bare = each["bare1"]
+        assert bare["pages"] == URLS
         assert each["reprint"]["pages_in_archive"] == URLS  # each crawl a fresh archive
-        assert each["ratio"] == each["reprint"]["pages_per_s"] / each["bare1"]["pages_per_s"]
+        # the crawl's ratio is to the mean of the bare1 runs on either side of it
+        mean = (bare["before_pages_per_s"] + bare["after_pages_per_s"]) / 2
+        assert bare["pages_per_s"] == pytest.approx(mean)
+        assert each["ratio"] == pytest.approx(each["reprint"]["pages_per_s"] / mean)
+    # four bare1 runs for three crawls: each one after a crawl is the next one's before
+    for one, following in itertools.pairwise(rounds):
+        assert one["bare1"]["after_pages_per_s"] == following["bare1"]["before_pages_per_s"]
     median = sorted(r["ratio"] for r in rounds)[1]
     assert ratios(result)["reprint"] == pytest.approx(median)
-    assert "back to back 3 times" in markdown([result])
+    assert "3 crawls, each between two bare1 runs" in markdown([result])
 
 
 def test_requests_held_back_while_the_scheduler_is_full_are_all_crawled(
