@@ -15,6 +15,7 @@ from archive.db import open_archive, write_transaction
 from archive.discards import discarded_by_name
 from archive.errors import NoArticleText
 from archive.extract import extract_article
+from archive.parse import parse_page
 from archive.prose import has_more_prose, shape, word_count
 from archive.settings import (
     FULL_CASCADE_MARGIN,
@@ -983,3 +984,48 @@ def test_the_pages_h1_opening_the_text_is_the_headline_when_the_title_differs() 
     assert lines[0] == STORY[0]
     assert lines[-1] == closing
     assert article.removed.get("headline") == 1
+
+
+# prune_tree's candidates of each step, found in Python, and the XPaths they stand for
+_CANDIDATE_XPATHS = {
+    "_heading_candidates": "//h2|//h3|//h4|//h5|//h6|//p[strong or b]|//div[not(*)]"
+    "|//strong[not(*)]|//header[not(*)]",
+    "_link_block_candidates": "//p[not(parent::li)]",
+    "_social_embeds": '//blockquote[contains(@class,"twitter-tweet") or contains(@class,'
+    '"twitter-video") or contains(@class,"instagram-media") or contains(@class,"tiktok-embed")'
+    ' or contains(@class,"bluesky-embed") or contains(@class,"threads-post")]',
+    "_styled": "//*[@style]",
+}
+_CANDIDATE_LOOK_ALIKES = (
+    "<html style='color: red'><body>"
+    "<div>You Might Also Like<!-- a comment is not a child element --></div>"
+    "<div><span>a child element</span></div><div></div><header><?pi x?></header>"
+    "<strong>Trending</strong><strong><em>x</em></strong><h2>a</h2><h5>b</h5><h1>c</h1>"
+    "<p><b>bold</b> words</p><p><strong>strong</strong></p><p><i>italic</i></p><p>plain</p>"
+    "<ul><li><p>in an item</p></li></ul><div><p style=''>styled, empty</p></div>"
+    "<blockquote class='twitter-tweet'>t</blockquote><blockquote class='x tiktok-embedded'>"
+    "k</blockquote><blockquote class='tweet'>n</blockquote><blockquote>q</blockquote>"
+    "<div class='twitter-tweet'>not a quote</div><!-- style='x' --></body></html>"
+)
+
+
+@pytest.mark.parametrize("finder", sorted(_CANDIDATE_XPATHS))
+def test_prune_tree_finds_the_candidates_its_xpaths_would(finder: str) -> None:
+    """Each step's candidates, found in one pass in Python (0.5 ms a page less than the
+    XPaths), are the XPath's, in document order: on look-alikes of each test and on the
+    extraction fixture pages."""
+    from lxml.etree import XPath
+
+    import archive.clean
+
+    find = getattr(archive.clean, finder)
+    xpath = XPath(_CANDIDATE_XPATHS[finder])
+    look_alikes = fromstring(_CANDIDATE_LOOK_ALIKES)
+    assert find(look_alikes) == xpath(look_alikes)
+    assert 0 < len(xpath(look_alikes)) < sum(1 for _ in look_alikes.iter()) - 2
+    samples = sorted((Path(__file__).parent / "extraction_sample").glob("*.html"))
+    assert samples
+    for sample in samples:
+        page = parse_page(sample.read_bytes(), None)  # as extraction parses it: the root
+        assert page is not None
+        assert find(page.tree) == xpath(page.tree)
