@@ -18,10 +18,19 @@ from trafilatura import external
 import archive.prepare  # noqa: F401  (the extraction code: imported here for the fork)
 
 
-def build_stop_words() -> frozenset[str]:
+def build_stop_words() -> frozenset[str] | None:
     """Have trafilatura's all-languages stop-word list and justext's set of it built, as
-    trafilatura's justext fallback would on its first page; the set."""
-    words: frozenset[str] = define_stoplist(external.JT_STOPLIST or external.jt_stoplist_init())
+    trafilatura's justext fallback would on its first page; the set.
+
+    None where this trafilatura keeps the list elsewhere (a release that renamed it):
+    its workers then build their own as before, and tests/test_extractpool.py fails until
+    this is brought up to date. An error here would stop the fork server, and with it
+    every crawl, for what only saves time.
+    """
+    join = getattr(external, "jt_stoplist_init", None)
+    if join is None:
+        return None
+    words: frozenset[str] = define_stoplist(getattr(external, "JT_STOPLIST", None) or join())
     return words
 
 

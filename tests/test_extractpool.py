@@ -212,6 +212,19 @@ def test_workers_start_with_the_justext_fallbacks_stop_words_built() -> None:
     assert new_sets == 0  # justext's set came from its cache, built by the fork server
 
 
+def test_a_trafilatura_without_the_stop_word_list_still_starts_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A release that renamed trafilatura's list: nothing is built ahead, and the fork
+    server's import (archive/warm.py) does not fail, which would stop every crawl."""
+    from trafilatura import external
+
+    from archive.warm import build_stop_words
+
+    monkeypatch.delattr(external, "jt_stoplist_init")
+    assert build_stop_words() is None
+
+
 def test_every_worker_starts_with_the_pool_not_with_its_first_page() -> None:
     """A pool that does not fork its caller starts a worker per job given while none is
     idle: the second worker used to start only once the crawl's first page came."""
