@@ -615,15 +615,9 @@ _HEADING_PATTERN = LINE_PATTERNS["related_heading"]
 # A related-links heading is short ("You Might Also Like", "More from Glossmag")
 RELATED_HEADING_MAX_CHARS = 80
 # Elements that can hold a related-links heading (a bold paragraph or a bare div count:
-# templates style headings without <h*>; the <h1> is the page's headline):
-# //h2|//h3|//h4|//h5|//h6|//p[strong or b]|//div[not(*)]|//strong[not(*)]|//header[not(*)]
+# templates style headings without <h*>; the <h1> is the page's headline)
 _HEADING_TAGS = ("h2", "h3", "h4", "h5", "h6", "p", "div", "strong", "header")
 _LEAF_HEADING_TAGS = ("div", "strong", "header")
-# Blocks that can be a lone recirculation link
-# (paragraphs only: a list item or a sub-heading that is a link is often the story's own,
-# a listicle's "1. The Lantern House", a list of nominees or of merged patches, also when
-# the item wraps its link in a <p>)
-# (//p[not(parent::li)])
 _SENTENCE_END = (".", "!", "?", ":", ";", '"', "”", "»")
 # A line that starts with a day and month ("June 23 –", "23 June:", "6/23 -")
 _DATED_ENTRY = re.compile(
@@ -654,8 +648,6 @@ _WEBFLOW_PAGE_ATTRIBUTE = "data-wf-site"
 # 0056: the second half of a list of company profiles, F1 0.77 -> 0.98; no other page of
 # either set changes); the <div>s are read once for both (0.23 ms a page)
 _EMBED = "embed"
-# (Styled elements are found first and whether the style hides them is checked after:
-# an XPath that tests the style's words cost more than the regex on each styled element.)
 # CSS that hides an element from readers
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", _I)
 # The page's frames: a page that hides one of these, or a block holding the article's
@@ -776,13 +768,15 @@ def _card_count(listing: HtmlElement, site: str) -> int:
 
 
 # The candidates of each of prune_tree's steps, in document order. One pass of lxml's
-# iter() by tag with the tests in Python finds the same elements as the XPaths written
-# beside their constants above, in 0.59 + 0.20 + 0.18 + 0.43 ms a page where the XPaths
-# took 0.75 + 0.32 + 0.29 + 0.53 (1.89 -> 1.40 ms; 415 pages of both extraction sets,
-# fastest of 5 runs; issue 10's eighth round).
+# iter() by tag with the tests in Python finds the same elements as the XPath in each
+# finder's docstring, in 0.59 + 0.20 + 0.18 + 0.43 ms a page where the XPaths took 0.75 +
+# 0.32 + 0.29 + 0.53 (1.89 -> 1.40 ms; 415 pages of both extraction sets, fastest of 5
+# runs; issue 10's eighth round).
 
 
 def _heading_candidates(tree: HtmlElement) -> list[HtmlElement]:
+    """Where a related-links heading can be: ``//h2|//h3|//h4|//h5|//h6|//p[strong or b]
+    |//div[not(*)]|//strong[not(*)]|//header[not(*)]``."""
     found = []
     for element in tree.iter(*_HEADING_TAGS):
         tag = element.tag
@@ -799,6 +793,10 @@ def _heading_candidates(tree: HtmlElement) -> list[HtmlElement]:
 
 
 def _link_block_candidates(tree: HtmlElement) -> list[HtmlElement]:
+    """Blocks that can be a lone recirculation link: ``//p[not(parent::li)]``. Paragraphs
+    only: a list item or a sub-heading that is a link is often the story's own (a
+    listicle's "1. The Lantern House", a list of nominees or of merged patches), also
+    when the item wraps its link in a <p>."""
     return [
         paragraph
         for paragraph in tree.iter("p")
@@ -807,6 +805,7 @@ def _link_block_candidates(tree: HtmlElement) -> list[HtmlElement]:
 
 
 def _social_embeds(tree: HtmlElement) -> list[HtmlElement]:
+    """``//blockquote[contains(@class, NAME) or ...]`` for the _SOCIAL_EMBED_CLASSES."""
     return [
         quote
         for quote in tree.iter("blockquote")
@@ -816,6 +815,8 @@ def _social_embeds(tree: HtmlElement) -> list[HtmlElement]:
 
 
 def _styled(tree: HtmlElement) -> list[HtmlElement]:
+    """``//*[@style]``. Whether the style hides an element is tested after, on each: an
+    XPath testing the style's words cost more than the regex on each styled element."""
     return [element for element in tree.iter(etree.Element) if element.get("style") is not None]
 
 
