@@ -432,21 +432,16 @@ def line_kind(line: str) -> str | None:
     # trafilatura writes a list item as "- item": "- 6 min read" is the same label
     while line[:1] in _LIST_BULLETS:  # "- - Sep 26, 2022": nested items too
         line = line[1:].lstrip()
-    if len(line) > GATED_LINE_CHARS:
-        lowered = line.lower()
-        for kind, pattern, signals in _KINDS_IN_ORDER:
-            if signals:
-                for signal in signals:
-                    if signal in lowered:
-                        break
-                else:
-                    continue  # a long line without the kind's words cannot be that kind
-            if pattern.match(line):
-                return kind
-    else:
-        for kind, pattern, _ in _KINDS_IN_ORDER:
-            if pattern.match(line):
-                return kind
+    lowered = line.lower() if len(line) > GATED_LINE_CHARS else None
+    for kind, pattern, signals in _KINDS_IN_ORDER:
+        if lowered is not None and signals:
+            for signal in signals:
+                if signal in lowered:
+                    break
+            else:
+                continue  # a long line without the kind's words cannot be that kind
+        if pattern.match(line):
+            return kind
     if len(line) < 400 and (
         _BYLINE.match(line) or _CREDIT_LINE.match(line) or _BARE_DATE.match(line)
     ):
